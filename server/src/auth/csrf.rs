@@ -1,0 +1,230 @@
+//! CSRF protection (CONTRACT.md "Sessions and CSRF"), with Django's names and stronger: the
+//! `csrftoken` cookie is signed by the server and bound to the session, every POST must echo it
+//! (form field `csrfmiddlewaretoken` or header `X-CSRFToken`), and a POST from another origin is
+//! refused outright.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use super::session::{cookie_header, hash_token, is_https, request_cookie, SESSION_COOKIE};
+use crate::app::AppState;
+use crate::error::AppError;
+
+pub const CSRF_COOKIE: &str = "csrftoken";
+pub const CSRF_FIELD: &str = "csrfmiddlewaretoken";
+pub const CSRF_HEADER: &str = "x-csrftoken";
+/// A year, as Django does: the token is only useful together with the session it is bound to.
+const CSRF_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
+/// Forms are small; a larger body is refused before it is read into memory.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The key that signs tokens; shared by every instance through the database.
+#[derive(Clone)]
+pub struct CsrfKey(pub [u8; 32]);
+
+/// The token valid for this request, for templates to put in their forms.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+impl CsrfKey {
+    fn sign(&self, nonce: &[u8], binding: &str) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(nonce);
+        mac.update(b"|");
+        mac.update(binding.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// A fresh token bound to `binding` (the session's hash, or "" when anonymous).
+    pub fn issue(&self, binding: &str) -> String {
+        let mut nonce = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(self.sign(&nonce, binding))
+        )
+    }
+
+    /// True when `token` was issued by this server for `binding`.
+    pub fn verify(&self, token: &str, binding: &str) -> bool {
+        let Some((nonce, sig)) = token.split_once('.') else {
+            return false;
+        };
+        let (Ok(nonce), Ok(sig)) = (URL_SAFE_NO_PAD.decode(nonce), URL_SAFE_NO_PAD.decode(sig))
+        else {
+            return false;
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(&nonce);
+        mac.update(b"|");
+        mac.update(binding.as_bytes());
+        mac.verify_slice(&sig).is_ok()
+    }
+}
+
+/// What a token is bound to for this request: the session cookie's hash, or "".
+pub fn binding(headers: &HeaderMap) -> String {
+    request_cookie(headers, SESSION_COOKIE)
+        .map(|t| hash_token(&t))
+        .unwrap_or_default()
+}
+
+/// The `Set-Cookie` value for a CSRF token (readable by page scripts, as Django's is).
+pub fn csrf_cookie(token: &str, headers: &HeaderMap) -> String {
+    cookie_header(
+        CSRF_COOKIE,
+        token,
+        CSRF_COOKIE_MAX_AGE,
+        false,
+        is_https(headers),
+    )
+}
+
+/// The host a request was addressed to.
+fn request_host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok())
+}
+
+/// True when the header value (an origin or a URL) names a host other than ours.
+fn names_other_host(value: &str, host: Option<&str>) -> bool {
+    match (url::Url::parse(value), host) {
+        (Ok(url), Some(host)) => {
+            let authority = match url.port() {
+                Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+                None => url.host_str().unwrap_or_default().to_owned(),
+            };
+            !authority.eq_ignore_ascii_case(host)
+        }
+        _ => true,
+    }
+}
+
+/// The `Origin` check shared by POSTs and WebSocket upgrades: a present `Origin` must be ours.
+/// For POSTs without an `Origin`, the `Referer` is checked the same way.
+pub fn foreign_origin(headers: &HeaderMap, check_referer: bool) -> bool {
+    let host = request_host(headers);
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("null");
+        return names_other_host(origin, host);
+    }
+    if check_referer {
+        if let Some(referer) = headers.get(header::REFERER) {
+            return names_other_host(referer.to_str().unwrap_or(""), host);
+        }
+    }
+    false
+}
+
+/// Middleware: checks POSTs, and makes sure every response carries a valid token cookie.
+pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let headers = request.headers().clone();
+    let binding = binding(&headers);
+    let cookie_token =
+        request_cookie(&headers, CSRF_COOKIE).filter(|t| state.csrf.verify(t, &binding));
+
+    let mut request = request;
+    if request.method() == Method::POST {
+        if foreign_origin(&headers, true) {
+            return AppError::Forbidden(crate::error::Refusal::CrossOrigin).into_response();
+        }
+        let submitted = match headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+            Some(v) => Some(v.to_owned()),
+            None => match form_field(request).await {
+                Ok((rebuilt, value)) => {
+                    request = rebuilt;
+                    value
+                }
+                Err(response) => return response,
+            },
+        };
+        let ok = matches!((&cookie_token, &submitted), (Some(c), Some(s)) if c == s);
+        if !ok {
+            return AppError::Forbidden(crate::error::Refusal::Csrf).into_response();
+        }
+    }
+
+    let (token, fresh) = match cookie_token {
+        Some(t) => (t, false),
+        None => (state.csrf.issue(&binding), true),
+    };
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    let handler_set_one = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
+    if fresh && !handler_set_one {
+        if let Ok(value) = HeaderValue::from_str(&csrf_cookie(&token, &headers)) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Reads the `csrfmiddlewaretoken` field of a form body and puts the body back.
+async fn form_field(request: Request) -> Result<(Request, Option<String>), Response> {
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge.into_response())?;
+    let value = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
+    Ok((Request::from_parts(parts, Body::from(bytes)), value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_for_their_binding_and_key() {
+        let key = CsrfKey([7; 32]);
+        let token = key.issue("session-a");
+        assert!(key.verify(&token, "session-a"));
+        assert!(!key.verify(&token, "session-b"));
+        assert!(!key.verify(&token, ""));
+        assert!(!CsrfKey([8; 32]).verify(&token, "session-a"));
+        assert!(!key.verify("planted-by-another-site", ""));
+    }
+
+    #[test]
+    fn origins_are_compared_with_the_host_header() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:8000".parse().unwrap());
+        assert!(!foreign_origin(&h, true));
+        h.insert(header::ORIGIN, "http://127.0.0.1:8000".parse().unwrap());
+        assert!(!foreign_origin(&h, true));
+        h.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+        assert!(foreign_origin(&h, true));
+        h.insert(header::ORIGIN, "null".parse().unwrap());
+        assert!(foreign_origin(&h, true));
+        h.remove(header::ORIGIN);
+        h.insert(header::REFERER, "http://evil.example/page".parse().unwrap());
+        assert!(foreign_origin(&h, true));
+        assert!(!foreign_origin(&h, false));
+    }
+}

@@ -1,0 +1,5 @@
+//! Who the user is: passwords, sessions and CSRF protection.
+
+pub mod csrf;
+pub mod password;
+pub mod session;

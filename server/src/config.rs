@@ -1,0 +1,59 @@
+//! Start-up configuration: flags and environment variables, with defaults that need no setup
+//! (a SQLite file next to the binary's working directory, in-process fan-out).
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "chat-server",
+    version,
+    about = "A small self-hosted live chat server"
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+
+    /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://chat.db")]
+    pub database_url: String,
+
+    /// `redis://HOST:PORT` to share rooms between several instances; unset for one instance.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel, so several deployments can share one Redis.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "chat")]
+    pub redis_prefix: String,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 8)]
+    pub database_max_connections: u32,
+
+    /// How long a login lasts, in days.
+    #[arg(long, env = "SESSION_DAYS", default_value_t = 14)]
+    pub session_days: i64,
+
+    /// Frames queued for one connection before it counts as too slow and is dropped.
+    #[arg(long, env = "CONNECTION_QUEUE", default_value_t = 1024)]
+    pub connection_queue: usize,
+
+    /// Messages a user may send per second, on average (bursts of 4× are allowed).
+    #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 20)]
+    pub messages_per_second: u32,
+
+    /// Seconds between pings on idle sockets; a socket silent for three times this is closed.
+    #[arg(long, env = "PING_SECONDS", default_value_t = 20)]
+    pub ping_seconds: u64,
+}
+
+impl Config {
+    /// A configuration for tests: an ephemeral port on loopback and the given database.
+    pub fn for_tests(database_url: &str) -> Self {
+        let mut config = Config::parse_from(["chat-server"]);
+        config.bind = "127.0.0.1:0".into();
+        config.database_url = database_url.into();
+        config.redis_url = None;
+        config
+    }
+}

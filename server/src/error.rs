@@ -1,0 +1,149 @@
+//! One error type for every handler. A handler returns [`AppError`]; its response carries the
+//! kind of failure, and [`render_errors`] (which sees the request) turns it into an HTML page in
+//! the user's language or the contract's JSON `{"error": ...}`.
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use chat_shared::api::ErrorBody;
+
+use crate::http::{found, wants_json};
+use crate::i18n::{self, Texts};
+use crate::store::StoreError;
+
+/// Why a request was refused with 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Csrf,
+    CrossOrigin,
+    NotCreator,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Anonymous request to a page that needs a login: HTML redirects, JSON gets 401.
+    #[error("login required")]
+    LoginRequired,
+    /// No valid session where one is needed and no page to send the user to (WebSockets).
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("forbidden: {0:?}")]
+    Forbidden(Refusal),
+    #[error("not found")]
+    NotFound,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("bad request")]
+    BadRequest,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The part of an error the renderer needs, carried in the response's extensions.
+#[derive(Debug, Clone, Copy)]
+struct ErrorKind {
+    status: StatusCode,
+    message: fn(&Texts) -> &'static str,
+    login_required: bool,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message): (StatusCode, fn(&Texts) -> &'static str) = match &self {
+            AppError::LoginRequired => (StatusCode::UNAUTHORIZED, |t| t.err_login_required),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, |t| t.err_login_required),
+            AppError::Forbidden(Refusal::Csrf) => (StatusCode::FORBIDDEN, |t| t.err_csrf),
+            AppError::Forbidden(Refusal::CrossOrigin) => {
+                (StatusCode::FORBIDDEN, |t| t.err_cross_origin)
+            }
+            AppError::Forbidden(Refusal::NotCreator) => {
+                (StatusCode::FORBIDDEN, |t| t.err_forbidden_creator)
+            }
+            AppError::NotFound => (StatusCode::NOT_FOUND, |t| t.err_not_found),
+            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, |t| t.err_too_large),
+            AppError::BadRequest => (StatusCode::BAD_REQUEST, |t| t.err_bad_request),
+            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, |t| t.err_too_many),
+            AppError::Store(e) => {
+                tracing::error!(error = ?e, "storage failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, |t| t.err_internal)
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, |t| t.err_internal)
+            }
+        };
+        let mut response = status.into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        response.extensions_mut().insert(ErrorKind {
+            status,
+            message,
+            login_required: matches!(self, AppError::LoginRequired),
+        });
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: &'static Texts,
+    message: &'a str,
+    status: u16,
+}
+
+/// Middleware: renders [`AppError`] responses for the client that asked.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let json = wants_json(request.headers());
+    let t = i18n::negotiate(request.headers());
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let response = next.run(request).await;
+    let Some(kind) = response.extensions().get::<ErrorKind>().copied() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    let mut rendered = if kind.login_required && !json {
+        let next = url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
+        found(&format!("/accounts/login/?next={next}"))
+    } else if json {
+        (
+            kind.status,
+            Json(ErrorBody {
+                error: (kind.message)(t).to_owned(),
+            }),
+        )
+            .into_response()
+    } else {
+        let page = ErrorPage {
+            t,
+            message: (kind.message)(t),
+            status: kind.status.as_u16(),
+        };
+        match page.render() {
+            Ok(html) => (kind.status, Html(html)).into_response(),
+            Err(_) => kind.status.into_response(),
+        }
+    };
+    // Keep headers the handler set (Retry-After, cookies), but not its content type.
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in parts.headers.iter() {
+        rendered.headers_mut().append(name, value.clone());
+    }
+    rendered
+}

@@ -1,0 +1,1 @@
+//! Scale-out fan-out over Redis (not written yet: see issue 4).

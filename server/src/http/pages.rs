@@ -1,0 +1,149 @@
+//! The askama page types: what each template in `templates/` is given.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chat_shared::{Participant, Room};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::app::AppState;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::session::{CurrentUser, MaybeUser};
+use crate::error::AppError;
+use crate::i18n::Texts;
+
+/// What every page's layout needs: the language, who is logged in, the CSRF token for forms.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub me: Option<String>,
+    pub csrf: String,
+}
+
+/// Renders a template with a status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template failed: {e}")))?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// A room as a row of the list.
+pub struct RoomRow {
+    pub room: Room,
+    /// "2026-11-24 21:46 UTC"; page scripts show it in the reader's time zone.
+    pub created_display: String,
+}
+
+impl RoomRow {
+    pub fn new(room: Room) -> Self {
+        let created_display = chrono::DateTime::parse_from_rfc3339(&room.created_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|_| room.created_at.clone());
+        Self {
+            room,
+            created_display,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub c: Chrome,
+    pub rooms: Vec<RoomRow>,
+}
+
+#[derive(Template)]
+#[template(path = "create.html")]
+pub struct CreatePage {
+    pub c: Chrome,
+    pub title: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "room.html")]
+pub struct RoomPage {
+    pub c: Chrome,
+    pub room: Room,
+    pub participants: Vec<Participant>,
+    pub is_creator: bool,
+    pub me: String,
+    /// Why a rename was refused, shown next to the rename field.
+    pub edit_error: Option<String>,
+    pub edit_title: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub c: Chrome,
+    pub email: String,
+    pub nickname: String,
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+impl RegisterPage {
+    /// The errors for one field (empty when none), for the template.
+    pub fn errors_for(&self, field: &str) -> Vec<String> {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub c: Chrome,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+    pub registered: bool,
+}
+
+/// Everything about the request a page handler needs besides its input: language, JSON or
+/// HTML, the CSRF token and the user (looked up once).
+pub struct Ctx {
+    pub t: &'static Texts,
+    pub json: bool,
+    pub csrf: String,
+    pub user: Option<CurrentUser>,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl Ctx {
+    pub fn chrome(&self) -> Chrome {
+        Chrome {
+            t: self.t,
+            me: self.user.as_ref().map(|u| u.user.nickname.clone()),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// The logged-in user, or the contract's answer for anonymous requests.
+    pub fn require_user(&self) -> Result<CurrentUser, AppError> {
+        self.user.clone().ok_or(AppError::LoginRequired)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        Ok(Ctx {
+            t: crate::i18n::negotiate(&parts.headers),
+            json: super::wants_json(&parts.headers),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+            user,
+            headers: parts.headers.clone(),
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! `GET /ws/chat/{room_id}`: one task per room socket (CONTRACT.md "WebSocket").
+//!
+//! The task registers with the room's hub first, then reads the history, so nothing is missed
+//! in between; live `message` frames already in the history are skipped by id, so there is no
+//! duplicate either. It then `select!`s over its outbound queue (drained in batches, flushed
+//! once), client frames, pings, and the signals to stop.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use chat_shared::frame::FrameError;
+use chat_shared::limits::{MAX_CLIENT_FRAME_BYTES, WELCOME_HISTORY};
+use chat_shared::{ClientFrame, ErrorCode, Room, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::chat::{active_room, join_room, participant_list};
+use super::Routes;
+use crate::app::AppState;
+use crate::auth::csrf::foreign_origin;
+use crate::auth::session::{CurrentUser, MaybeUser};
+use crate::error::{AppError, Refusal};
+use crate::fanout::Event;
+use crate::hub::{to_text, ConnHandle, Outbound};
+use crate::store::{now_ms, NewMessage};
+use crate::writer::SendRequest;
+
+/// The most messages a resume (`?after=`) sends in its welcome.
+const RESUME_CAP: u32 = 10_000;
+/// Outbound frames written before one flush.
+const WRITE_BATCH: usize = 64;
+
+pub fn routes() -> Routes {
+    vec![("/ws/chat/{id}", get(upgrade))]
+}
+
+/// Socket buffers sized on purpose: tungstenite's defaults (128 KiB each way) would cost far
+/// more per idle connection than the messages need.
+pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(4 * 1024 * 1024)
+        .max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, AppError> {
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    if foreign_origin(&headers, false) {
+        return Err(AppError::Forbidden(Refusal::CrossOrigin));
+    }
+    let record = active_room(&state, &id).await?;
+    let after = match query.get("after") {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest)?),
+        None => None,
+    };
+    let ws = ws.map_err(|_| AppError::BadRequest)?;
+    join_room(&state, record.room.id, &user).await?;
+    Ok(configure(ws).on_upgrade(move |socket| async move {
+        RoomSocket::new(state, record.room, user)
+            .run(socket, after)
+            .await
+    }))
+}
+
+struct RoomSocket {
+    state: AppState,
+    room: Room,
+    user: CurrentUser,
+    tx: mpsc::Sender<Outbound>,
+    rx: mpsc::Receiver<Outbound>,
+    kill: CancellationToken,
+    last_typing: Option<Instant>,
+}
+
+impl RoomSocket {
+    fn new(state: AppState, room: Room, user: CurrentUser) -> Self {
+        let (tx, rx) = mpsc::channel(state.config.connection_queue);
+        Self {
+            state,
+            room,
+            user,
+            tx,
+            rx,
+            kill: CancellationToken::new(),
+            last_typing: None,
+        }
+    }
+
+    async fn run(mut self, socket: WebSocket, after: Option<i64>) {
+        let room_id = self.room.id;
+        let nickname = self.user.user.nickname.clone();
+        let conn_id = self.state.hubs.next_conn_id();
+        let last_seq = self.state.store.last_seq(room_id).await.unwrap_or(0);
+        self.state.hubs.join(
+            room_id,
+            ConnHandle {
+                id: conn_id,
+                user_id: self.user.user.id,
+                nickname: nickname.clone(),
+                session_hash: self.user.session_hash.clone(),
+                tx: self.tx.clone(),
+                kill: self.kill.clone(),
+            },
+            last_seq,
+        );
+        if self.state.fanout.connected(room_id, &nickname).await {
+            self.state
+                .fanout
+                .publish(vec![Event::Presence {
+                    room_id,
+                    nickname: nickname.clone(),
+                    online: true,
+                }])
+                .await;
+        }
+
+        self.serve(socket, after).await;
+
+        self.state.hubs.leave(room_id, conn_id);
+        if self.state.fanout.disconnected(room_id, &nickname).await {
+            self.state
+                .fanout
+                .publish(vec![Event::Presence {
+                    room_id,
+                    nickname,
+                    online: false,
+                }])
+                .await;
+        }
+    }
+
+    async fn welcome(&self, after: Option<i64>) -> Result<(ServerFrame, i64), AppError> {
+        let store = &self.state.store;
+        let (history, has_more) = match after {
+            Some(after) => (
+                store
+                    .messages_after(self.room.id, after, RESUME_CAP)
+                    .await?,
+                false,
+            ),
+            None => {
+                let mut latest = store
+                    .latest_messages(self.room.id, WELCOME_HISTORY + 1)
+                    .await?;
+                let has_more = latest.len() > WELCOME_HISTORY as usize;
+                if has_more {
+                    latest.remove(0);
+                }
+                (latest, has_more)
+            }
+        };
+        let seen_upto = history
+            .last()
+            .map(|m| m.message.id)
+            .unwrap_or(after.unwrap_or(0));
+        let room = store
+            .room(self.room.id)
+            .await?
+            .map(|r| r.room)
+            .unwrap_or_else(|| self.room.clone());
+        let frame = ServerFrame::Welcome {
+            room,
+            me: self.user.user.nickname.clone(),
+            participants: participant_list(&self.state, self.room.id).await?,
+            history: history.into_iter().map(|m| m.message).collect(),
+            has_more,
+        };
+        Ok((frame, seen_upto))
+    }
+
+    async fn serve(&mut self, socket: WebSocket, after: Option<i64>) {
+        let (mut sink, mut stream) = socket.split();
+        let (welcome, seen_upto) = match self.welcome(after).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = ?e, "could not build the welcome frame");
+                let _ = sink.send(close(1011, "server error; try again")).await;
+                return;
+            }
+        };
+        if sink.send(Message::Text(to_text(&welcome))).await.is_err() {
+            return;
+        }
+
+        let ping_every = Duration::from_secs(self.state.config.ping_seconds.max(1));
+        let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+        let mut last_heard = Instant::now();
+        let mut batch = Vec::with_capacity(WRITE_BATCH);
+        let shutdown = self.state.shutdown.clone();
+        let kill = self.kill.clone();
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => {
+                    // CONTRACT/SECURITY: 1012 tells clients to reconnect at once.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close(1012, "server restarting"))).await;
+                    return;
+                }
+                _ = kill.cancelled() => {
+                    let mut frame = close(1013, "too slow: reconnect with ?after=");
+                    while let Ok(item) = self.rx.try_recv() {
+                        if let Outbound::Close { code, reason } = item {
+                            frame = close(code, reason);
+                        }
+                    }
+                    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+                    return;
+                }
+                n = self.rx.recv_many(&mut batch, WRITE_BATCH) => {
+                    if n == 0 {
+                        return;
+                    }
+                    for item in batch.drain(..) {
+                        match item {
+                            Outbound::Frame { message_id: Some(id), .. } if id <= seen_upto => {}
+                            Outbound::Frame { text, .. } => {
+                                if sink.feed(Message::Text(text)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Outbound::Close { code, reason } => {
+                                let _ = sink.send(close(code, reason)).await;
+                                return;
+                            }
+                        }
+                    }
+                    if sink.flush().await.is_err() {
+                        return;
+                    }
+                }
+                incoming = stream.next() => {
+                    let Some(Ok(message)) = incoming else { return };
+                    last_heard = Instant::now();
+                    match message {
+                        Message::Text(text) => self.handle_text(&text).await,
+                        Message::Binary(_) => self.reply_error(FrameError {
+                            code: ErrorCode::InvalidFrame,
+                            message: "binary frames are not supported; send JSON text".into(),
+                        }),
+                        Message::Close(_) => return,
+                        Message::Ping(_) | Message::Pong(_) => {}
+                    }
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > ping_every * 3 {
+                        tracing::info!(nickname = %self.user.user.nickname, "closing a socket that stopped answering pings");
+                        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close(1001, "no answer to ping"))).await;
+                        return;
+                    }
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn reply(&self, frame: &ServerFrame) {
+        // A full queue means this connection is being dropped anyway.
+        let _ = self.tx.try_send(Outbound::frame(frame));
+    }
+
+    fn reply_error(&self, error: FrameError) {
+        self.reply(&error.into_frame());
+    }
+
+    async fn handle_text(&mut self, text: &str) {
+        let frame = match ClientFrame::parse(text) {
+            Ok(frame) => frame,
+            Err(e) => return self.reply_error(e),
+        };
+        match frame {
+            ClientFrame::Send { body, nonce } => self.handle_send(&body, nonce.as_deref()).await,
+            ClientFrame::History { before, limit } => self.handle_history(before, limit).await,
+            ClientFrame::Typing => self.handle_typing().await,
+        }
+    }
+
+    async fn handle_send(&mut self, body: &str, nonce: Option<&str>) {
+        let valid = match ClientFrame::validate_send(body, nonce) {
+            Ok(v) => v,
+            Err(e) => return self.reply_error(e),
+        };
+        if let Err(not_until) = self.state.send_limiter.check_key(&self.user.user.id) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return self.reply_error(FrameError {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "you are sending messages too fast; wait {:.1} s and send again",
+                    wait.as_secs_f64().max(0.1)
+                ),
+            });
+        }
+        let request = SendRequest {
+            message: NewMessage {
+                room_id: self.room.id,
+                sender: self.user.user.clone(),
+                body: valid.body,
+                nonce: valid.nonce,
+                sent_at: now_ms(),
+            },
+            reply: self.tx.clone(),
+        };
+        if !self.state.writer.submit(request).await {
+            self.reply(&ServerFrame::Error {
+                code: ErrorCode::StoreFailed,
+                message: "the server is shutting down; send the message again after reconnecting"
+                    .into(),
+            });
+        }
+    }
+
+    async fn handle_history(&mut self, before: i64, limit: u32) {
+        let limit = match ClientFrame::validate_history_limit(limit) {
+            Ok(l) => l,
+            Err(e) => return self.reply_error(e),
+        };
+        match self
+            .state
+            .store
+            .messages_before(self.room.id, before, limit + 1)
+            .await
+        {
+            Ok(mut messages) => {
+                let has_more = messages.len() > limit as usize;
+                if has_more {
+                    messages.remove(0);
+                }
+                self.reply(&ServerFrame::History {
+                    messages: messages.into_iter().map(|m| m.message).collect(),
+                    has_more,
+                });
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "history query failed");
+                self.reply(&ServerFrame::Error {
+                    code: ErrorCode::StoreFailed,
+                    message: "the server could not load older messages; try again".into(),
+                });
+            }
+        }
+    }
+
+    async fn handle_typing(&mut self) {
+        // At most one typing event a second per connection: it is a hint, not a stream.
+        if self
+            .last_typing
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last_typing = Some(Instant::now());
+        self.state
+            .fanout
+            .publish(vec![Event::Typing {
+                room_id: self.room.id,
+                user_id: self.user.user.id,
+                nickname: self.user.user.nickname.clone(),
+            }])
+            .await;
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }))
+}

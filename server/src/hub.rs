@@ -1,0 +1,418 @@
+//! This instance's live connections, by room, and the delivery of events to them.
+//!
+//! Every event reaches [`Hubs::dispatch`], from this instance's own writers or (in scale-out)
+//! from Redis. Frames are serialized once per event and the same bytes are queued to every
+//! connection. Each connection's queue is bounded: a connection whose queue is full is dropped
+//! (it resumes with `?after=`), so one slow reader never slows a room.
+//!
+//! Ordering: messages carry a per-room `seq` with no gaps (see the migrations). A hub delivers
+//! seq N+1 only after N; when it sees a later one first (two instances published out of
+//! order, or Redis dropped something while disconnected) it buffers and fetches the missing
+//! range from the database, where every lower seq is already committed because inserts into a
+//! room are serialized by a row lock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::Utf8Bytes;
+use chat_shared::{LobbyFrame, ServerFrame};
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::fanout::Event;
+use crate::store::{Store, StoredMessage};
+
+pub type ConnId = u64;
+
+/// What a connection's writer is asked to do.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A frame's bytes, shared by every receiver. `message_id` is set on `message` frames so a
+    /// fresh connection can skip live messages its welcome history already held.
+    Frame {
+        text: Utf8Bytes,
+        message_id: Option<i64>,
+    },
+    /// Close the socket with this code and reason.
+    Close { code: u16, reason: &'static str },
+}
+
+impl Outbound {
+    pub fn frame<T: Serialize>(frame: &T) -> Self {
+        Outbound::Frame {
+            text: to_text(frame),
+            message_id: None,
+        }
+    }
+}
+
+/// Serializes a frame; our frame types always serialize.
+pub fn to_text<T: Serialize>(frame: &T) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(frame).expect("frames serialize to JSON"))
+}
+
+/// One open room socket, as the hub sees it.
+#[derive(Debug, Clone)]
+pub struct ConnHandle {
+    pub id: ConnId,
+    pub user_id: i64,
+    pub nickname: String,
+    pub session_hash: String,
+    pub tx: mpsc::Sender<Outbound>,
+    /// Cancelled to make the connection's task close the socket.
+    pub kill: CancellationToken,
+}
+
+impl ConnHandle {
+    /// Queues without waiting; false if the connection is gone or too far behind.
+    fn offer(&self, item: Outbound) -> bool {
+        match self.tx.try_send(item) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::info!(conn = self.id, nickname = %self.nickname, "dropping a connection that stopped reading");
+                self.kill.cancel();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+#[derive(Default)]
+struct RoomState {
+    conns: HashMap<ConnId, ConnHandle>,
+    /// The last seq delivered to this room's connections.
+    last_seq: i64,
+    /// Messages that arrived ahead of a gap, by seq.
+    pending: BTreeMap<i64, StoredMessage>,
+    /// A gap fill is running.
+    filling: bool,
+}
+
+impl RoomState {
+    /// Sends to every connection that `include` accepts, dropping those that cannot keep up.
+    fn broadcast(&mut self, item: &Outbound, include: impl Fn(&ConnHandle) -> bool) {
+        self.conns
+            .retain(|_, conn| !include(conn) || conn.offer(item.clone()));
+    }
+
+    fn deliver(&mut self, stored: &StoredMessage) {
+        let item = Outbound::Frame {
+            text: to_text(&ServerFrame::Message(stored.message.clone())),
+            message_id: Some(stored.message.id),
+        };
+        self.broadcast(&item, |_| true);
+        self.last_seq = stored.seq;
+    }
+
+    /// Delivers what is now in order; true if a gap remains and must be filled.
+    fn accept(&mut self, stored: StoredMessage) -> bool {
+        if stored.seq <= self.last_seq {
+            return false;
+        }
+        self.pending.insert(stored.seq, stored);
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() != self.last_seq + 1 {
+                break;
+            }
+            let next = entry.remove();
+            self.deliver(&next);
+        }
+        !self.pending.is_empty()
+    }
+}
+
+/// One room's connections on this instance.
+pub struct RoomHub {
+    room_id: i64,
+    state: Mutex<RoomState>,
+}
+
+/// Every hub of this instance, plus the lobby's connections.
+pub struct Hubs {
+    rooms: Mutex<HashMap<i64, Arc<RoomHub>>>,
+    lobby: Mutex<HashMap<ConnId, mpsc::Sender<Outbound>>>,
+    store: Arc<dyn Store>,
+    next_conn: AtomicU64,
+}
+
+impl Hubs {
+    pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(Self {
+            rooms: Mutex::default(),
+            lobby: Mutex::default(),
+            store,
+            next_conn: AtomicU64::new(1),
+        })
+    }
+
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Adds a connection to its room's hub. `last_seq` (read from the database before this
+    /// call) starts a hub that did not exist yet.
+    pub fn join(&self, room_id: i64, conn: ConnHandle, last_seq: i64) {
+        let hub = {
+            let mut rooms = self.rooms.lock().expect("hub registry lock");
+            rooms
+                .entry(room_id)
+                .or_insert_with(|| {
+                    Arc::new(RoomHub {
+                        room_id,
+                        state: Mutex::new(RoomState {
+                            last_seq,
+                            ..RoomState::default()
+                        }),
+                    })
+                })
+                .clone()
+        };
+        hub.state
+            .lock()
+            .expect("room hub lock")
+            .conns
+            .insert(conn.id, conn);
+    }
+
+    /// Removes a connection; the hub goes when its last connection does.
+    pub fn leave(&self, room_id: i64, conn_id: ConnId) {
+        let mut rooms = self.rooms.lock().expect("hub registry lock");
+        if let Some(hub) = rooms.get(&room_id) {
+            let empty = {
+                let mut state = hub.state.lock().expect("room hub lock");
+                state.conns.remove(&conn_id);
+                state.conns.is_empty()
+            };
+            if empty {
+                rooms.remove(&room_id);
+            }
+        }
+    }
+
+    pub fn join_lobby(&self, tx: mpsc::Sender<Outbound>) -> ConnId {
+        let id = self.next_conn_id();
+        self.lobby.lock().expect("lobby lock").insert(id, tx);
+        id
+    }
+
+    pub fn leave_lobby(&self, id: ConnId) {
+        self.lobby.lock().expect("lobby lock").remove(&id);
+    }
+
+    /// Rooms with connections on this instance (for filling gaps after a Redis outage).
+    pub fn room_ids(&self) -> Vec<i64> {
+        self.rooms
+            .lock()
+            .expect("hub registry lock")
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    /// Number of room connections on this instance.
+    pub fn connection_count(&self) -> usize {
+        let hubs: Vec<Arc<RoomHub>> = self
+            .rooms
+            .lock()
+            .expect("hub registry lock")
+            .values()
+            .cloned()
+            .collect();
+        hubs.iter()
+            .map(|h| h.state.lock().expect("room hub lock").conns.len())
+            .sum()
+    }
+
+    fn hub(&self, room_id: i64) -> Option<Arc<RoomHub>> {
+        self.rooms
+            .lock()
+            .expect("hub registry lock")
+            .get(&room_id)
+            .cloned()
+    }
+
+    fn to_lobby(&self, frame: &LobbyFrame) {
+        let item = Outbound::frame(frame);
+        self.lobby
+            .lock()
+            .expect("lobby lock")
+            .retain(|_, tx| tx.try_send(item.clone()).is_ok());
+    }
+
+    fn to_room(&self, room_id: i64, item: &Outbound, include: impl Fn(&ConnHandle) -> bool) {
+        if let Some(hub) = self.hub(room_id) {
+            hub.state
+                .lock()
+                .expect("room hub lock")
+                .broadcast(item, include);
+        }
+    }
+
+    /// Closes the connections `which` selects, in every room.
+    fn close_where(
+        &self,
+        code: u16,
+        reason: &'static str,
+        which: impl Fn(i64, &ConnHandle) -> bool,
+    ) {
+        let hubs: Vec<Arc<RoomHub>> = self
+            .rooms
+            .lock()
+            .expect("hub registry lock")
+            .values()
+            .cloned()
+            .collect();
+        for hub in hubs {
+            let state = hub.state.lock().expect("room hub lock");
+            for conn in state.conns.values().filter(|c| which(hub.room_id, c)) {
+                let _ = conn.tx.try_send(Outbound::Close { code, reason });
+                conn.kill.cancel();
+            }
+        }
+    }
+
+    /// Delivers one event to this instance's connections.
+    pub fn dispatch(self: &Arc<Self>, event: Event) {
+        match event {
+            Event::Message { message, seq } => self.accept_message(StoredMessage { message, seq }),
+            Event::Presence {
+                room_id,
+                nickname,
+                online,
+            } => self.to_room(
+                room_id,
+                &Outbound::frame(&ServerFrame::Presence { nickname, online }),
+                |_| true,
+            ),
+            Event::Participant { room_id, nickname } => self.to_room(
+                room_id,
+                &Outbound::frame(&ServerFrame::Participant { nickname }),
+                |_| true,
+            ),
+            Event::Typing {
+                room_id,
+                user_id,
+                nickname,
+            } => self.to_room(
+                room_id,
+                &Outbound::frame(&ServerFrame::Typing { nickname }),
+                |c| c.user_id != user_id,
+            ),
+            Event::RoomCreated { room } => self.to_lobby(&LobbyFrame::Room { room }),
+            Event::RoomChanged { room } => {
+                self.to_room(
+                    room.id,
+                    &Outbound::frame(&ServerFrame::Room { room: room.clone() }),
+                    |_| true,
+                );
+                self.to_lobby(&LobbyFrame::Room { room });
+            }
+            Event::RoomRemoved { room_id } => {
+                self.to_room(room_id, &Outbound::frame(&ServerFrame::RoomRemoved), |_| {
+                    true
+                });
+                self.to_room(
+                    room_id,
+                    &Outbound::Close {
+                        code: 1000,
+                        reason: "room removed",
+                    },
+                    |_| true,
+                );
+                self.to_lobby(&LobbyFrame::RoomRemoved { id: room_id });
+            }
+            Event::Left { room_id, user_id } => self.close_where(1000, "left the room", |r, c| {
+                r == room_id && c.user_id == user_id
+            }),
+            Event::SessionEnded { session_hash } => {
+                self.close_where(1008, "logged out", |_, c| c.session_hash == session_hash)
+            }
+        }
+    }
+
+    fn accept_message(self: &Arc<Self>, stored: StoredMessage) {
+        let room_id = stored.message.room_id;
+        let Some(hub) = self.hub(room_id) else {
+            return;
+        };
+        let start_fill = {
+            let mut state = hub.state.lock().expect("room hub lock");
+            let gap = state.accept(stored);
+            if gap && !state.filling {
+                state.filling = true;
+                true
+            } else {
+                false
+            }
+        };
+        if start_fill {
+            let hubs = self.clone();
+            tokio::spawn(async move { hubs.fill_gap(hub).await });
+        }
+    }
+
+    /// Fetches every message after the hub's last delivered seq from the database and
+    /// delivers them in order. Also used after a Redis reconnect, when the gap is unknown.
+    pub async fn fill_gap(self: Arc<Self>, hub: Arc<RoomHub>) {
+        loop {
+            let (after, upto) = {
+                let state = hub.state.lock().expect("room hub lock");
+                let upto = state
+                    .pending
+                    .keys()
+                    .next_back()
+                    .copied()
+                    .unwrap_or(i64::MAX);
+                (state.last_seq, upto)
+            };
+            let fetched = match self.store.messages_by_seq(hub.room_id, after, upto).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(room = hub.room_id, error = ?e, "could not fill a delivery gap; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            let progressed = !fetched.is_empty();
+            let mut state = hub.state.lock().expect("room hub lock");
+            for stored in fetched {
+                state.accept(stored);
+            }
+            if !progressed {
+                // The database has nothing in the gap: do not wait forever for it.
+                if let Some((_, first)) = state.pending.pop_first() {
+                    state.last_seq = first.seq - 1;
+                    state.accept(first);
+                }
+            }
+            if state.pending.is_empty() || state.conns.is_empty() {
+                state.filling = false;
+                state.pending.clear();
+                return;
+            }
+        }
+    }
+
+    /// After a Redis outage: every room may have missed messages.
+    pub async fn fill_all_gaps(self: &Arc<Self>) {
+        let hubs: Vec<Arc<RoomHub>> = self
+            .rooms
+            .lock()
+            .expect("hub registry lock")
+            .values()
+            .cloned()
+            .collect();
+        for hub in hubs {
+            let start = {
+                let mut state = hub.state.lock().expect("room hub lock");
+                !std::mem::replace(&mut state.filling, true)
+            };
+            if start {
+                self.clone().fill_gap(hub).await;
+            }
+        }
+    }
+}

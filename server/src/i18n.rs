@@ -1,0 +1,279 @@
+//! The pages' words in English (the default) and in the seed's Korean, chosen by the browser's
+//! `Accept-Language`. Every user-facing string of the pages lives here.
+
+use axum::http::{header, HeaderMap};
+
+use crate::auth::password::PasswordProblem;
+
+/// One language's strings.
+#[derive(Debug)]
+pub struct Texts {
+    /// The `lang` attribute of pages.
+    pub code: &'static str,
+    pub brand: &'static str,
+    pub room_list: &'static str,
+    pub register: &'static str,
+    pub login: &'static str,
+    pub logout: &'static str,
+    pub create_room: &'static str,
+    pub create: &'static str,
+    pub col_number: &'static str,
+    pub col_title: &'static str,
+    pub col_participants: &'static str,
+    pub col_created: &'static str,
+    pub col_creator: &'static str,
+    pub no_rooms: &'static str,
+    pub login_to_create: &'static str,
+    pub title: &'static str,
+    pub email: &'static str,
+    pub nickname: &'static str,
+    pub password: &'static str,
+    pub password_again: &'static str,
+    pub password_help: &'static str,
+    pub chat: &'static str,
+    pub participants: &'static str,
+    pub send: &'static str,
+    pub message_placeholder: &'static str,
+    pub leave: &'static str,
+    pub edit: &'static str,
+    pub rename: &'static str,
+    pub remove: &'static str,
+    pub remove_confirm: &'static str,
+    pub connecting: &'static str,
+    pub connected: &'static str,
+    pub reconnecting: &'static str,
+    pub room_removed: &'static str,
+    pub is_typing: &'static str,
+    pub load_older: &'static str,
+    pub no_account: &'static str,
+    pub have_account: &'static str,
+    pub registered: &'static str,
+    pub back_to_list: &'static str,
+    // Errors.
+    pub err_email_invalid: &'static str,
+    pub err_email_taken: &'static str,
+    pub err_nickname_required: &'static str,
+    pub err_nickname_too_long: &'static str,
+    pub err_nickname_taken: &'static str,
+    pub err_password_short: &'static str,
+    pub err_password_long: &'static str,
+    pub err_password_common: &'static str,
+    pub err_password_digits: &'static str,
+    pub err_password_like_email: &'static str,
+    pub err_password_like_nickname: &'static str,
+    pub err_password_mismatch: &'static str,
+    pub err_required: &'static str,
+    pub err_title_required: &'static str,
+    pub err_title_too_long: &'static str,
+    pub err_login_failed: &'static str,
+    pub err_not_found: &'static str,
+    pub err_forbidden_creator: &'static str,
+    pub err_csrf: &'static str,
+    pub err_cross_origin: &'static str,
+    pub err_too_large: &'static str,
+    pub err_bad_request: &'static str,
+    pub err_too_many: &'static str,
+    pub err_internal: &'static str,
+    pub err_login_required: &'static str,
+}
+
+pub static EN: Texts = Texts {
+    code: "en",
+    brand: "Chat",
+    room_list: "Chat rooms",
+    register: "Register",
+    login: "Log in",
+    logout: "Log out",
+    create_room: "Create a new room",
+    create: "Create",
+    col_number: "No.",
+    col_title: "Title",
+    col_participants: "Participants",
+    col_created: "Created",
+    col_creator: "Creator",
+    no_rooms: "No rooms yet.",
+    login_to_create: "Log in to create a room.",
+    title: "Title",
+    email: "Email address",
+    nickname: "Nickname",
+    password: "Password",
+    password_again: "Password (again)",
+    password_help: "At least 8 characters, not all digits, not a common password, not like your email or nickname.",
+    chat: "Chat",
+    participants: "Participants",
+    send: "Send",
+    message_placeholder: "Write a message and press Enter",
+    leave: "Leave",
+    edit: "Edit",
+    rename: "Rename",
+    remove: "Remove",
+    remove_confirm: "Remove this room for everyone?",
+    connecting: "Connecting…",
+    connected: "Connected",
+    reconnecting: "Connection lost. Reconnecting…",
+    room_removed: "This room was removed.",
+    is_typing: "is typing…",
+    load_older: "Load older messages",
+    no_account: "No account yet?",
+    have_account: "Already registered?",
+    registered: "Registration complete. Log in with your email and password.",
+    back_to_list: "Back to the room list",
+    err_email_invalid: "Enter a valid email address.",
+    err_email_taken: "Already existing email",
+    err_nickname_required: "Enter a nickname.",
+    err_nickname_too_long: "A nickname has at most 50 characters.",
+    err_nickname_taken: "Already existing nickname",
+    err_password_short: "This password is too short. It must contain at least 8 characters.",
+    err_password_long: "This password is too long.",
+    err_password_common: "This password is too common.",
+    err_password_digits: "This password is entirely numeric.",
+    err_password_like_email: "The password is too similar to the email address.",
+    err_password_like_nickname: "The password is too similar to the nickname.",
+    err_password_mismatch: "The two password fields didn't match.",
+    err_required: "This field is required.",
+    err_title_required: "Enter a title.",
+    err_title_too_long: "A title has at most 50 characters.",
+    err_login_failed: "Please enter a correct email and password.",
+    err_not_found: "There is no such room or page.",
+    err_forbidden_creator: "Only the room's creator can do that.",
+    err_csrf: "The form expired or came from another site. Reload the page and try again.",
+    err_cross_origin: "Requests from another site are refused.",
+    err_too_large: "The request is too large.",
+    err_bad_request: "The request is malformed.",
+    err_too_many: "Too many attempts. Wait a moment and try again.",
+    err_internal: "Something went wrong on the server. Try again in a moment.",
+    err_login_required: "Log in first.",
+};
+
+pub static KO: Texts = Texts {
+    code: "ko",
+    brand: "채팅",
+    room_list: "채팅 목록",
+    register: "가입하기",
+    login: "로그인",
+    logout: "로그아웃",
+    create_room: "새로운 방 생성",
+    create: "생성",
+    col_number: "번호",
+    col_title: "제목",
+    col_participants: "참여인원",
+    col_created: "생성날짜",
+    col_creator: "방장",
+    no_rooms: "아직 채팅방이 없습니다.",
+    login_to_create: "방을 만들려면 로그인하세요.",
+    title: "제목",
+    email: "이메일 주소",
+    nickname: "Nickname",
+    password: "비밀번호",
+    password_again: "비밀번호 확인",
+    password_help: "8자 이상, 숫자만으로 된 비밀번호나 흔한 비밀번호, 이메일·닉네임과 비슷한 비밀번호는 쓸 수 없습니다.",
+    chat: "채팅",
+    participants: "참여자",
+    send: "전송",
+    message_placeholder: "메시지를 입력하고 Enter",
+    leave: "나가기",
+    edit: "수정",
+    rename: "수정",
+    remove: "삭제",
+    remove_confirm: "이 방을 모두에게서 삭제할까요?",
+    connecting: "연결 중…",
+    connected: "연결됨",
+    reconnecting: "연결이 끊겼습니다. 다시 연결하는 중…",
+    room_removed: "이 방은 삭제되었습니다.",
+    is_typing: "님이 입력 중…",
+    load_older: "이전 메시지 불러오기",
+    no_account: "계정이 없으신가요?",
+    have_account: "이미 가입하셨나요?",
+    registered: "가입이 완료되었습니다. 이메일과 비밀번호로 로그인하세요.",
+    back_to_list: "채팅 목록으로",
+    err_email_invalid: "유효한 이메일 주소를 입력하십시오.",
+    err_email_taken: "Already existing email",
+    err_nickname_required: "닉네임을 입력하십시오.",
+    err_nickname_too_long: "닉네임은 50자 이하여야 합니다.",
+    err_nickname_taken: "Already existing nickname",
+    err_password_short: "비밀번호가 너무 짧습니다. 최소 8 문자를 포함해야 합니다.",
+    err_password_long: "비밀번호가 너무 깁니다.",
+    err_password_common: "비밀번호가 너무 일상적인 단어입니다.",
+    err_password_digits: "비밀번호가 전부 숫자로 되어 있습니다.",
+    err_password_like_email: "비밀번호가 이메일 주소와 너무 유사합니다.",
+    err_password_like_nickname: "비밀번호가 닉네임과 너무 유사합니다.",
+    err_password_mismatch: "비밀번호가 일치하지 않습니다.",
+    err_required: "필수 항목입니다.",
+    err_title_required: "제목을 입력하십시오.",
+    err_title_too_long: "제목은 50자 이하여야 합니다.",
+    err_login_failed: "올바른 이메일과 비밀번호를 입력하십시오.",
+    err_not_found: "그런 방이나 페이지가 없습니다.",
+    err_forbidden_creator: "방장만 할 수 있습니다.",
+    err_csrf: "양식이 만료되었거나 다른 사이트에서 왔습니다. 페이지를 새로 고친 뒤 다시 시도하십시오.",
+    err_cross_origin: "다른 사이트에서 온 요청은 거부됩니다.",
+    err_too_large: "요청이 너무 큽니다.",
+    err_bad_request: "요청 형식이 잘못되었습니다.",
+    err_too_many: "시도가 너무 많습니다. 잠시 후 다시 시도하십시오.",
+    err_internal: "서버에 문제가 생겼습니다. 잠시 후 다시 시도하십시오.",
+    err_login_required: "먼저 로그인하십시오.",
+};
+
+/// The language the request prefers: Korean when `Accept-Language` ranks `ko` above `en`
+/// (or names Korean and not English), English otherwise.
+pub fn negotiate(headers: &HeaderMap) -> &'static Texts {
+    let Some(value) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return &EN;
+    };
+    let mut best: Option<(&'static Texts, f32)> = None;
+    for item in value.split(',') {
+        let mut parts = item.trim().split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang: &'static Texts = match tag.split('-').next() {
+            Some("ko") => &KO,
+            Some("en") => &EN,
+            _ => continue,
+        };
+        if best.is_none_or(|(_, bq)| q > bq) {
+            best = Some((lang, q));
+        }
+    }
+    best.map_or(&EN, |(t, _)| t)
+}
+
+impl Texts {
+    pub fn password_problem(&self, p: PasswordProblem) -> &'static str {
+        match p {
+            PasswordProblem::TooShort => self.err_password_short,
+            PasswordProblem::TooLong => self.err_password_long,
+            PasswordProblem::Common => self.err_password_common,
+            PasswordProblem::AllDigits => self.err_password_digits,
+            PasswordProblem::LikeEmail => self.err_password_like_email,
+            PasswordProblem::LikeNickname => self.err_password_like_nickname,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(value: &str) -> &'static str {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, value.parse().unwrap());
+        negotiate(&h).code
+    }
+
+    #[test]
+    fn korean_only_when_preferred() {
+        assert_eq!(negotiate(&HeaderMap::new()).code, "en");
+        assert_eq!(lang("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"), "ko");
+        assert_eq!(lang("en-US,en;q=0.9,ko;q=0.8"), "en");
+        assert_eq!(lang("fr-FR,ko;q=0.5"), "ko");
+        assert_eq!(lang("de"), "en");
+    }
+}

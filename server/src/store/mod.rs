@@ -1,0 +1,148 @@
+//! Storage behind one interface. [`Store`] is what handlers and the message writer call; the
+//! SQL behind it (one implementation over SQLite or Postgres) lives in [`sql`].
+
+mod sql;
+
+use async_trait::async_trait;
+use chat_shared::{Message, Room};
+
+pub use sql::{now_ms, rfc3339, Backend, SqlStore};
+
+/// A storage failure. The cause is logged; users see a generic error.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StoreError(#[from] pub sqlx::Error);
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A registered user, as the rest of the server sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub nickname: String,
+}
+
+/// What login needs to check a password.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// A new account; `password_hash` is already argon2id.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub nickname: String,
+    pub password_hash: String,
+}
+
+/// Why an account could not be created, field by field.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("email taken")]
+    EmailTaken,
+    #[error("nickname taken")]
+    NicknameTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A room with what permission checks need.
+#[derive(Debug, Clone)]
+pub struct RoomRecord {
+    pub room: Room,
+    pub creator_id: i64,
+    pub active: bool,
+}
+
+/// A message to store, already validated.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room_id: i64,
+    pub sender: User,
+    pub body: String,
+    pub nonce: Option<String>,
+    /// Unix milliseconds.
+    pub sent_at: i64,
+}
+
+/// A stored message with its position in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub message: Message,
+    /// 1, 2, 3, ... within the room: see the `seq` column in the migrations.
+    pub seq: i64,
+}
+
+/// The outcome of storing one [`NewMessage`].
+#[derive(Debug, Clone)]
+pub struct Inserted {
+    pub stored: StoredMessage,
+    /// True when the nonce was seen before and `stored` is the original.
+    pub duplicate: bool,
+}
+
+/// Everything the server keeps. Both backends pass the same integration suite.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn create_user(&self, new: NewUser) -> Result<User, CreateUserError>;
+    /// Looks a user up by email, case-insensitively.
+    async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// The user of a session that has not expired at `now` (Unix ms).
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Active rooms, newest first.
+    async fn active_rooms(&self) -> StoreResult<Vec<Room>>;
+    /// Any room, active or removed.
+    async fn room(&self, id: i64) -> StoreResult<Option<RoomRecord>>;
+    async fn create_room(&self, title: &str, creator_id: i64) -> StoreResult<Room>;
+    async fn rename_room(&self, id: i64, title: &str) -> StoreResult<()>;
+    async fn remove_room(&self, id: i64) -> StoreResult<()>;
+
+    /// Makes the user a participant; true if they were not one already.
+    async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
+    /// True if they were a participant.
+    async fn remove_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
+    /// Participants' nicknames in the order they joined.
+    async fn participants(&self, room_id: i64) -> StoreResult<Vec<String>>;
+
+    /// Stores a batch in one transaction, in order; a repeated nonce returns the original.
+    async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>>;
+    /// The latest `limit` messages, oldest first.
+    async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>>;
+    /// Up to `limit` messages with id below `before`, oldest first.
+    async fn messages_before(
+        &self,
+        room_id: i64,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredMessage>>;
+    /// Up to `limit` messages with id above `after`, oldest first.
+    async fn messages_after(
+        &self,
+        room_id: i64,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredMessage>>;
+    /// Messages with `after_seq < seq <= upto_seq`, oldest first (filling a gap in delivery).
+    async fn messages_by_seq(
+        &self,
+        room_id: i64,
+        after_seq: i64,
+        upto_seq: i64,
+    ) -> StoreResult<Vec<StoredMessage>>;
+    /// The highest seq stored in the room (0 when empty).
+    async fn last_seq(&self, room_id: i64) -> StoreResult<i64>;
+
+    /// The named secret, set to `fresh` if no instance has set it yet.
+    async fn secret(&self, name: &str, fresh: &str) -> StoreResult<String>;
+}

@@ -1,0 +1,82 @@
+//! The message writer: every `send` from every connection goes through one queue, and whatever
+//! arrived while the last transaction was committing is stored together in the next one
+//! (grouped writes), so storage keeps up with many senders. A message is published, and so
+//! acknowledged to its sender, only after its transaction commits.
+
+use std::sync::Arc;
+
+use chat_shared::{ErrorCode, ServerFrame};
+use tokio::sync::mpsc;
+
+use crate::fanout::{Event, Fanout};
+use crate::hub::{to_text, Outbound};
+use crate::store::{NewMessage, Store};
+
+/// The most messages stored in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// A message to store, and where to answer when it is not a plain new message.
+pub struct SendRequest {
+    pub message: NewMessage,
+    /// The sender's connection: gets the original frame for a repeated nonce, or an error.
+    pub reply: mpsc::Sender<Outbound>,
+}
+
+/// The handle connections use to submit messages.
+#[derive(Clone)]
+pub struct MessageWriter {
+    tx: mpsc::Sender<SendRequest>,
+}
+
+impl MessageWriter {
+    /// Starts the writer task. It ends when every handle is dropped.
+    pub fn start(store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, queue: usize) -> Self {
+        let (tx, rx) = mpsc::channel(queue);
+        tokio::spawn(run(rx, store, fanout));
+        Self { tx }
+    }
+
+    /// Queues a message; waits if the writer is behind (backpressure on that sender only).
+    pub async fn submit(&self, request: SendRequest) -> bool {
+        self.tx.send(request).await.is_ok()
+    }
+}
+
+async fn run(mut rx: mpsc::Receiver<SendRequest>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let messages: Vec<NewMessage> = batch.iter().map(|r| r.message.clone()).collect();
+        match store.insert_messages(&messages).await {
+            Ok(results) => {
+                let mut events = Vec::with_capacity(results.len());
+                for (request, inserted) in batch.iter().zip(results) {
+                    if inserted.duplicate {
+                        // CONTRACT.md: a repeated nonce gets the original frame, on that
+                        // connection only.
+                        let _ = request.reply.try_send(Outbound::Frame {
+                            text: to_text(&ServerFrame::Message(inserted.stored.message)),
+                            message_id: None,
+                        });
+                    } else {
+                        events.push(Event::Message {
+                            message: inserted.stored.message,
+                            seq: inserted.stored.seq,
+                        });
+                    }
+                }
+                fanout.publish(events).await;
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, count = batch.len(), "could not store messages");
+                let frame = Outbound::frame(&ServerFrame::Error {
+                    code: ErrorCode::StoreFailed,
+                    message: "the server could not save your message; send it again".into(),
+                });
+                for request in &batch {
+                    let _ = request.reply.try_send(frame.clone());
+                }
+            }
+        }
+        batch.clear();
+    }
+}

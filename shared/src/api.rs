@@ -1,0 +1,65 @@
+//! JSON bodies of the HTTP API (requests with `Accept: application/json`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Participant, Room};
+
+/// `GET /chat/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomList {
+    pub rooms: Vec<Room>,
+}
+
+/// `POST /chat/create` (201) and `POST /chat/{id}/edit` (200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomBody {
+    pub room: Room,
+}
+
+/// `GET /chat/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDetail {
+    pub room: Room,
+    pub participants: Vec<Participant>,
+}
+
+/// `POST /accounts/register` (201) and `POST /accounts/login` (200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NicknameBody {
+    pub nickname: String,
+}
+
+/// Any single failure: 401, 403, 404, 429, 500.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// Validation failures, each message under the field it is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors {
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The first message for `field`, if any.
+    pub fn first(&self, field: &str) -> Option<&str> {
+        self.errors
+            .get(field)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+}

@@ -1,0 +1,24 @@
+//! Lengths and bounds from CONTRACT.md, in one place so that validation on the server and
+//! checks in clients agree.
+
+/// A room title is 1..=50 characters after trimming.
+pub const TITLE_MAX_CHARS: usize = 50;
+/// A nickname is 1..=50 characters after trimming.
+pub const NICKNAME_MAX_CHARS: usize = 50;
+/// An email address may be at most this long (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// A password has at least this many characters.
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Passwords longer than this are refused so hashing cannot be used to burn CPU.
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+/// A message body is 1..=4000 characters after trimming.
+pub const BODY_MAX_CHARS: usize = 4000;
+/// A `send` nonce is at most 64 characters.
+pub const NONCE_MAX_CHARS: usize = 64;
+/// A `history` request asks for 1..=100 messages.
+pub const HISTORY_LIMIT_MAX: u32 = 100;
+/// How many messages the welcome frame carries when no `after` is given.
+pub const WELCOME_HISTORY: u32 = 50;
+/// The largest WebSocket frame a client may send (a 4000-character body of 4-byte characters,
+/// JSON-escaped, fits with room to spare).
+pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;

@@ -1,0 +1,110 @@
+//! Everything the app reacts to ([`Action`]) and everything it asks the outside world to do
+//! ([`Effect`]). `update` turns one into the other; nothing in here performs I/O.
+
+use std::time::Duration;
+
+use chat_shared::api::FieldErrors;
+use chat_shared::{ClientFrame, LobbyFrame, Room, ServerFrame};
+use crossterm::event::KeyEvent;
+
+/// One input to [`crate::update::update`]: a key, a resize, a timer tick or a network result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize { width: u16, height: u16 },
+    /// Sent a few times a second so time-based state (typing hints, notices) can expire.
+    Tick,
+    Net(NetEvent),
+}
+
+/// What a background network task found out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetEvent {
+    /// The saved session still works (or the server could not be asked; the first 401 decides).
+    SessionRestored { nickname: String },
+    /// There is no usable saved session; `note` says why when it is worth telling.
+    SessionMissing { note: Option<String> },
+    /// The server answered 401 to a call that needs a session: it expired or was logged out.
+    SessionExpired,
+    LoggedIn { nickname: String },
+    /// Wrong password (the server's own message) or the server could not be reached.
+    LoginFailed { message: String },
+    Registered { nickname: String },
+    /// The server's per-field messages (`{"errors":{field:[msg]}}`), or `"__all__"` for a
+    /// failure that belongs to no field (server down).
+    RegisterFailed { errors: FieldErrors },
+    LoggedOut,
+    RoomCreated(Room),
+    RoomRenamed(Room),
+    RoomLeft { room_id: i64 },
+    /// A create/rename/leave/logout request failed; `message` is for the user.
+    RequestFailed { message: String },
+    Lobby(LobbyFrame),
+    LobbyState(ConnState),
+    RoomFrame { room_id: i64, frame: ServerFrame },
+    RoomState { room_id: i64, state: ConnState },
+    /// The room socket was refused for good (404: unknown or removed room; 403).
+    RoomGone { room_id: i64, message: String },
+}
+
+/// The state of one WebSocket, drawn in the status line and the sidebar.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConnState {
+    #[default]
+    Connecting,
+    Online,
+    /// Disconnected; the task tries again after `retry_in`.
+    Offline { reason: String, retry_in: Duration },
+}
+
+impl ConnState {
+    pub fn is_online(&self) -> bool {
+        matches!(self, ConnState::Online)
+    }
+}
+
+/// Work for the runtime ([`crate::runtime`]); each one runs in the background and reports back
+/// with a [`NetEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Load the saved session file and check it against the server.
+    RestoreSession,
+    Login {
+        email: String,
+        password: String,
+    },
+    Register {
+        email: String,
+        nickname: String,
+        password1: String,
+        password2: String,
+    },
+    Logout,
+    /// Delete the saved session file (it expired).
+    ForgetSession,
+    /// Keep the room list live through `/ws/lobby` (does nothing if already watching).
+    WatchLobby,
+    CreateRoom {
+        title: String,
+    },
+    RenameRoom {
+        room_id: i64,
+        title: String,
+    },
+    LeaveRoom {
+        room_id: i64,
+    },
+    /// Start the room's socket task (it reconnects by itself).
+    OpenRoom {
+        room_id: i64,
+    },
+    /// Stop the room's socket task.
+    CloseRoom {
+        room_id: i64,
+    },
+    Send {
+        room_id: i64,
+        frame: ClientFrame,
+    },
+    Quit,
+}

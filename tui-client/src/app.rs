@@ -1,0 +1,271 @@
+//! The whole client state: which screen is shown, the login forms, the live room list and every
+//! open room with its messages, pending lines and participants. Only `update` changes it and
+//! only `ui` reads it.
+
+use std::time::{Duration, Instant};
+
+use chat_shared::api::FieldErrors;
+use chat_shared::{Message, Participant, Room};
+
+use crate::action::ConnState;
+use crate::input::LineInput;
+
+/// How long someone else's "is typing" hint stays up after their last `typing` frame.
+pub const TYPING_SHOWN_FOR: Duration = Duration::from_secs(5);
+/// We send `typing` at most this often while the user types.
+pub const TYPING_SEND_EVERY: Duration = Duration::from_secs(3);
+/// How long an informational notice stays in the status line.
+pub const NOTICE_SHOWN_FOR: Duration = Duration::from_secs(8);
+/// How many older messages one `history` request asks for.
+pub const HISTORY_PAGE: u32 = 50;
+
+/// Which time zone message times are drawn in. Tests pin it so snapshots do not depend on
+/// the machine's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Local,
+    Fixed(chrono::FixedOffset),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// Checking the saved session before anything else is shown.
+    Starting,
+    Login(LoginForm),
+    Register(RegisterForm),
+    /// Logged in: the lobby and the open rooms.
+    Main,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoginForm {
+    pub email: LineInput,
+    pub password: LineInput,
+    /// 0 = email, 1 = password.
+    pub focus: usize,
+    /// The server's message (wrong password), or why the server could not be reached.
+    pub error: Option<String>,
+    /// A neutral note, e.g. "your session expired".
+    pub info: Option<String>,
+    /// A request is on its way; Enter does nothing until it answers.
+    pub busy: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterForm {
+    pub email: LineInput,
+    pub nickname: LineInput,
+    pub password1: LineInput,
+    pub password2: LineInput,
+    /// 0..=3 in the order above.
+    pub focus: usize,
+    /// The server's messages by field name (`email`, `nickname`, `password1`, `password2`,
+    /// or `__all__` for a failure that belongs to no field).
+    pub errors: FieldErrors,
+    pub busy: bool,
+}
+
+/// What the main area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Lobby,
+    /// The open room with this id.
+    Room(i64),
+}
+
+/// The live room list from `/ws/lobby`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lobby {
+    /// Newest first, as the server sends them.
+    pub rooms: Vec<Room>,
+    pub selected: usize,
+    pub state: ConnState,
+}
+
+/// A line the user sent that the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLine {
+    /// Sent with every (re)try, so the server stores the line once.
+    pub nonce: String,
+    pub body: String,
+    /// Set when the server rejected the line (error frame); it is then not resent.
+    pub failed: Option<String>,
+}
+
+/// One open room ("tab").
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomView {
+    pub id: i64,
+    /// From the welcome frame (or the lobby until then).
+    pub room: Option<Room>,
+    /// Stored messages, ordered by id, no id twice.
+    pub messages: Vec<Message>,
+    /// Sent lines waiting for their own `message` frame, in the order they were typed.
+    pub pending: Vec<PendingLine>,
+    pub participants: Vec<Participant>,
+    /// Who else is typing, and until when the hint is shown.
+    pub typing: Vec<(String, Instant)>,
+    /// Messages from others that arrived while this room was not on screen.
+    pub unread: usize,
+    /// How many screen lines the view is scrolled up from the newest message.
+    pub scroll: usize,
+    /// The server has older messages than the oldest we hold.
+    pub has_more: bool,
+    /// A `history` request is on its way.
+    pub loading_history: bool,
+    pub state: ConnState,
+    /// The last error frame's message, shown until the next line is sent.
+    pub error: Option<String>,
+    /// A welcome frame has arrived at least once (so `has_more` is known).
+    pub welcomed: bool,
+}
+
+impl RoomView {
+    pub fn new(id: i64, room: Option<Room>) -> Self {
+        Self {
+            id,
+            room,
+            messages: Vec::new(),
+            pending: Vec::new(),
+            participants: Vec::new(),
+            typing: Vec::new(),
+            unread: 0,
+            scroll: 0,
+            has_more: false,
+            loading_history: false,
+            state: ConnState::Connecting,
+            error: None,
+            welcomed: false,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match &self.room {
+            Some(room) => room.title.clone(),
+            None => format!("room {}", self.id),
+        }
+    }
+
+    /// The newest stored message id.
+    pub fn last_id(&self) -> Option<i64> {
+        self.messages.last().map(|m| m.id)
+    }
+
+    /// The oldest stored message id, for `history{before}`.
+    pub fn oldest_id(&self) -> Option<i64> {
+        self.messages.first().map(|m| m.id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+/// A one-line message in the status line: a failed request, a removed room, a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+    /// Info notices go away at this time; errors stay until the user acts.
+    pub until: Option<Instant>,
+}
+
+/// A question asked in the input line instead of a chat line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// `n` in the lobby: the next line is a new room's title.
+    CreateRoom,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    /// Base URL, e.g. `http://127.0.0.1:8000`, shown on the login screen.
+    pub server: String,
+    pub screen: Screen,
+    /// Our nickname, once logged in.
+    pub me: Option<String>,
+    pub lobby: Lobby,
+    /// Open rooms in tab order (Alt+1 is the first).
+    pub rooms: Vec<RoomView>,
+    pub view: View,
+    /// The chat/command line of the main screen.
+    pub input: LineInput,
+    pub prompt: Option<Prompt>,
+    pub notice: Option<Notice>,
+    pub show_help: bool,
+    /// Terminal size in cells; `update` needs it to page through messages.
+    pub size: (u16, u16),
+    /// The time of the action being handled (set by the main loop, pinned by tests).
+    pub now: Instant,
+    pub clock: Clock,
+    /// Random per run, so nonces are unique across runs; a counter makes them unique within.
+    pub nonce_prefix: String,
+    pub nonce_counter: u64,
+    /// When we last sent a `typing` frame.
+    pub last_typing_sent: Option<Instant>,
+    pub should_quit: bool,
+}
+
+impl App {
+    pub fn new(server: impl Into<String>, now: Instant, nonce_prefix: impl Into<String>) -> Self {
+        Self {
+            server: server.into(),
+            screen: Screen::Starting,
+            me: None,
+            lobby: Lobby::default(),
+            rooms: Vec::new(),
+            view: View::Lobby,
+            input: LineInput::default(),
+            prompt: None,
+            notice: None,
+            show_help: false,
+            size: (80, 24),
+            now,
+            clock: Clock::Local,
+            nonce_prefix: nonce_prefix.into(),
+            nonce_counter: 0,
+            last_typing_sent: None,
+            should_quit: false,
+        }
+    }
+
+    pub fn room(&self, id: i64) -> Option<&RoomView> {
+        self.rooms.iter().find(|r| r.id == id)
+    }
+
+    pub fn room_mut(&mut self, id: i64) -> Option<&mut RoomView> {
+        self.rooms.iter_mut().find(|r| r.id == id)
+    }
+
+    /// The room on screen, if the view is a room.
+    pub fn active_room(&self) -> Option<&RoomView> {
+        match self.view {
+            View::Room(id) => self.room(id),
+            View::Lobby => None,
+        }
+    }
+
+    /// The next unique nonce: well under the contract's 64 characters.
+    pub fn next_nonce(&mut self) -> String {
+        self.nonce_counter += 1;
+        format!("{}-{}", self.nonce_prefix, self.nonce_counter)
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            kind: NoticeKind::Info,
+            text: text.into(),
+            until: Some(self.now + NOTICE_SHOWN_FOR),
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            kind: NoticeKind::Error,
+            text: text.into(),
+            until: None,
+        });
+    }
+}

@@ -1,0 +1,13 @@
+//! `chat-tui`, a terminal client for the chat server: the state (`app`), what changes it
+//! (`action`, `update`), how it is drawn (`ui`), and the network tasks (`net`, `runtime`)
+//! that the main loop (`main.rs`, `event`) ties together.
+
+pub mod action;
+pub mod app;
+pub mod command;
+pub mod event;
+pub mod input;
+pub mod net;
+pub mod runtime;
+pub mod ui;
+pub mod update;

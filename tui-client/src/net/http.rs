@@ -1,0 +1,263 @@
+//! HTTP calls made exactly as a browser makes them: GET a page to get the `csrftoken`
+//! cookie, POST the form with `X-CSRFToken`, keep `sessionid` in the cookie jar. Every call
+//! asks for JSON (`Accept: application/json`) and never follows redirects.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody};
+use chat_shared::Room;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::ACCEPT;
+use reqwest::{Client, Response, StatusCode};
+use url::Url;
+
+const JSON: &str = "application/json";
+
+/// Why a call failed, in words for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpError {
+    /// No answer: connection refused, DNS, timeout.
+    Unreachable(String),
+    /// The server answered with an error status.
+    Status {
+        status: StatusCode,
+        /// `{"error":..}`, or a summary of the field errors, or the status line.
+        message: String,
+        /// `{"errors":{field:[msg]}}` when the server sent them.
+        errors: Option<FieldErrors>,
+    },
+}
+
+impl HttpError {
+    pub fn message(&self) -> String {
+        match self {
+            HttpError::Unreachable(message) => message.clone(),
+            HttpError::Status { message, .. } => message.clone(),
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, HttpError::Status { status, .. } if *status == StatusCode::UNAUTHORIZED)
+    }
+}
+
+/// A cheap-to-clone handle on the client and its cookie jar.
+#[derive(Clone)]
+pub struct Http {
+    client: Client,
+    jar: Arc<Jar>,
+    base: Url,
+}
+
+impl Http {
+    pub fn new(base: Url) -> anyhow::Result<Self> {
+        let jar = Arc::new(Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()?;
+        Ok(Self { client, jar, base })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The server's URL with `ws`/`wss` for a socket path.
+    pub fn ws_url(&self, path: &str) -> Url {
+        let mut url = self.url(path);
+        let scheme = if self.base.scheme() == "https" { "wss" } else { "ws" };
+        // Only http→ws and https→wss happen here, which `set_scheme` always allows.
+        let _ = url.set_scheme(scheme);
+        url
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url.set_query(None);
+        url
+    }
+
+    /// The current value of a cookie for this server (the jar keeps only the newest one of
+    /// each name, so after login this is the fresh, session-bound `csrftoken`).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.base)?;
+        let header = header.to_str().ok()?;
+        header.split(';').find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
+    }
+
+    /// Puts a saved cookie back into the jar.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &self.base);
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> HttpError {
+        HttpError::Unreachable(describe_unreachable(self.base.as_str(), error))
+    }
+
+    /// GETs an HTML page only for the cookies it sets (`csrftoken`).
+    async fn get_page(&self, path: &str) -> Result<Response, HttpError> {
+        self.client
+            .get(self.url(path))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))
+    }
+
+    /// POSTs a form with the CSRF header, fetching the token first if we have none.
+    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Result<Response, HttpError> {
+        if self.cookie("csrftoken").is_none() {
+            self.get_page("/accounts/login/").await?;
+        }
+        let token = self.cookie("csrftoken").unwrap_or_default();
+        self.client
+            .post(self.url(path))
+            .header(ACCEPT, JSON)
+            .header("X-CSRFToken", token)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))
+    }
+
+    /// Logs in; returns the nickname. A wrong password comes back as the server's message.
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, HttpError> {
+        self.get_page("/accounts/login/").await?;
+        let response = self
+            .post_form("/accounts/login/", &[("username", email), ("password", password)])
+            .await?;
+        Ok(expect_json::<NicknameBody>(response, StatusCode::OK).await?.nickname)
+    }
+
+    pub async fn register(
+        &self,
+        email: &str,
+        nickname: &str,
+        password1: &str,
+        password2: &str,
+    ) -> Result<String, HttpError> {
+        self.get_page("/accounts/register/").await?;
+        let form = [
+            ("email", email),
+            ("nickname", nickname),
+            ("password1", password1),
+            ("password2", password2),
+        ];
+        let response = self.post_form("/accounts/register/", &form).await?;
+        Ok(expect_json::<NicknameBody>(response, StatusCode::CREATED).await?.nickname)
+    }
+
+    pub async fn logout(&self) -> Result<(), HttpError> {
+        let response = self.post_form("/accounts/logout/", &[]).await?;
+        expect_empty(response).await
+    }
+
+    /// Is the session in the jar still good? Asks for a page that needs one (the create-room
+    /// form): 200 means yes, a redirect to the login page or 401 means no.
+    pub async fn check_session(&self) -> Result<bool, HttpError> {
+        let response = self.get_page("/chat/create/").await?;
+        let status = response.status();
+        Ok(!(status.is_redirection() || status == StatusCode::UNAUTHORIZED))
+    }
+
+    pub async fn create_room(&self, title: &str) -> Result<Room, HttpError> {
+        let response = self.post_form("/chat/create/", &[("title", title)]).await?;
+        Ok(expect_json::<RoomBody>(response, StatusCode::CREATED).await?.room)
+    }
+
+    pub async fn rename_room(&self, room_id: i64, title: &str) -> Result<Room, HttpError> {
+        let path = format!("/chat/{room_id}/edit/");
+        let response = self.post_form(&path, &[("title", title)]).await?;
+        Ok(expect_json::<RoomBody>(response, StatusCode::OK).await?.room)
+    }
+
+    pub async fn leave_room(&self, room_id: i64) -> Result<(), HttpError> {
+        let path = format!("/chat/{room_id}/leave/");
+        let response = self.post_form(&path, &[]).await?;
+        expect_empty(response).await
+    }
+}
+
+/// "Cannot reach http://…: connection refused. Is the server running?"
+fn describe_unreachable(base: &str, error: &reqwest::Error) -> String {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut detail = error.to_string();
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            detail = match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+                _ => io.to_string(),
+            };
+        }
+        cause = e.source();
+    }
+    if error.is_timeout() {
+        detail = "no answer (timed out)".to_owned();
+    }
+    format!("Cannot reach {base}: {detail}. Is the server running?")
+}
+
+/// The body as `T` if the status is `expected`, else the server's error.
+async fn expect_json<T: serde::de::DeserializeOwned>(
+    response: Response,
+    expected: StatusCode,
+) -> Result<T, HttpError> {
+    if response.status() != expected {
+        return Err(error_from(response).await);
+    }
+    let status = response.status();
+    response.json::<T>().await.map_err(|e| HttpError::Status {
+        status,
+        message: format!("The server sent an answer this client does not understand: {e}"),
+        errors: None,
+    })
+}
+
+async fn expect_empty(response: Response) -> Result<(), HttpError> {
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
+/// Reads `{"error":..}` or `{"errors":{..}}` from a failed response.
+async fn error_from(response: Response) -> HttpError {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if let Ok(errors) = serde_json::from_str::<FieldErrors>(&text) {
+        let message = errors
+            .errors
+            .iter()
+            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field}: {m}")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return HttpError::Status {
+            status,
+            message,
+            errors: Some(errors),
+        };
+    }
+    let message = match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => body.error,
+        Err(_) => match status {
+            StatusCode::FORBIDDEN => "The server refused this (403).".to_owned(),
+            StatusCode::NOT_FOUND => "Not found (404): the room may have been removed.".to_owned(),
+            _ => format!("The server answered {status}."),
+        },
+    };
+    HttpError::Status {
+        status,
+        message,
+        errors: None,
+    }
+}

@@ -1,0 +1,58 @@
+//! `render(&App, &mut Frame)`: draws the state and nothing else. Each pane has its own file;
+//! `layout.rs` splits the screen the same way for drawing and for `update`'s paging.
+
+pub mod help;
+pub mod layout;
+pub mod lobby;
+pub mod login;
+pub mod messages;
+pub mod prompt;
+pub mod sidebar;
+pub mod status;
+pub mod theme;
+pub mod wrap;
+
+#[cfg(test)]
+mod tests;
+
+use ratatui::layout::Alignment;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::{App, Screen, View};
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    match &app.screen {
+        Screen::Starting => {
+            let text = format!("Connecting to {}…", app.server);
+            let y = area.y + area.height / 2;
+            let line = ratatui::layout::Rect::new(area.x, y, area.width, 1.min(area.height));
+            frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), line);
+        }
+        Screen::Login(form) => login::render_login(app, form, frame, area),
+        Screen::Register(form) => login::render_register(app, form, frame, area),
+        Screen::Main => {
+            let in_room = matches!(app.view, View::Room(_));
+            let areas = layout::main_layout(area, in_room);
+            if let Some(rect) = areas.sidebar {
+                sidebar::render(app, frame, rect);
+            }
+            match app.active_room() {
+                Some(room) => {
+                    messages::render_header(app, room, frame, areas.header);
+                    messages::render(app, room, frame, areas.body);
+                    if let Some(rect) = areas.participants {
+                        sidebar::render_participants(room, frame, rect);
+                    }
+                }
+                None => lobby::render(app, frame, areas.header, areas.body),
+            }
+            prompt::render(app, frame, areas.input);
+            status::render(app, frame, areas.status);
+            if app.show_help {
+                help::render(frame, area);
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The help popup (`/help` or F1): every key and command on one screen.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::theme::dim;
+use crate::command::COMMANDS;
+
+/// The keys of the main screen: (keys, meaning).
+pub const KEYS: &[(&str, &str)] = &[
+    ("Alt+1..9", "show room 1..9 (Alt+0: the room list)"),
+    ("Ctrl+N / Ctrl+P", "next / previous room"),
+    ("Up / Down", "choose a room in the list; recall sent lines"),
+    ("Enter", "join the chosen room; send the line"),
+    ("n", "new room (in the list, with an empty line)"),
+    ("PageUp / PageDown", "scroll; at the top PageUp loads older"),
+    ("Esc", "back to the room list"),
+    ("Ctrl+U / Ctrl+W", "delete to line start / the word before"),
+    ("Ctrl+C", "quit"),
+];
+
+pub fn render(frame: &mut Frame, area: Rect) {
+    let mut lines = vec![Line::styled("Keys", Style::default().add_modifier(Modifier::BOLD))];
+    lines.extend(KEYS.iter().map(|(k, v)| Line::raw(format!("  {k:<18}{v}"))));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Commands", Style::default().add_modifier(Modifier::BOLD)));
+    lines.extend(COMMANDS.iter().map(|(k, v)| Line::raw(format!("  {k:<18}{v}"))));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Any key closes this help.", dim()));
+    let width = 72.min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .title(" help ");
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

@@ -1,0 +1,81 @@
+//! How the main screen is split. `update` uses the same function to know how tall the
+//! message pane is when paging, so drawing and scrolling always agree.
+
+use ratatui::layout::Rect;
+
+/// The sidebar (rooms) shows from this width up.
+pub const SIDEBAR_FROM: u16 = 60;
+/// The participant pane shows from this width up.
+pub const PARTICIPANTS_FROM: u16 = 90;
+const SIDEBAR_WIDTH: u16 = 18;
+const PARTICIPANTS_WIDTH: u16 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MainLayout {
+    pub sidebar: Option<Rect>,
+    /// One line above the body: the room's title and who is typing.
+    pub header: Rect,
+    /// Messages, or the room list in the lobby.
+    pub body: Rect,
+    pub participants: Option<Rect>,
+    pub input: Rect,
+    pub status: Rect,
+}
+
+pub fn main_layout(area: Rect, in_room: bool) -> MainLayout {
+    let bottom = area.height.min(2);
+    let top_height = area.height - bottom;
+    let input = Rect::new(area.x, area.y + top_height, area.width, bottom.min(1));
+    let status = Rect::new(
+        area.x,
+        area.y + top_height + bottom.min(1),
+        area.width,
+        bottom.saturating_sub(1),
+    );
+
+    let mut x = area.x;
+    let mut width = area.width;
+    let sidebar = (area.width >= SIDEBAR_FROM).then(|| {
+        let rect = Rect::new(x, area.y, SIDEBAR_WIDTH, top_height);
+        x += SIDEBAR_WIDTH;
+        width -= SIDEBAR_WIDTH;
+        rect
+    });
+    let participants = (in_room && area.width >= PARTICIPANTS_FROM).then(|| {
+        width -= PARTICIPANTS_WIDTH;
+        Rect::new(x + width, area.y, PARTICIPANTS_WIDTH, top_height)
+    });
+    let header = Rect::new(x, area.y, width, top_height.min(1));
+    let body = Rect::new(x, area.y + header.height, width, top_height - header.height);
+    MainLayout {
+        sidebar,
+        header,
+        body,
+        participants,
+        input,
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panes_appear_as_the_terminal_grows() {
+        let narrow = main_layout(Rect::new(0, 0, 40, 12), true);
+        assert_eq!(narrow.sidebar, None);
+        assert_eq!(narrow.participants, None);
+        assert_eq!(narrow.body, Rect::new(0, 1, 40, 9));
+        let wide = main_layout(Rect::new(0, 0, 160, 50), true);
+        assert!(wide.sidebar.is_some() && wide.participants.is_some());
+        assert_eq!(wide.body.width, 160 - 18 - 20);
+        assert_eq!(wide.status, Rect::new(0, 49, 160, 1));
+    }
+
+    #[test]
+    fn a_tiny_terminal_does_not_underflow() {
+        let tiny = main_layout(Rect::new(0, 0, 3, 1), true);
+        assert_eq!(tiny.body.height, 0);
+    }
+}

@@ -1,0 +1,61 @@
+//! The room list (the lobby): id, title, participants and creator of every active room, live
+//! from `/ws/lobby`, with the selected row highlighted.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::theme::{self, dim, nick_style};
+use crate::action::ConnState;
+use crate::app::App;
+
+pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
+    let state = match &app.lobby.state {
+        ConnState::Online => ("live".to_owned(), theme::info()),
+        ConnState::Connecting => ("connecting…".to_owned(), dim()),
+        ConnState::Offline { .. } => ("offline".to_owned(), theme::error()),
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            ratatui::text::Span::styled(
+                format!(" Rooms ({}) ", app.lobby.rooms.len()),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            ratatui::text::Span::styled(state.0, state.1),
+        ]))
+        .style(Style::default().add_modifier(Modifier::UNDERLINED)),
+        header,
+    );
+    if app.lobby.rooms.is_empty() {
+        let text = match &app.lobby.state {
+            ConnState::Offline { reason, .. } => format!(" The room list is offline: {reason}"),
+            ConnState::Connecting => " Loading the room list…".to_owned(),
+            ConnState::Online => " No rooms yet. Press n to create one.".to_owned(),
+        };
+        frame.render_widget(Paragraph::new(text).style(dim()), body);
+        return;
+    }
+    let rows = app.lobby.rooms.iter().map(|room| {
+        Row::new(vec![
+            Cell::from(format!("{:>4}", room.id)),
+            Cell::from(room.title.clone()),
+            Cell::from(format!("{:>5}", room.participant_count)),
+            Cell::from(room.creator.clone()).style(nick_style(&room.creator)),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(4),
+            Constraint::Fill(1),
+            Constraint::Length(5),
+            Constraint::Length(14),
+        ],
+    )
+    .header(Row::new(vec!["  ID", "Title", "Users", "Creator"]).style(dim()))
+    .row_highlight_style(theme::selected());
+    let mut table_state = TableState::default().with_selected(Some(app.lobby.selected));
+    frame.render_stateful_widget(table, body, &mut table_state);
+}

@@ -1,0 +1,104 @@
+//! The side panes: open rooms with unread counts on the left, the room's participants with
+//! their online state on the right.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::theme::{dim, nick_style, selected, truncate};
+use crate::action::ConnState;
+use crate::app::{App, RoomView, View};
+use crate::input::str_width;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::default().borders(Borders::RIGHT).border_style(dim());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let mut lines = vec![row(
+        "0",
+        "Rooms",
+        String::new(),
+        Style::default(),
+        width,
+        app.view == View::Lobby,
+    )];
+    for (i, room) in app.rooms.iter().enumerate() {
+        let badge = match (&room.state, room.unread) {
+            (ConnState::Offline { .. }, _) => "!".to_owned(),
+            (_, 0) => String::new(),
+            (_, n) => n.to_string(),
+        };
+        let badge_style = match room.state {
+            ConnState::Offline { .. } => Style::default().fg(Color::Red),
+            _ => Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        };
+        lines.push(row(
+            &(i + 1).to_string(),
+            &room.title(),
+            badge,
+            badge_style,
+            width,
+            app.view == View::Room(room.id),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `N title      3`: the Alt+N number, the title cut to fit, the unread badge on the right.
+fn row(
+    number: &str,
+    title: &str,
+    badge: String,
+    badge_style: Style,
+    width: usize,
+    active: bool,
+) -> Line<'static> {
+    let badge_w = if badge.is_empty() { 0 } else { str_width(&badge) + 1 };
+    let title_w = width.saturating_sub(number.len() + 1 + badge_w);
+    let title = truncate(title, title_w);
+    let gap = title_w.saturating_sub(str_width(&title));
+    let base = if active { selected() } else { Style::default() };
+    let mut spans = vec![
+        Span::styled(format!("{number} "), dim().patch(base)),
+        Span::styled(format!("{title}{}", " ".repeat(gap)), base),
+    ];
+    if !badge.is_empty() {
+        spans.push(Span::styled(format!(" {badge}"), badge_style.patch(base)));
+    }
+    Line::from(spans)
+}
+
+pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
+    let block = Block::default().borders(Borders::LEFT).border_style(dim());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut people: Vec<_> = room.participants.iter().collect();
+    // Online people first, then by name, so the list does not jump around.
+    people.sort_by(|a, b| {
+        b.online
+            .cmp(&a.online)
+            .then_with(|| a.nickname.cmp(&b.nickname))
+    });
+    let online = people.iter().filter(|p| p.online).count();
+    let mut lines = vec![Line::styled(
+        format!("Users {online}/{}", people.len()),
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
+    let width = usize::from(inner.width).saturating_sub(2);
+    for p in people {
+        let (dot, style) = if p.online {
+            ("● ", Style::default().fg(Color::Green))
+        } else {
+            ("○ ", dim())
+        };
+        let name_style = if p.online { nick_style(&p.nickname) } else { dim() };
+        lines.push(Line::from(vec![
+            Span::styled(dot, style),
+            Span::styled(truncate(&p.nickname, width), name_style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,154 @@
+//! `update(&mut App, Action) -> Vec<Effect>`: every state change of the client, with no I/O.
+//! Keys are handled in `update/keys.rs`, slash commands and sending in `update/commands.rs`,
+//! network results in `update/net.rs` and room socket frames in `update/room.rs`; the helpers
+//! here (open, close, switch rooms) are what they share.
+
+mod commands;
+mod keys;
+mod net;
+mod room;
+
+use chat_shared::Room;
+
+use crate::action::{Action, Effect};
+use crate::app::{App, LoginForm, RoomView, Screen, View};
+
+pub use room::merge_messages;
+
+/// Applies one action to the state and returns the work it asks for.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => keys::on_key(app, key),
+        Action::Resize { width, height } => {
+            app.size = (width, height);
+            Vec::new()
+        }
+        Action::Tick => {
+            on_tick(app);
+            Vec::new()
+        }
+        Action::Net(event) => net::on_net(app, event),
+    }
+}
+
+/// Lets time-limited things expire: info notices and "is typing" hints.
+fn on_tick(app: &mut App) {
+    let now = app.now;
+    if app
+        .notice
+        .as_ref()
+        .and_then(|n| n.until)
+        .is_some_and(|until| until <= now)
+    {
+        app.notice = None;
+    }
+    for room in &mut app.rooms {
+        room.typing.retain(|(_, until)| *until > now);
+    }
+}
+
+/// Shows the lobby or a room, and marks the room read.
+pub(crate) fn switch_to(app: &mut App, view: View) {
+    app.view = view;
+    if let View::Room(id) = view {
+        if let Some(room) = app.room_mut(id) {
+            room.unread = 0;
+        }
+    }
+}
+
+/// The views in tab order: the lobby, then each open room.
+fn views(app: &App) -> Vec<View> {
+    std::iter::once(View::Lobby)
+        .chain(app.rooms.iter().map(|r| View::Room(r.id)))
+        .collect()
+}
+
+/// Ctrl+N / Ctrl+P: the next or previous view, wrapping around.
+pub(crate) fn cycle_view(app: &mut App, forward: bool) {
+    let views = views(app);
+    let current = views.iter().position(|v| *v == app.view).unwrap_or(0);
+    let len = views.len();
+    let next = if forward {
+        (current + 1) % len
+    } else {
+        (current + len - 1) % len
+    };
+    switch_to(app, views[next]);
+}
+
+/// Opens a room as a tab (or shows it if it is open already) and starts its socket.
+pub(crate) fn open_room(app: &mut App, room_id: i64) -> Vec<Effect> {
+    if app.room(room_id).is_none() {
+        let known = app.lobby.rooms.iter().find(|r| r.id == room_id).cloned();
+        app.rooms.push(RoomView::new(room_id, known));
+        switch_to(app, View::Room(room_id));
+        return vec![Effect::OpenRoom { room_id }];
+    }
+    switch_to(app, View::Room(room_id));
+    Vec::new()
+}
+
+/// Closes a tab and stops its socket; the view moves to a neighbouring tab or the lobby.
+pub(crate) fn close_room(app: &mut App, room_id: i64) -> Vec<Effect> {
+    let Some(index) = app.rooms.iter().position(|r| r.id == room_id) else {
+        return Vec::new();
+    };
+    app.rooms.remove(index);
+    if app.view == View::Room(room_id) {
+        let next = if index > 0 {
+            app.rooms.get(index - 1)
+        } else {
+            app.rooms.first()
+        };
+        let view = next.map_or(View::Lobby, |r| View::Room(r.id));
+        switch_to(app, view);
+    }
+    vec![Effect::CloseRoom { room_id }]
+}
+
+/// Puts a room from the lobby or an HTTP answer into the list, and refreshes the open tab.
+pub(crate) fn upsert_room(app: &mut App, room: Room) {
+    match app.lobby.rooms.iter_mut().find(|r| r.id == room.id) {
+        Some(existing) => *existing = room.clone(),
+        None => {
+            // Newest first, as the server lists them: a new room goes on top, and the
+            // selection stays on the room it was on.
+            app.lobby.rooms.insert(0, room.clone());
+            if app.lobby.rooms.len() > 1 {
+                app.lobby.selected += 1;
+            }
+        }
+    }
+    if let Some(open) = app.room_mut(room.id) {
+        open.room = Some(room);
+    }
+}
+
+/// Logged in: the main screen with the live room list.
+pub(crate) fn enter_main(app: &mut App, nickname: String) -> Vec<Effect> {
+    app.me = Some(nickname);
+    app.screen = Screen::Main;
+    app.view = View::Lobby;
+    vec![Effect::WatchLobby]
+}
+
+/// Back to the login screen: every room socket stops and the tabs go away.
+pub(crate) fn back_to_login(app: &mut App, info: Option<String>, error: Option<String>) -> Vec<Effect> {
+    let effects = app
+        .rooms
+        .drain(..)
+        .map(|r| Effect::CloseRoom { room_id: r.id })
+        .collect();
+    app.me = None;
+    app.view = View::Lobby;
+    app.prompt = None;
+    app.notice = None;
+    app.input.clear();
+    app.screen = Screen::Login(LoginForm {
+        info,
+        error,
+        ..LoginForm::default()
+    });
+    effects
+}
