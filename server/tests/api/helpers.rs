@@ -1,0 +1,416 @@
+//! `spawn_app()` and the clients tests use: a browser-like HTTP client per user (cookie jar,
+//! no redirects followed, CSRF as a browser does it) and a WebSocket client.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_server::{Config, Server};
+use chat_shared::{LobbyFrame, Room, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, COOKIE, ORIGIN};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const PASSWORD: &str = "correct-horse-42";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A running server and what a test needs to reach it.
+pub struct TestApp {
+    pub server: Option<Server>,
+    pub url: String,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+static USER_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// A fresh database for one test: a SQLite file in `dir`, or a new Postgres database on the
+/// server `TEST_DATABASE_URL` names.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            use sqlx::{Connection, Executor};
+            let name = format!("chat_test_{}", uuid_like());
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("TEST_DATABASE_URL must name a reachable Postgres database");
+            conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+                .await
+                .expect("creating a test database");
+            let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            url.to_string()
+        }
+        _ => format!("sqlite://{}", dir.join("chat.db").display()),
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let n: u128 = rand::thread_rng().gen();
+    format!("{n:032x}")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(dir.path()).await;
+    let mut config = Config::for_tests(&database_url);
+    adjust(&mut config);
+    let server = chat_server::start(config).await.expect("server starts");
+    TestApp {
+        url: server.url(),
+        server: Some(server),
+        database_url,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// A new visitor with an empty cookie jar.
+    pub fn visitor(&self) -> Visitor {
+        let jar = Arc::new(Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client builds");
+        Visitor {
+            base: self.url.clone(),
+            client,
+            jar,
+        }
+    }
+
+    /// A registered, logged-in user with a unique email and nickname starting with `name`.
+    pub async fn user(&self, name: &str) -> Visitor {
+        let n = USER_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nickname = format!("{name}{n}");
+        let email = format!("{nickname}@example.com");
+        let visitor = self.visitor();
+        let response = visitor
+            .register(&email, &nickname, PASSWORD, PASSWORD)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FOUND,
+            "registering {nickname}"
+        );
+        let response = visitor.login(&email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FOUND,
+            "logging in {nickname}"
+        );
+        visitor
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("server stops cleanly");
+        }
+    }
+}
+
+/// One browser-like client.
+pub struct Visitor {
+    pub base: String,
+    pub client: Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Visitor {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The value of a cookie in the jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = reqwest::Url::parse(&self.base).expect("base is a URL");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
+    /// The CSRF token, fetching a page first if the jar has none (as a browser would have).
+    pub async fn csrf(&self) -> String {
+        if let Some(token) = self.cookie("csrftoken") {
+            return token;
+        }
+        self.get("/accounts/login/").await;
+        self.cookie("csrftoken")
+            .expect("a page GET sets the csrftoken cookie")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .expect("GET json")
+    }
+
+    /// A form POST carrying the CSRF token in the form, as a browser's would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrfmiddlewaretoken", &token));
+        self.client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// A form POST asking for JSON, with the token in `X-CSRFToken` (as the terminal client does).
+    pub async fn post_json(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        self.client
+            .post(self.url(path))
+            .header(ACCEPT, "application/json")
+            .header("X-CSRFToken", token)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST json")
+    }
+
+    pub async fn register(&self, email: &str, nickname: &str, p1: &str, p2: &str) -> Response {
+        self.post_form(
+            "/accounts/register/",
+            &[
+                ("email", email),
+                ("nickname", nickname),
+                ("password1", p1),
+                ("password2", p2),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form(
+            "/accounts/login/",
+            &[("username", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Creates a room through the JSON API and returns it.
+    pub async fn create_room(&self, title: &str) -> Room {
+        let response = self.post_json("/chat/create/", &[("title", title)]).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("json");
+        serde_json::from_value(body["room"].clone()).expect("a Room")
+    }
+
+    fn ws_request(&self, path: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        let url = self.url(path).replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().expect("ws request");
+        if let Some(session) = self.cookie("sessionid") {
+            request.headers_mut().insert(
+                COOKIE,
+                HeaderValue::from_str(&format!("sessionid={session}")).expect("cookie header"),
+            );
+        }
+        request
+    }
+
+    /// Opens a room socket and reads the welcome frame.
+    pub async fn join(&self, room_id: i64) -> (Socket, ServerFrame) {
+        self.join_path(&format!("/ws/chat/{room_id}/")).await
+    }
+
+    pub async fn join_path(&self, path: &str) -> (Socket, ServerFrame) {
+        let mut socket = self
+            .open_ws(path, HeaderMap::new())
+            .await
+            .expect("socket opens");
+        let welcome = socket.next_frame().await;
+        assert!(
+            matches!(welcome, ServerFrame::Welcome { .. }),
+            "first frame is welcome: {welcome:?}"
+        );
+        (socket, welcome)
+    }
+
+    /// Opens a socket with extra headers; the HTTP status if the upgrade is refused.
+    pub async fn open_ws(&self, path: &str, extra: HeaderMap) -> Result<Socket, u16> {
+        let mut request = self.ws_request(path);
+        for (k, v) in extra.iter() {
+            request.headers_mut().insert(k, v.clone());
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((stream, _)) => Ok(Socket { stream }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(e) => panic!("websocket failed: {e}"),
+        }
+    }
+
+    pub async fn lobby(&self) -> (Socket, Vec<Room>) {
+        let mut socket = self
+            .open_ws("/ws/lobby", HeaderMap::new())
+            .await
+            .expect("lobby opens");
+        let text = socket.next_text().await;
+        match serde_json::from_str::<LobbyFrame>(&text).expect("lobby frame") {
+            LobbyFrame::Rooms { rooms } => (socket, rooms),
+            other => panic!("first lobby frame is rooms: {other:?}"),
+        }
+    }
+}
+
+/// A foreign-origin header map, for refusal tests.
+pub fn foreign_origin() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(ORIGIN, HeaderValue::from_static("http://evil.example"));
+    headers
+}
+
+/// A WebSocket client.
+pub struct Socket {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Socket {
+    pub async fn send_json(&mut self, value: Value) {
+        self.send_text(&value.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn send_message(&mut self, body: &str, nonce: Option<&str>) {
+        let mut frame = serde_json::json!({"type": "send", "body": body});
+        if let Some(n) = nonce {
+            frame["nonce"] = Value::from(n);
+        }
+        self.send_json(frame).await;
+    }
+
+    /// The next text frame (pings are answered by the library).
+    pub async fn next_text(&mut self) -> String {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a frame within the wait")
+                .expect("the socket is open")
+                .expect("a valid frame");
+            match message {
+                Message::Text(text) => return text.to_string(),
+                Message::Close(frame) => panic!("socket closed: {frame:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn next_frame(&mut self) -> ServerFrame {
+        let text = self.next_text().await;
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not a server frame ({e}): {text}"))
+    }
+
+    /// Skips frames until `pick` accepts one.
+    pub async fn next_matching<T>(&mut self, mut pick: impl FnMut(ServerFrame) -> Option<T>) -> T {
+        loop {
+            if let Some(found) = pick(self.next_frame().await) {
+                return found;
+            }
+        }
+    }
+
+    /// The next `message` frame, skipping presence, typing and the like.
+    pub async fn next_message(&mut self) -> chat_shared::Message {
+        self.next_matching(|f| match f {
+            ServerFrame::Message(m) => Some(m),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The next `error` frame's code and message.
+    pub async fn next_error(&mut self) -> (chat_shared::ErrorCode, String) {
+        self.next_matching(|f| match f {
+            ServerFrame::Error { code, message } => Some((code, message)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for the server to close the socket; returns the close code.
+    pub async fn closed(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("closes within the wait")
+            {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code.into()),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    /// True if no frame at all arrives for `quiet`.
+    pub async fn stays_quiet(&mut self, quiet: Duration) -> bool {
+        loop {
+            match tokio::time::timeout(quiet, self.stream.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                Ok(_) => return false,
+            }
+        }
+    }
+}
+
+/// The welcome frame's fields.
+pub fn welcome_parts(
+    frame: ServerFrame,
+) -> (
+    Room,
+    String,
+    Vec<chat_shared::Participant>,
+    Vec<chat_shared::Message>,
+    bool,
+) {
+    match frame {
+        ServerFrame::Welcome {
+            room,
+            me,
+            participants,
+            history,
+            has_more,
+        } => (room, me, participants, history, has_more),
+        other => panic!("not a welcome: {other:?}"),
+    }
+}

@@ -1,0 +1,10 @@
+//! The server's integration suite: every test starts the real server on an ephemeral port
+//! against a fresh database (a temporary SQLite file, or a fresh Postgres database when
+//! `TEST_DATABASE_URL` names one) and talks to it over real HTTP and WebSockets.
+
+mod accounts;
+mod helpers;
+mod lobby;
+mod rooms;
+mod security;
+mod ws;

@@ -1,0 +1,398 @@
+//! Room sockets: chatting, history, resume, nonces, presence, typing and bad frames.
+
+use std::time::Duration;
+
+use chat_shared::{ErrorCode, ServerFrame};
+use futures_util::SinkExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{foreign_origin, spawn_app, spawn_app_with, welcome_parts};
+
+#[tokio::test]
+async fn two_users_chat_both_ways_with_nicknames() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Hello world").await;
+    let (mut a, welcome) = alice.join(room.id).await;
+    let (_, me, _, history, has_more) = welcome_parts(welcome);
+    assert!(me.starts_with("alice"));
+    assert!(history.is_empty() && !has_more);
+    let (mut b, welcome) = bob.join(room.id).await;
+    let (_, bob_nick, participants, _, _) = welcome_parts(welcome);
+    assert!(
+        participants.iter().any(|p| p.nickname == me && p.online),
+        "alice shows online: {participants:?}"
+    );
+
+    a.send_message("Welcome!", Some("n-1")).await;
+    let at_b = b.next_message().await;
+    let at_a = a.next_message().await;
+    assert_eq!(
+        (at_b.sender.as_str(), at_b.body.as_str()),
+        (me.as_str(), "Welcome!")
+    );
+    assert_eq!(
+        at_a, at_b,
+        "the sender gets its own message as the acknowledgement"
+    );
+    assert_eq!(at_a.nonce.as_deref(), Some("n-1"));
+    assert_eq!(at_a.room_id, room.id);
+
+    b.send_message("  hi alice  ", None).await;
+    let reply = a.next_message().await;
+    assert_eq!(
+        (reply.sender.as_str(), reply.body.as_str()),
+        (bob_nick.as_str(), "hi alice")
+    );
+    assert!(reply.id > at_a.id);
+    assert_eq!(reply.nonce, None);
+    assert_eq!(b.next_message().await, reply);
+}
+
+#[tokio::test]
+async fn welcome_holds_the_latest_fifty_and_history_pages_back() {
+    let app = spawn_app_with(|c| c.messages_per_second = 10_000).await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Busy").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        a.send_message(&format!("message {i}"), None).await;
+    }
+    for _ in 0..120 {
+        ids.push(a.next_message().await.id);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
+
+    let (mut fresh, welcome) = alice.join(room.id).await;
+    let (_, _, _, history, has_more) = welcome_parts(welcome);
+    assert_eq!(history.len(), 50);
+    assert!(has_more);
+    assert_eq!(history.first().unwrap().body, "message 70");
+    assert_eq!(history.last().unwrap().body, "message 119");
+
+    fresh
+        .send_json(json!({"type": "history", "before": history[0].id, "limit": 50}))
+        .await;
+    let (older, more) = fresh
+        .next_matching(|f| match f {
+            ServerFrame::History { messages, has_more } => Some((messages, has_more)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(older.len(), 50);
+    assert!(more);
+    assert_eq!(older.first().unwrap().body, "message 20");
+    assert_eq!(older.last().unwrap().body, "message 69");
+
+    fresh
+        .send_json(json!({"type": "history", "before": older[0].id, "limit": 100}))
+        .await;
+    let (oldest, more) = fresh
+        .next_matching(|f| match f {
+            ServerFrame::History { messages, has_more } => Some((messages, has_more)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(oldest.len(), 20);
+    assert!(!more);
+    assert_eq!(oldest[0].body, "message 0");
+
+    fresh
+        .send_json(json!({"type": "history", "before": 1, "limit": 0}))
+        .await;
+    assert_eq!(fresh.next_error().await.0, ErrorCode::InvalidLimit);
+    fresh
+        .send_json(json!({"type": "history", "before": 1, "limit": 101}))
+        .await;
+    assert_eq!(fresh.next_error().await.0, ErrorCode::InvalidLimit);
+}
+
+#[tokio::test]
+async fn resume_after_an_id_has_no_gap_and_no_duplicate() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Resume").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+    for i in 0..5 {
+        a.send_message(&format!("before {i}"), None).await;
+    }
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(b.next_message().await);
+    }
+    let last_seen = seen[2].id; // bob "lost" the last two
+    drop(b);
+    for i in 0..3 {
+        a.send_message(&format!("while away {i}"), None).await;
+    }
+    for _ in 0..8 {
+        a.next_message().await;
+    }
+    let (mut b, welcome) = bob
+        .join_path(&format!("/ws/chat/{}/?after={last_seen}", room.id))
+        .await;
+    let (_, _, _, history, _) = welcome_parts(welcome);
+    let bodies: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        [
+            "before 3",
+            "before 4",
+            "while away 0",
+            "while away 1",
+            "while away 2"
+        ]
+    );
+
+    a.send_message("live", None).await;
+    let live = b.next_message().await;
+    assert_eq!(
+        live.body, "live",
+        "the first live frame follows the history: no duplicate"
+    );
+    assert!(live.id > history.last().unwrap().id);
+}
+
+#[tokio::test]
+async fn a_repeated_nonce_is_stored_once_and_answered_to_its_sender_only() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Nonce").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+    a.send_message("once", Some("same")).await;
+    let original = a.next_message().await;
+    assert_eq!(b.next_message().await, original);
+
+    a.send_message("once", Some("same")).await;
+    assert_eq!(a.next_message().await, original, "the original frame again");
+    assert!(
+        b.stays_quiet(Duration::from_millis(300)).await,
+        "bob sees nothing new"
+    );
+
+    // Another user may use the same nonce: it is per user.
+    b.send_message("mine", Some("same")).await;
+    let bobs = b.next_message().await;
+    assert_ne!(bobs.id, original.id);
+
+    let (_, welcome) = alice.join(room.id).await;
+    let (_, _, _, history, _) = welcome_parts(welcome);
+    assert_eq!(history.len(), 2, "stored once: {history:?}");
+}
+
+#[tokio::test]
+async fn presence_and_participant_frames_follow_connections() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Presence").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (b, welcome) = bob.join(room.id).await;
+    let bob_nick = welcome_parts(welcome).1;
+
+    let joined = a
+        .next_matching(|f| match f {
+            ServerFrame::Participant { nickname } => Some(nickname),
+            _ => None,
+        })
+        .await;
+    assert_eq!(joined, bob_nick);
+    let online = a
+        .next_matching(|f| match f {
+            ServerFrame::Presence { nickname, online } if nickname == bob_nick => Some(online),
+            _ => None,
+        })
+        .await;
+    assert!(online);
+
+    // A second connection of bob's changes nothing; closing the last one does.
+    let (b2, _) = bob.join(room.id).await;
+    drop(b);
+    assert!(a.stays_quiet(Duration::from_millis(300)).await);
+    drop(b2);
+    let online = a
+        .next_matching(|f| match f {
+            ServerFrame::Presence { nickname, online } if nickname == bob_nick => Some(online),
+            _ => None,
+        })
+        .await;
+    assert!(!online);
+}
+
+#[tokio::test]
+async fn typing_reaches_the_others_but_not_the_typist() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Typing").await;
+    let (mut a, welcome) = alice.join(room.id).await;
+    let alice_nick = welcome_parts(welcome).1;
+    let (mut b, _) = bob.join(room.id).await;
+    a.send_json(json!({"type": "typing"})).await;
+    let who = b
+        .next_matching(|f| match f {
+            ServerFrame::Typing { nickname } => Some(nickname),
+            _ => None,
+        })
+        .await;
+    assert_eq!(who, alice_nick);
+    // Alice's own socket gets only bob's presence/participant frames, never her own typing.
+    a.send_message("done typing", None).await;
+    let next_for_alice = a
+        .next_matching(|f| match f {
+            ServerFrame::Typing { .. } => Some(false),
+            ServerFrame::Message(_) => Some(true),
+            _ => None,
+        })
+        .await;
+    assert!(next_for_alice, "no typing frame for the typist");
+}
+
+#[tokio::test]
+async fn each_bad_frame_gets_an_error_and_the_connection_keeps_working() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Bad frames").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let cases: Vec<(String, ErrorCode)> = vec![
+        ("not json".into(), ErrorCode::InvalidFrame),
+        ("[]".into(), ErrorCode::InvalidFrame),
+        (
+            json!({"type": "dance"}).to_string(),
+            ErrorCode::InvalidFrame,
+        ),
+        (json!({"type": "send"}).to_string(), ErrorCode::InvalidFrame),
+        (
+            json!({"type": "send", "body": 42}).to_string(),
+            ErrorCode::InvalidFrame,
+        ),
+        (
+            json!({"type": "send", "body": "   "}).to_string(),
+            ErrorCode::Empty,
+        ),
+        (
+            json!({"type": "send", "body": "x".repeat(4001)}).to_string(),
+            ErrorCode::TooLong,
+        ),
+        (
+            json!({"type": "send", "body": "x", "nonce": "n".repeat(65)}).to_string(),
+            ErrorCode::TooLong,
+        ),
+        (
+            json!({"type": "history", "before": "x", "limit": 5}).to_string(),
+            ErrorCode::InvalidFrame,
+        ),
+    ];
+    for (text, code) in cases {
+        a.send_text(&text).await;
+        let (got, message) = a.next_error().await;
+        assert_eq!(got, code, "{text:.80}");
+        assert!(!message.is_empty());
+    }
+    a.stream
+        .send(Message::binary(vec![1u8, 2, 3]))
+        .await
+        .unwrap();
+    assert_eq!(a.next_error().await.0, ErrorCode::InvalidFrame);
+
+    a.send_message(&"가".repeat(4000), None).await;
+    assert_eq!(
+        a.next_message().await.body.chars().count(),
+        4000,
+        "4000 characters are fine"
+    );
+    let (_, welcome) = alice.join(room.id).await;
+    assert_eq!(
+        welcome_parts(welcome).3.len(),
+        1,
+        "none of the bad frames stored anything"
+    );
+}
+
+#[tokio::test]
+async fn sending_too_fast_is_rate_limited_and_the_connection_stays() {
+    let app = spawn_app_with(|c| c.messages_per_second = 1).await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Slow down").await;
+    let (mut a, _) = alice.join(room.id).await;
+    for i in 0..6 {
+        a.send_message(&format!("m{i}"), None).await;
+    }
+    let mut stored = 0;
+    let mut limited = 0;
+    while stored + limited < 6 {
+        match a.next_frame().await {
+            ServerFrame::Message(_) => stored += 1,
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message,
+            } => {
+                assert!(message.contains("too fast"));
+                limited += 1
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        (stored, limited),
+        (4, 2),
+        "a burst of 4 passes, the rest is refused"
+    );
+}
+
+#[tokio::test]
+async fn sockets_refuse_anonymous_foreign_and_unknown() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Guarded").await;
+    let path = format!("/ws/chat/{}/", room.id);
+    assert_eq!(
+        app.visitor().open_ws(&path, Default::default()).await.err(),
+        Some(401)
+    );
+    assert_eq!(
+        alice.open_ws(&path, foreign_origin()).await.err(),
+        Some(403)
+    );
+    assert_eq!(
+        alice
+            .open_ws("/ws/chat/424242/", Default::default())
+            .await
+            .err(),
+        Some(404)
+    );
+    assert_eq!(
+        alice
+            .open_ws(&format!("{path}?after=abc"), Default::default())
+            .await
+            .err(),
+        Some(400)
+    );
+    let mut same_origin = reqwest::header::HeaderMap::new();
+    same_origin.insert("Origin", app.url.parse().unwrap());
+    assert!(alice.open_ws(&path, same_origin).await.is_ok());
+    assert!(
+        alice
+            .open_ws(&format!("/ws/chat/{}", room.id), Default::default())
+            .await
+            .is_ok(),
+        "no trailing slash"
+    );
+}
+
+#[tokio::test]
+async fn logout_closes_the_users_open_sockets() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Logout").await;
+    let (mut a, _) = alice.join(room.id).await;
+    alice.post_form("/accounts/logout/", &[]).await;
+    assert_eq!(a.closed().await, Some(1008));
+}
