@@ -40,7 +40,15 @@ impl AppState {
         let store: Arc<dyn Store> = Arc::new(sql);
         let hubs = Hubs::new(store.clone());
         let fanout: Arc<dyn Fanout> = match &config.redis_url {
-            Some(url) => anyhow::bail!("REDIS_URL={url}: Redis fan-out is not built yet"),
+            Some(url) => crate::fanout::redis::RedisFanout::start(
+                url,
+                &config.redis_prefix,
+                std::time::Duration::from_secs(config.presence_ttl_seconds),
+                hubs.clone(),
+                shutdown.clone(),
+            )
+                .await
+                .with_context(|| format!("could not start Redis fan-out at {url}"))?,
             None => Arc::new(LocalFanout::new(hubs.clone())),
         };
         let writer = MessageWriter::start(store.clone(), fanout.clone(), 4096);

@@ -42,6 +42,10 @@ pub struct Config {
     #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 20)]
     pub messages_per_second: u32,
 
+    /// Seconds a user stays online through an instance that stopped answering (scale-out).
+    #[arg(long, env = "PRESENCE_TTL_SECONDS", default_value_t = 30)]
+    pub presence_ttl_seconds: u64,
+
     /// Seconds between pings on idle sockets; a socket silent for three times this is closed.
     #[arg(long, env = "PING_SECONDS", default_value_t = 20)]
     pub ping_seconds: u64,

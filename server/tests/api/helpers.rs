@@ -60,7 +60,7 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     }
 }
 
-fn uuid_like() -> String {
+pub fn uuid_like() -> String {
     use rand::Rng;
     let n: u128 = rand::thread_rng().gen();
     format!("{n:032x}")
@@ -75,6 +75,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
     let mut config = Config::for_tests(&database_url);
+    if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
+        // Redis mode: the whole suite runs with fan-out through Redis, each test under its
+        // own key prefix so tests do not hear each other.
+        config.redis_url = Some(redis);
+        config.redis_prefix = format!("test-{}", uuid_like());
+    }
     adjust(&mut config);
     let server = chat_server::start(config).await.expect("server starts");
     TestApp {
