@@ -24,6 +24,7 @@ use futures_util::StreamExt;
 use rand::Rng;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Event, Fanout};
@@ -31,7 +32,12 @@ use crate::hub::Hubs;
 use crate::store::now_ms;
 
 /// The longest a Redis call may hold up the caller while Redis is unreachable.
-const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
+/// Events waiting to be published. Past this (Redis away for long) new ones are dropped:
+/// messages are recovered from the database after the outage, the rest are momentary.
+const OUTBOX: usize = 65_536;
+/// Events published in one pipeline.
+const PUBLISH_BATCH: usize = 512;
 
 /// What goes over the channel: the event and which instance published it.
 #[derive(Serialize, Deserialize)]
@@ -51,6 +57,9 @@ pub struct RedisFanout {
     local: Mutex<HashMap<(i64, String), usize>>,
     /// How long a presence entry lives without a heartbeat; refreshed every third of it.
     presence_ttl_ms: i64,
+    /// Serialized envelopes for the publisher task, so a slow or absent Redis never holds up
+    /// the message writer or a socket.
+    outbox: mpsc::Sender<String>,
 }
 
 impl RedisFanout {
@@ -68,14 +77,18 @@ impl RedisFanout {
             .context("timed out connecting to Redis")?
             .context("could not connect to Redis")?;
         let instance = format!("{:016x}", rand::thread_rng().gen::<u64>());
+        let (outbox, outbox_rx) = mpsc::channel(OUTBOX);
+        let channel = format!("{prefix}:events");
+        tokio::spawn(publish_forever(conn.clone(), channel.clone(), outbox_rx));
         let fanout = Arc::new(Self {
             hubs,
             conn,
-            channel: format!("{prefix}:events"),
+            channel,
             prefix: prefix.to_owned(),
             instance,
             local: Mutex::default(),
             presence_ttl_ms: presence_ttl.as_millis().max(300) as i64,
+            outbox,
         });
         let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(fanout.clone().subscribe_forever(client, shutdown.clone(), subscribed_tx));
@@ -247,6 +260,21 @@ impl RedisFanout {
     }
 }
 
+/// Publishes queued envelopes in pipelines until the fan-out is dropped. A batch that fails
+/// is dropped (see [`OUTBOX`]); the subscribers' gap filling recovers its messages.
+async fn publish_forever(mut conn: ConnectionManager, channel: String, mut outbox: mpsc::Receiver<String>) {
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
+    while outbox.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for payload in batch.drain(..) {
+            pipe.publish(&channel, payload).ignore();
+        }
+        if timed(pipe.query_async::<()>(&mut conn)).await.is_none() {
+            tracing::warn!("could not publish to Redis; other instances will fill the gap from the database");
+        }
+    }
+}
+
 /// A Redis call with a deadline; `None` (logged by the caller) when it failed or took too long.
 async fn timed<T>(call: impl std::future::Future<Output = redis::RedisResult<T>>) -> Option<T> {
     match tokio::time::timeout(REDIS_TIMEOUT, call).await {
@@ -262,23 +290,18 @@ async fn timed<T>(call: impl std::future::Future<Output = redis::RedisResult<T>>
 #[async_trait]
 impl Fanout for RedisFanout {
     async fn publish(&self, events: Vec<Event>) {
-        if events.is_empty() {
-            return;
-        }
-        let mut pipe = redis::pipe();
-        for event in &events {
+        for event in events {
             let envelope = Envelope {
                 origin: self.instance.clone(),
-                event: event.clone(),
+                event,
             };
             let payload = serde_json::to_string(&envelope).expect("events serialize");
-            pipe.publish(&self.channel, payload).ignore();
+            // Our own connections first: they are served even while Redis is away.
+            self.hubs.dispatch(envelope.event);
+            if self.outbox.try_send(payload).is_err() {
+                tracing::warn!("the Redis outbox is full; an event for other instances was dropped");
+            }
         }
-        // Our own connections first: they are served even while Redis is away.
-        for event in events {
-            self.hubs.dispatch(event);
-        }
-        self.run(pipe).await;
     }
 
     async fn connected(&self, room_id: i64, nickname: &str) -> bool {

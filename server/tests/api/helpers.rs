@@ -1,3 +1,5 @@
+// The scale-out tests include this file too and use a different part of it.
+#![allow(dead_code)]
 //! `spawn_app()` and the clients tests use: a browser-like HTTP client per user (cookie jar,
 //! no redirects followed, CSRF as a browser does it) and a WebSocket client.
 
@@ -43,21 +45,24 @@ fn init_logs() {
 /// server `TEST_DATABASE_URL` names.
 pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            use sqlx::{Connection, Executor};
-            let name = format!("chat_test_{}", uuid_like());
-            let mut conn = sqlx::PgConnection::connect(&base)
-                .await
-                .expect("TEST_DATABASE_URL must name a reachable Postgres database");
-            conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-                .await
-                .expect("creating a test database");
-            let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
-            url.set_path(&name);
-            url.to_string()
-        }
+        Ok(base) if base.starts_with("postgres") => fresh_postgres_database(&base).await,
         _ => format!("sqlite://{}", dir.join("chat.db").display()),
     }
+}
+
+/// Creates a new, empty database on the Postgres server `base` names and returns its URL.
+pub async fn fresh_postgres_database(base: &str) -> String {
+    use sqlx::{Connection, Executor};
+    let name = format!("chat_test_{}", uuid_like());
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .expect("the test Postgres server is reachable");
+    conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .await
+        .expect("creating a test database");
+    let mut url = url::Url::parse(base).expect("a Postgres URL");
+    url.set_path(&name);
+    url.to_string()
 }
 
 pub fn uuid_like() -> String {
@@ -74,6 +79,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
+    spawn_in(dir, &database_url, adjust).await
+}
+
+/// An instance whose database (and Redis) `adjust` chooses: for several instances sharing one.
+pub async fn spawn_app_on(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
+    spawn_in(dir, &database_url, adjust).await
+}
+
+async fn spawn_in(dir: tempfile::TempDir, database_url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let database_url = database_url.to_owned();
     let mut config = Config::for_tests(&database_url);
     if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
         // Redis mode: the whole suite runs with fan-out through Redis, each test under its
@@ -82,6 +100,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         config.redis_prefix = format!("test-{}", uuid_like());
     }
     adjust(&mut config);
+    let database_url = config.database_url.clone();
     let server = chat_server::start(config).await.expect("server starts");
     TestApp {
         url: server.url(),
@@ -92,6 +111,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// A server running elsewhere (another process).
+    pub fn external(url: &str) -> Self {
+        TestApp {
+            server: None,
+            url: url.to_owned(),
+            database_url: String::new(),
+            _dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
     /// A new visitor with an empty cookie jar.
     pub fn visitor(&self) -> Visitor {
         let jar = Arc::new(Jar::default());

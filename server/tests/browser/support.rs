@@ -62,7 +62,10 @@ impl TestServer {
 
     /// Starts again on the same address with the same database.
     pub async fn restart(&mut self) {
-        assert!(self.server.is_none(), "stop the server before restarting it");
+        assert!(
+            self.server.is_none(),
+            "stop the server before restarting it"
+        );
         let mut config = chat_server::Config::for_tests(&self.database_url);
         config.bind = self.addr.to_string();
         let deadline = std::time::Instant::now() + TIMEOUT;
@@ -162,7 +165,8 @@ impl HttpUser {
             .send()
             .await
             .expect("the login page loads");
-        self.cookie("csrftoken").expect("a page sets the csrftoken cookie")
+        self.cookie("csrftoken")
+            .expect("a page sets the csrftoken cookie")
     }
 
     /// Creates a room through the JSON API and returns its id.
@@ -177,7 +181,12 @@ impl HttpUser {
             .send()
             .await
             .expect("create request");
-        assert_eq!(response.status(), 201, "{} creates {title:?}", self.nickname);
+        assert_eq!(
+            response.status(),
+            201,
+            "{} creates {title:?}",
+            self.nickname
+        );
         let body: Value = response.json().await.expect("a JSON room");
         body["room"]["id"].as_i64().expect("the room has an id")
     }

@@ -113,7 +113,12 @@ impl Driver {
         };
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let ready = match driver.http.get(format!("{}/status", driver.url)).send().await {
+            let ready = match driver
+                .http
+                .get(format!("{}/status", driver.url))
+                .send()
+                .await
+            {
                 Ok(r) => r
                     .json::<Value>()
                     .await
@@ -165,7 +170,7 @@ impl Driver {
         let id = response["value"]["sessionId"]
             .as_str()
             .ok_or_else(|| anyhow!("chromedriver refused a session: {response}"))?;
-        Ok(Browser {
+        let browser = Browser {
             http: self.http.clone(),
             base: format!("{}/session/{id}", self.url),
             driver_port: self.port,
@@ -173,7 +178,10 @@ impl Driver {
             label: label.to_owned(),
             closed: false,
             _profile: profile,
-        })
+        };
+        // Headless windows lose some height to invisible browser chrome; pin the viewport.
+        browser.emulate_screen(1280, 800, 1.0, false).await;
+        Ok(browser)
     }
 }
 
@@ -199,7 +207,12 @@ pub struct Browser {
 }
 
 impl Browser {
-    async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
+    async fn command(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if !body.is_null() {
             request = request.json(&body);
@@ -247,7 +260,18 @@ impl Browser {
     /// Polls `script` until it returns something other than `null` or `false`, and returns
     /// that. On timeout: a screenshot `failed_<label>.png`, the page's text, and a panic.
     pub async fn wait_js(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
-        let deadline = Instant::now() + TIMEOUT;
+        self.wait_js_within(TIMEOUT, what, script, args).await
+    }
+
+    /// [`Browser::wait_js`] with its own time limit.
+    pub async fn wait_js_within(
+        &self,
+        timeout: Duration,
+        what: &str,
+        script: &str,
+        args: Vec<Value>,
+    ) -> Value {
+        let deadline = Instant::now() + timeout;
         let mut last_error = None;
         loop {
             match self.try_js(script, args.clone()).await {
@@ -263,18 +287,24 @@ impl Browser {
         }
     }
 
+    /// Saves what the page looked like, then panics with its address and text.
     async fn fail(&self, what: &str, error: Option<anyhow::Error>) -> ! {
-        let _ = self.save_screenshot(&format!("failed_{}", self.label)).await;
+        let _ = self
+            .save_screenshot(&format!("failed_{}", self.label))
+            .await;
         let url = self
             .try_js("return location.href", vec![])
             .await
             .unwrap_or_default();
         let text = self
-            .try_js("return document.body ? document.body.innerText : ''", vec![])
+            .try_js(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
             .await
             .unwrap_or_default();
         panic!(
-            "{}: timed out after {TIMEOUT:?} waiting until {what}\n  at {url}\n  last error: {error:?}\n  page text:\n{}",
+            "{}: timed out waiting until {what}\n  at {url}\n  last error: {error:?}\n  page text:\n{}",
             self.label,
             text.as_str().unwrap_or_default()
         );
@@ -360,10 +390,7 @@ impl Browser {
 
     async fn element(&self, css: &str) -> anyhow::Result<String> {
         let found = self
-            .post(
-                "/element",
-                json!({ "using": "css selector", "value": css }),
-            )
+            .post("/element", json!({ "using": "css selector", "value": css }))
             .await?;
         found[ELEMENT_KEY]
             .as_str()
@@ -377,7 +404,10 @@ impl Browser {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let result = match self.element(css).await {
-                Ok(id) => self.post(&format!("/element/{id}{path}"), body.clone()).await,
+                Ok(id) => {
+                    self.post(&format!("/element/{id}{path}"), body.clone())
+                        .await
+                }
                 Err(e) => Err(e),
             };
             match result {
@@ -410,8 +440,11 @@ impl Browser {
     /// Tags the current document, so that [`Browser::is_same_page`] can tell a live update
     /// from a reload.
     pub async fn mark_page(&self) {
-        self.js("document.documentElement.dataset.testMark = 'kept';", vec![])
-            .await;
+        self.js(
+            "document.documentElement.dataset.testMark = 'kept';",
+            vec![],
+        )
+        .await;
     }
 
     /// True while the document tagged by [`Browser::mark_page`] is still the one shown.
@@ -480,9 +513,7 @@ impl Browser {
     /// Quits Chromium.
     pub async fn close(mut self) {
         self.closed = true;
-        let _ = self
-            .command(reqwest::Method::DELETE, "", Value::Null)
-            .await;
+        let _ = self.command(reqwest::Method::DELETE, "", Value::Null).await;
     }
 }
 
@@ -512,7 +543,8 @@ impl Drop for Browser {
 
 /// `target/screenshots`, next to the build (`$CARGO_TARGET_DIR` when set).
 pub fn screenshot_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = manifest.parent().unwrap_or(manifest);
     let target = match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
         Some(dir) if dir.is_absolute() => dir,
         Some(dir) => workspace.join(dir),

@@ -1,0 +1,334 @@
+//! Several instances on one Postgres and one Redis (issue: scale-out). These tests need the
+//! real services: `TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
+//! `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`); the Redis fault test starts its own
+//! `redis-server` on a spare port. Outside CI they skip with a reason when a service is
+//! missing; with `CI=true` they fail instead.
+
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chat_server::Config;
+use chat_shared::{LobbyFrame, ServerFrame};
+use helpers::{uuid_like, welcome_parts, TestApp};
+
+fn postgres_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// False (after saying why) when a service is missing outside CI; panics in CI.
+async fn services_available() -> bool {
+    let pg = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(&postgres_url())
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("Postgres at {}: {e}", postgres_url()));
+    let redis = match redis::Client::open(redis_url()) {
+        Ok(client) => client.get_multiplexed_async_connection().await.map(|_| ()).map_err(|e| format!("Redis at {}: {e}", redis_url())),
+        Err(e) => Err(format!("Redis URL: {e}")),
+    };
+    match pg.and(redis) {
+        Ok(()) => true,
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => panic!("scale-out tests need {why}"),
+        Err(why) => {
+            eprintln!("skipping scale-out test: {why}");
+            false
+        }
+    }
+}
+
+/// A fresh Postgres database shared by the instances of one test.
+async fn fresh_postgres() -> String {
+    helpers::fresh_postgres_database(&postgres_url()).await
+}
+
+async fn instance(database_url: &str, redis_url: &str, prefix: &str) -> TestApp {
+    let url = database_url.to_owned();
+    let redis = redis_url.to_owned();
+    let prefix = prefix.to_owned();
+    helpers::spawn_app_on(move |c: &mut Config| {
+        c.database_url = url;
+        c.redis_url = Some(redis);
+        c.redis_prefix = prefix;
+        c.presence_ttl_seconds = 2;
+        c.messages_per_second = 10_000;
+    })
+    .await
+}
+
+/// Two instances on one fresh Postgres database and one Redis key prefix.
+async fn two_instances(redis_url: &str) -> (TestApp, TestApp) {
+    let database_url = fresh_postgres().await;
+    let prefix = format!("scaleout-{}", uuid_like());
+    // Started at the same moment: both apply migrations to the empty database at once.
+    tokio::join!(
+        instance(&database_url, redis_url, &prefix),
+        instance(&database_url, redis_url, &prefix)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_on_two_instances_chat_see_presence_lobby_and_resume() {
+    if !services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&redis_url()).await;
+    let alice = one.user("alice").await;
+    let bob = two.user("bob").await;
+
+    let (mut lobby_two, _) = bob.lobby().await;
+    let room = alice.create_room("Across").await;
+    match serde_json::from_str::<LobbyFrame>(&lobby_two.next_text().await).unwrap() {
+        LobbyFrame::Room { room: seen } => assert_eq!(seen.id, room.id),
+        other => panic!("{other:?}"),
+    }
+
+    let (mut a, welcome) = alice.join(room.id).await;
+    let alice_nick = welcome_parts(welcome).1;
+    let (mut b, welcome) = bob.join(room.id).await;
+    let (_, bob_nick, participants, _, _) = welcome_parts(welcome);
+    assert!(participants.iter().any(|p| p.nickname == alice_nick && p.online), "alice (instance 1) is online for bob (instance 2): {participants:?}");
+    let bob_online = a
+        .next_matching(|f| match f {
+            ServerFrame::Presence { nickname, online } if nickname == bob_nick => Some(online),
+            _ => None,
+        })
+        .await;
+    assert!(bob_online);
+
+    a.send_message("hello from one", Some("a1")).await;
+    assert_eq!(b.next_message().await.body, "hello from one");
+    b.send_message("hello from two", None).await;
+    let reply = a.next_message().await;
+    let reply = if reply.body == "hello from one" { a.next_message().await } else { reply };
+    assert_eq!((reply.body.as_str(), reply.sender.as_str()), ("hello from two", bob_nick.as_str()));
+
+    // Resume on the other instance.
+    let last = b.next_message().await;
+    drop(b);
+    a.send_message("while bob was away", None).await;
+    assert_eq!(a.next_message().await.body, "while bob was away");
+    let (_, welcome) = bob.join_path(&format!("/ws/chat/{}/?after={}", room.id, last.id)).await;
+    let history = welcome_parts(welcome).3;
+    assert_eq!(history.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["while bob was away"]);
+
+    let bob_offline = a
+        .next_matching(|f| match f {
+            ServerFrame::Presence { nickname, online: false } if nickname == bob_nick => Some(()),
+            _ => None,
+        })
+        .await;
+    let _ = bob_offline;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_writing_to_one_room_deliver_every_message_once_in_id_order() {
+    if !services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&redis_url()).await;
+    let alice = one.user("alice").await;
+    let bob = two.user("bob").await;
+    let room = alice.create_room("Race").await;
+    let (mut reader_one, _) = alice.join(room.id).await;
+    let (mut reader_two, _) = bob.join(room.id).await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+
+    const EACH: usize = 200;
+    let send_a = async {
+        for i in 0..EACH {
+            a.send_message(&format!("a{i}"), Some(&format!("a{i}"))).await;
+        }
+        a
+    };
+    let send_b = async {
+        for i in 0..EACH {
+            b.send_message(&format!("b{i}"), Some(&format!("b{i}"))).await;
+        }
+        b
+    };
+    let (_a, _b) = tokio::join!(send_a, send_b);
+
+    let mut seen = Vec::new();
+    for reader in [&mut reader_one, &mut reader_two] {
+        let mut ids = Vec::new();
+        let mut bodies = HashSet::new();
+        while ids.len() < 2 * EACH {
+            let m = reader.next_message().await;
+            assert!(bodies.insert(m.body.clone()), "{} delivered twice", m.body);
+            ids.push(m.id);
+        }
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids arrive in increasing order");
+        seen.push(ids);
+    }
+    assert_eq!(seen[0], seen[1], "both instances deliver the same sequence");
+    println!("two writers: {} messages each, every reader saw {} in id order", EACH, seen[0].len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_expires_when_an_instance_dies() {
+    if !services_available().await {
+        return;
+    }
+    let database_url = fresh_postgres().await;
+    let prefix = format!("scaleout-{}", uuid_like());
+    let watcher_app = instance(&database_url, &redis_url(), &prefix).await;
+    // The instance that dies is a real process, killed with SIGKILL.
+    let mut doomed = ServerProcess::start(&database_url, &redis_url(), &prefix).await;
+    let alice = doomed.app().user("alice").await;
+    let bob = watcher_app.user("bob").await;
+    let room = alice.create_room("Mortal").await;
+    let (_a, welcome) = alice.join(room.id).await;
+    let alice_nick = welcome_parts(welcome).1;
+    let (mut b, welcome) = bob.join(room.id).await;
+    assert!(welcome_parts(welcome).2.iter().any(|p| p.nickname == alice_nick && p.online));
+
+    doomed.kill();
+    let offline = tokio::time::timeout(Duration::from_secs(10), async {
+        b.next_matching(|f| match f {
+            ServerFrame::Presence { nickname, online: false } if nickname == alice_nick => Some(()),
+            _ => None,
+        })
+        .await
+    })
+    .await;
+    assert!(offline.is_ok(), "alice goes offline once her instance's presence expires");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_loses_no_acknowledged_message() {
+    if !services_available().await {
+        return;
+    }
+    let mut redis = RedisProcess::start();
+    let (one, two) = two_instances(&redis.url()).await;
+    let alice = one.user("alice").await;
+    let bob = two.user("bob").await;
+    let room = alice.create_room("Outage").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+    a.send_message("before", None).await;
+    assert_eq!(b.next_message().await.body, "before");
+    assert_eq!(a.next_message().await.body, "before");
+
+    redis.stop();
+    let mut acknowledged = Vec::new();
+    for i in 0..20 {
+        a.send_message(&format!("during {i}"), Some(&format!("d{i}"))).await;
+        acknowledged.push(a.next_message().await);
+    }
+    redis.restart();
+    a.send_message("after", None).await;
+    acknowledged.push(a.next_message().await);
+
+    let mut received = Vec::new();
+    while received.len() < acknowledged.len() {
+        received.push(b.next_message().await);
+    }
+    let missing = acknowledged.iter().filter(|m| !received.contains(m)).count();
+    println!("redis outage: {} acknowledged, {} received by the other instance, {missing} missing", acknowledged.len(), received.len());
+    assert_eq!(missing, 0);
+    assert_eq!(received, acknowledged, "in order, once each");
+}
+
+/// A `redis-server` of the test's own, on a spare port.
+struct RedisProcess {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisProcess {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut this = Self { port, child: None };
+        this.restart();
+        this
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (the Redis fault test starts its own)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The real `chat-server` binary as a child process, so it can die by SIGKILL.
+struct ServerProcess {
+    child: Child,
+    app: TestApp,
+}
+
+impl ServerProcess {
+    async fn start(database_url: &str, redis_url: &str, prefix: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", database_url)
+            .env("REDIS_URL", redis_url)
+            .env("REDIS_PREFIX", prefix)
+            .env("PRESENCE_TTL_SECONDS", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("chat-server starts");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{url}/chat/list/")).await.is_ok() {
+                return Self { child, app: TestApp::external(&url) };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("chat-server did not come up on {url}");
+    }
+
+    fn app(&self) -> &TestApp {
+        &self.app
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
