@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "PRESENCE_TTL_SECONDS", default_value_t = 30)]
     pub presence_ttl_seconds: u64,
 
+    /// Serve `/ws/echo`, a WebSocket echo with the chat sockets' settings, for protocol
+    /// conformance runs (Autobahn|Testsuite). Never enable it in production.
+    #[arg(long, env = "ENABLE_ECHO_ROUTE", default_value_t = false, hide = true)]
+    pub enable_echo_route: bool,
+
     /// Seconds between pings on idle sockets; a socket silent for three times this is closed.
     #[arg(long, env = "PING_SECONDS", default_value_t = 20)]
     pub ping_seconds: u64,
