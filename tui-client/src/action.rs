@@ -11,7 +11,10 @@ use crossterm::event::KeyEvent;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Key(KeyEvent),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// Sent a few times a second so time-based state (typing hints, notices) can expire.
     Tick,
     Net(NetEvent),
@@ -21,30 +24,55 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NetEvent {
     /// The saved session still works (or the server could not be asked; the first 401 decides).
-    SessionRestored { nickname: String },
+    SessionRestored {
+        nickname: String,
+    },
     /// There is no usable saved session; `note` says why when it is worth telling.
-    SessionMissing { note: Option<String> },
+    SessionMissing {
+        note: Option<String>,
+    },
     /// The server answered 401 to a call that needs a session: it expired or was logged out.
     SessionExpired,
-    LoggedIn { nickname: String },
+    LoggedIn {
+        nickname: String,
+    },
     /// Wrong password (the server's own message) or the server could not be reached.
-    LoginFailed { message: String },
-    Registered { nickname: String },
+    LoginFailed {
+        message: String,
+    },
+    Registered {
+        nickname: String,
+    },
     /// The server's per-field messages (`{"errors":{field:[msg]}}`), or `"__all__"` for a
     /// failure that belongs to no field (server down).
-    RegisterFailed { errors: FieldErrors },
+    RegisterFailed {
+        errors: FieldErrors,
+    },
     LoggedOut,
     RoomCreated(Room),
     RoomRenamed(Room),
-    RoomLeft { room_id: i64 },
+    RoomLeft {
+        room_id: i64,
+    },
     /// A create/rename/leave/logout request failed; `message` is for the user.
-    RequestFailed { message: String },
+    RequestFailed {
+        message: String,
+    },
     Lobby(LobbyFrame),
     LobbyState(ConnState),
-    RoomFrame { room_id: i64, frame: ServerFrame },
-    RoomState { room_id: i64, state: ConnState },
+    RoomFrame {
+        room_id: i64,
+        frame: ServerFrame,
+    },
+    RoomState {
+        room_id: i64,
+        state: ConnState,
+    },
     /// The room socket was refused for good (404: unknown or removed room; 403).
-    RoomGone { room_id: i64, message: String },
+    RoomGone {
+        room_id: i64,
+        message: String,
+    },
 }
 
 /// The state of one WebSocket, drawn in the status line and the sidebar.
@@ -54,7 +82,10 @@ pub enum ConnState {
     Connecting,
     Online,
     /// Disconnected; the task tries again after `retry_in`.
-    Offline { reason: String, retry_in: Duration },
+    Offline {
+        reason: String,
+        retry_in: Duration,
+    },
 }
 
 impl ConnState {

@@ -10,6 +10,14 @@ use tokio::time::{interval, Interval, MissedTickBehavior};
 
 use crate::action::Action;
 
+#[cfg(unix)]
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+#[cfg(unix)]
+type StopSignals = (Signal, Signal);
+#[cfg(not(unix))]
+type StopSignals = std::convert::Infallible;
+
 /// Often enough for typing hints and notices to expire on time, rare enough to cost nothing.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -24,6 +32,8 @@ pub fn from_terminal(event: Event) -> Option<Action> {
 
 pub struct Events {
     terminal: EventStream,
+    /// SIGTERM and SIGHUP end the app like Ctrl+C, so the terminal is restored.
+    stop: Option<StopSignals>,
     network: UnboundedReceiver<Action>,
     tick: Interval,
 }
@@ -36,6 +46,7 @@ impl Events {
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let events = Self {
             terminal: EventStream::new(),
+            stop: stop_signals(),
             network,
             tick,
         };
@@ -55,11 +66,45 @@ impl Events {
                     Some(Err(_)) | None => return None,
                 },
                 Some(action) = self.network.recv() => return Some(action),
+                () = stopped(&mut self.stop) => return None,
                 _ = self.tick.tick() => return Some(Action::Tick),
             }
         }
     }
+}
 
+#[cfg(unix)]
+fn stop_signals() -> Option<StopSignals> {
+    let term = signal(SignalKind::terminate()).ok()?;
+    let hup = signal(SignalKind::hangup()).ok()?;
+    Some((term, hup))
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> Option<StopSignals> {
+    None
+}
+
+#[cfg(not(unix))]
+async fn stopped(_: &mut Option<StopSignals>) {
+    std::future::pending().await
+}
+
+/// Resolves when SIGTERM or SIGHUP arrives; never, if they could not be watched.
+#[cfg(unix)]
+async fn stopped(stop: &mut Option<StopSignals>) {
+    match stop {
+        Some((term, hup)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+impl Events {
     /// A network result that is already waiting, so bursts are drawn once.
     pub fn try_next_network(&mut self) -> Option<Action> {
         self.network.try_recv().ok()

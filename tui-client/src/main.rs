@@ -37,9 +37,21 @@ async fn main() -> anyhow::Result<()> {
     // `try_init` enters raw mode and the alternate screen and installs a panic hook that
     // restores the terminal before the panic message is printed.
     let mut terminal = ratatui::try_init().context("setting up the terminal")?;
+    exit_on_any_panic();
     let result = run(&mut terminal, http, base.as_str().trim_end_matches('/')).await;
     ratatui::restore();
     result
+}
+
+/// A panic in a background task would otherwise leave the UI running on a terminal that the
+/// hook has already restored: after ratatui's hook (restore, then print), end the process.
+#[allow(clippy::exit)]
+fn exit_on_any_panic() {
+    let restore_and_print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_and_print(info);
+        std::process::exit(101);
+    }));
 }
 
 async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow::Result<()> {

@@ -55,7 +55,10 @@ mod tests {
         let bases = [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0];
         for base in bases {
             let delay = backoff.next_delay().as_secs_f64();
-            assert!(delay >= base * 0.8 - 1e-9 && delay <= (base * 1.2).min(10.0) + 1e-9, "{delay} for {base}");
+            assert!(
+                delay >= base * 0.8 - 1e-9 && delay <= (base * 1.2).min(10.0) + 1e-9,
+                "{delay} for {base}"
+            );
         }
         backoff.reset();
         assert!(backoff.next_delay() <= Duration::from_millis(600));

@@ -40,7 +40,9 @@ impl Runtime {
     /// Starts the work for one effect. `Quit` is the main loop's business.
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::RestoreSession => self.spawn(restore(self.http.clone(), self.session_file.clone())),
+            Effect::RestoreSession => {
+                self.spawn(restore(self.http.clone(), self.session_file.clone()))
+            }
             Effect::Login { email, password } => {
                 let (http, file) = (self.http.clone(), self.session_file.clone());
                 self.spawn(async move {
@@ -49,7 +51,9 @@ impl Runtime {
                             save_session(&http, file.as_ref(), &nickname);
                             NetEvent::LoggedIn { nickname }
                         }
-                        Err(e) => NetEvent::LoginFailed { message: e.message() },
+                        Err(e) => NetEvent::LoginFailed {
+                            message: e.message(),
+                        },
                     }
                 });
             }
@@ -61,7 +65,10 @@ impl Runtime {
             } => {
                 let http = self.http.clone();
                 self.spawn(async move {
-                    match http.register(&email, &nickname, &password1, &password2).await {
+                    match http
+                        .register(&email, &nickname, &password1, &password2)
+                        .await
+                    {
                         Ok(nickname) => NetEvent::Registered { nickname },
                         Err(e) => NetEvent::RegisterFailed {
                             errors: match e {
@@ -103,21 +110,31 @@ impl Runtime {
             Effect::CreateRoom { title } => {
                 let http = self.http.clone();
                 self.spawn(async move {
-                    authed(http.create_room(&title).await, "Could not create the room", NetEvent::RoomCreated)
+                    authed(
+                        http.create_room(&title).await,
+                        "Could not create the room",
+                        NetEvent::RoomCreated,
+                    )
                 });
             }
             Effect::RenameRoom { room_id, title } => {
                 let http = self.http.clone();
                 self.spawn(async move {
-                    authed(http.rename_room(room_id, &title).await, "Could not rename the room", NetEvent::RoomRenamed)
+                    authed(
+                        http.rename_room(room_id, &title).await,
+                        "Could not rename the room",
+                        NetEvent::RoomRenamed,
+                    )
                 });
             }
             Effect::LeaveRoom { room_id } => {
                 let http = self.http.clone();
                 self.spawn(async move {
-                    authed(http.leave_room(room_id).await, "Could not leave the room", |()| {
-                        NetEvent::RoomLeft { room_id }
-                    })
+                    authed(
+                        http.leave_room(room_id).await,
+                        "Could not leave the room",
+                        |()| NetEvent::RoomLeft { room_id },
+                    )
                 });
             }
             Effect::OpenRoom { room_id } => {

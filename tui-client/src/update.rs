@@ -134,7 +134,11 @@ pub(crate) fn enter_main(app: &mut App, nickname: String) -> Vec<Effect> {
 }
 
 /// Back to the login screen: every room socket stops and the tabs go away.
-pub(crate) fn back_to_login(app: &mut App, info: Option<String>, error: Option<String>) -> Vec<Effect> {
+pub(crate) fn back_to_login(
+    app: &mut App,
+    info: Option<String>,
+    error: Option<String>,
+) -> Vec<Effect> {
     let effects = app
         .rooms
         .drain(..)
@@ -152,3 +156,6 @@ pub(crate) fn back_to_login(app: &mut App, info: Option<String>, error: Option<S
     });
     effects
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

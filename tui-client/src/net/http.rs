@@ -69,7 +69,11 @@ impl Http {
     /// The server's URL with `ws`/`wss` for a socket path.
     pub fn ws_url(&self, path: &str) -> Url {
         let mut url = self.url(path);
-        let scheme = if self.base.scheme() == "https" { "wss" } else { "ws" };
+        let scheme = if self.base.scheme() == "https" {
+            "wss"
+        } else {
+            "ws"
+        };
         // Only http→ws and https→wss happen here, which `set_scheme` always allows.
         let _ = url.set_scheme(scheme);
         url
@@ -99,8 +103,20 @@ impl Http {
             .add_cookie_str(&format!("{name}={value}; Path=/"), &self.base);
     }
 
+    /// Drops the session and CSRF cookies, so a new login starts clean and never sends a
+    /// stale session along (an expired cookie removes the stored one).
+    pub fn forget_cookies(&self) {
+        for name in ["sessionid", "csrftoken"] {
+            self.jar
+                .add_cookie_str(&format!("{name}=; Max-Age=0; Path=/"), &self.base);
+        }
+    }
+
     fn unreachable(&self, error: &reqwest::Error) -> HttpError {
-        HttpError::Unreachable(describe_unreachable(self.base.as_str(), error))
+        HttpError::Unreachable(describe_unreachable(
+            self.base.as_str().trim_end_matches('/'),
+            error,
+        ))
     }
 
     /// GETs an HTML page only for the cookies it sets (`csrftoken`).
@@ -131,11 +147,17 @@ impl Http {
 
     /// Logs in; returns the nickname. A wrong password comes back as the server's message.
     pub async fn login(&self, email: &str, password: &str) -> Result<String, HttpError> {
+        self.forget_cookies();
         self.get_page("/accounts/login/").await?;
         let response = self
-            .post_form("/accounts/login/", &[("username", email), ("password", password)])
+            .post_form(
+                "/accounts/login/",
+                &[("username", email), ("password", password)],
+            )
             .await?;
-        Ok(expect_json::<NicknameBody>(response, StatusCode::OK).await?.nickname)
+        Ok(expect_json::<NicknameBody>(response, StatusCode::OK)
+            .await?
+            .nickname)
     }
 
     pub async fn register(
@@ -145,6 +167,7 @@ impl Http {
         password1: &str,
         password2: &str,
     ) -> Result<String, HttpError> {
+        self.forget_cookies();
         self.get_page("/accounts/register/").await?;
         let form = [
             ("email", email),
@@ -153,7 +176,9 @@ impl Http {
             ("password2", password2),
         ];
         let response = self.post_form("/accounts/register/", &form).await?;
-        Ok(expect_json::<NicknameBody>(response, StatusCode::CREATED).await?.nickname)
+        Ok(expect_json::<NicknameBody>(response, StatusCode::CREATED)
+            .await?
+            .nickname)
     }
 
     pub async fn logout(&self) -> Result<(), HttpError> {
@@ -171,13 +196,17 @@ impl Http {
 
     pub async fn create_room(&self, title: &str) -> Result<Room, HttpError> {
         let response = self.post_form("/chat/create/", &[("title", title)]).await?;
-        Ok(expect_json::<RoomBody>(response, StatusCode::CREATED).await?.room)
+        Ok(expect_json::<RoomBody>(response, StatusCode::CREATED)
+            .await?
+            .room)
     }
 
     pub async fn rename_room(&self, room_id: i64, title: &str) -> Result<Room, HttpError> {
         let path = format!("/chat/{room_id}/edit/");
         let response = self.post_form(&path, &[("title", title)]).await?;
-        Ok(expect_json::<RoomBody>(response, StatusCode::OK).await?.room)
+        Ok(expect_json::<RoomBody>(response, StatusCode::OK)
+            .await?
+            .room)
     }
 
     pub async fn leave_room(&self, room_id: i64) -> Result<(), HttpError> {
@@ -259,5 +288,44 @@ async fn error_from(response: Response) -> HttpError {
         status,
         message,
         errors: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http() -> Http {
+        Http::new(Url::parse("http://127.0.0.1:8000").expect("url")).expect("client")
+    }
+
+    #[test]
+    fn cookies_are_read_by_name_and_can_be_forgotten() {
+        let http = http();
+        http.set_cookie("sessionid", "abc");
+        http.set_cookie("csrftoken", "t1");
+        http.set_cookie("csrftoken", "t2");
+        assert_eq!(http.cookie("sessionid").as_deref(), Some("abc"));
+        assert_eq!(
+            http.cookie("csrftoken").as_deref(),
+            Some("t2"),
+            "the newest one wins"
+        );
+        http.forget_cookies();
+        assert_eq!(http.cookie("sessionid"), None);
+        assert_eq!(http.cookie("csrftoken"), None);
+    }
+
+    #[test]
+    fn socket_urls_follow_the_servers_scheme() {
+        assert_eq!(
+            http().ws_url("/ws/lobby").as_str(),
+            "ws://127.0.0.1:8000/ws/lobby"
+        );
+        let tls = Http::new(Url::parse("https://chat.example/").expect("url")).expect("client");
+        assert_eq!(
+            tls.ws_url("/ws/chat/3/").as_str(),
+            "wss://chat.example/ws/chat/3/"
+        );
     }
 }

@@ -52,7 +52,10 @@ pub fn spawn_lobby(http: Http, actions: UnboundedSender<Action>) -> JoinHandle<(
                 Err(ConnectError::Refused(reason) | ConnectError::Failed(reason)) => reason,
             };
             let retry_in = backoff.next_delay();
-            if !report(NetEvent::LobbyState(ConnState::Offline { reason, retry_in })) {
+            if !report(NetEvent::LobbyState(ConnState::Offline {
+                reason,
+                retry_in,
+            })) {
                 return;
             }
             tokio::time::sleep(retry_in).await;

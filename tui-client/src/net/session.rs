@@ -103,10 +103,14 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(file.path()).expect("metadata").permissions().mode();
+            let mode = fs::metadata(file.path())
+                .expect("metadata")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        file.save(&session()).expect("saving twice replaces the file");
+        file.save(&session())
+            .expect("saving twice replaces the file");
         file.delete().expect("delete");
         assert_eq!(file.load(), None);
         file.delete().expect("deleting a missing file is fine");

@@ -64,9 +64,9 @@ pub async fn connect(url: &url::Url, session: Option<String>) -> Result<Socket, 
             403 => ConnectError::Refused("the server refused the connection (403)".into()),
             status => ConnectError::Failed(format!("the server answered {status}")),
         }),
-        Ok(Err(WsError::Io(e))) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Err(ConnectError::Failed("server unreachable (connection refused)".into()))
-        }
+        Ok(Err(WsError::Io(e))) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(
+            ConnectError::Failed("server unreachable (connection refused)".into()),
+        ),
         Ok(Err(e)) => Err(ConnectError::Failed(e.to_string())),
     }
 }
@@ -106,7 +106,8 @@ async fn room_task(
         }
         let mut url = http.ws_url(&format!("/ws/chat/{room_id}/"));
         if let Some(after) = last_id {
-            url.query_pairs_mut().append_pair("after", &after.to_string());
+            url.query_pairs_mut()
+                .append_pair("after", &after.to_string());
         }
         let reason = match connect(&url, http.cookie("sessionid")).await {
             Ok(socket) => {

@@ -23,11 +23,21 @@ pub const KEYS: &[(&str, &str)] = &[
 ];
 
 pub fn render(frame: &mut Frame, area: Rect) {
-    let mut lines = vec![Line::styled("Keys", Style::default().add_modifier(Modifier::BOLD))];
+    let mut lines = vec![Line::styled(
+        "Keys",
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
     lines.extend(KEYS.iter().map(|(k, v)| Line::raw(format!("  {k:<18}{v}"))));
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Commands", Style::default().add_modifier(Modifier::BOLD)));
-    lines.extend(COMMANDS.iter().map(|(k, v)| Line::raw(format!("  {k:<18}{v}"))));
+    lines.push(Line::styled(
+        "Commands",
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    lines.extend(
+        COMMANDS
+            .iter()
+            .map(|(k, v)| Line::raw(format!("  {k:<18}{v}"))),
+    );
     lines.push(Line::raw(""));
     lines.push(Line::styled("Any key closes this help.", dim()));
     let width = 72.min(area.width);

@@ -55,7 +55,9 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
         ],
     )
     .header(Row::new(vec!["  ID", "Title", "Users", "Creator"]).style(dim()))
-    .row_highlight_style(theme::selected());
+    .row_highlight_style(theme::selected())
+    .highlight_symbol("› ")
+    .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(app.lobby.selected));
     frame.render_stateful_widget(table, body, &mut table_state);
 }

@@ -39,7 +39,9 @@ fn field(
         return;
     }
     let label_style = if focused {
-        Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        Style::default()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD)
     } else {
         Style::default()
     };
@@ -83,11 +85,32 @@ fn form_box(frame: &mut Frame, area: Rect, title: &str, height: u16) -> Rect {
 }
 
 pub fn render_login(app: &App, form: &LoginForm, frame: &mut Frame, area: Rect) {
-    let inner = form_box(frame, area, "log in", 11);
+    let inner = form_box(frame, area, "log in", 12);
     let y = inner.y;
-    text_line(frame, inner, y, Line::styled(format!("Server {}", app.server), dim()));
-    field(frame, inner, y + 2, "Email", &form.email, form.focus == 0, false);
-    field(frame, inner, y + 3, "Password", &form.password, form.focus == 1, true);
+    text_line(
+        frame,
+        inner,
+        y,
+        Line::styled(format!("Server {}", app.server), dim()),
+    );
+    field(
+        frame,
+        inner,
+        y + 2,
+        "Email",
+        &form.email,
+        form.focus == 0,
+        false,
+    );
+    field(
+        frame,
+        inner,
+        y + 3,
+        "Password",
+        &form.password,
+        form.focus == 1,
+        true,
+    );
     let status = if form.busy {
         Line::styled("Logging in…", theme::info())
     } else if let Some(error) = &form.error {
@@ -97,12 +120,24 @@ pub fn render_login(app: &App, form: &LoginForm, frame: &mut Frame, area: Rect) 
     } else {
         Line::raw("")
     };
-    text_line(frame, inner, y + 5, status);
+    // Two lines: "Cannot reach … Is the server running?" must be readable whole.
+    let status_area = Rect::new(inner.x, y + 5, inner.width, 2).intersection(inner);
+    frame.render_widget(
+        Paragraph::new(status).wrap(ratatui::widgets::Wrap { trim: true }),
+        status_area,
+    );
     text_line(
         frame,
         inner,
-        y + 7,
-        Line::styled("Enter log in · Tab next · Ctrl+R register · Ctrl+C quit", dim()),
+        y + 8,
+        Line::styled(
+            if inner.width >= 56 {
+                "Enter log in · Tab next · Ctrl+R register · Ctrl+C quit"
+            } else {
+                "Enter · Tab · Ctrl+R register"
+            },
+            dim(),
+        ),
     );
 }
 
@@ -119,7 +154,12 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
         .sum();
     let inner = form_box(frame, area, "register", 12 + error_lines);
     let mut y = inner.y;
-    text_line(frame, inner, y, Line::styled(format!("Server {}", app.server), dim()));
+    text_line(
+        frame,
+        inner,
+        y,
+        Line::styled(format!("Server {}", app.server), dim()),
+    );
     y += 2;
     for (i, (label, key, input, mask)) in fields.into_iter().enumerate() {
         field(frame, inner, y, label, input, form.focus == i, mask);

@@ -2,7 +2,6 @@
 //! pending lines dimmed after the stored ones, anchored to the bottom and scrolled back by
 //! `RoomView::scroll` lines. Also the room's header line (title, typing hint).
 
-use chat_shared::Message;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -10,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::layout::main_layout;
-use super::theme::{self, dim, hhmm, nick_style, pad_left, truncate};
+use super::theme::{self, dim, hhmm, local_day, nick_style, pad_left, truncate};
 use super::wrap::wrap;
 use crate::app::{App, RoomView, View};
 use crate::input::str_width;
@@ -36,11 +35,6 @@ pub fn pane_size(app: &App) -> (u16, u16) {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
     let body = main_layout(area, matches!(app.view, View::Room(_))).body;
     (body.width, body.height)
-}
-
-/// How many screen lines one message takes at this pane width.
-pub fn message_line_count(message: &Message, width: u16) -> usize {
-    wrap(&message.body, text_width(width)).len()
 }
 
 /// How many screen lines the whole room takes (what scrolling is bounded by).
@@ -91,7 +85,17 @@ pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>>
         "⋯ connecting".to_owned()
     };
     let mut lines = vec![Line::styled(top, dim())];
+    let mut day = None;
     for message in &room.messages {
+        // A line for each new day, since the times alone do not say which day it is.
+        let this_day = local_day(&message.sent_at, app.clock);
+        if this_day.is_some() && this_day != day {
+            day = this_day;
+            if let Some(date) = this_day {
+                let label = date.format("%a %d %b %Y");
+                lines.push(Line::styled(format!("── {label} ──"), dim()));
+            }
+        }
         lines.extend(entry_lines(
             &hhmm(&message.sent_at, app.clock),
             &message.sender,
@@ -151,7 +155,10 @@ pub fn render_header(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) 
         Style::default().add_modifier(Modifier::BOLD),
     )];
     if let Some(info) = &room.room {
-        spans.push(Span::styled(format!("#{} by {} ", info.id, info.creator), dim()));
+        spans.push(Span::styled(
+            format!("#{} by {} ", info.id, info.creator),
+            dim(),
+        ));
     }
     let others: usize = app
         .rooms
@@ -171,10 +178,14 @@ pub fn render_header(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) 
         let hint = truncate(&hint, room_left);
         let gap = room_left.saturating_sub(str_width(&hint));
         spans.push(Span::raw(" ".repeat(gap)));
-        spans.push(Span::styled(hint, Style::default().add_modifier(Modifier::ITALIC)));
+        spans.push(Span::styled(
+            hint,
+            Style::default().add_modifier(Modifier::ITALIC),
+        ));
     }
     frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::UNDERLINED)),
+        Paragraph::new(Line::from(spans))
+            .style(Style::default().add_modifier(Modifier::UNDERLINED)),
         area,
     );
 }

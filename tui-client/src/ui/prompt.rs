@@ -27,7 +27,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let (text, cursor) = app.input.visible(room_for_text, None);
     let mut spans = vec![Span::styled(
         prompt,
-        Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD),
     )];
     if app.input.is_empty() {
         let placeholder = match (app.prompt, app.view) {

@@ -33,7 +33,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         let badge_style = match room.state {
             ConnState::Offline { .. } => Style::default().fg(Color::Red),
-            _ => Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            _ => Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
         };
         lines.push(row(
             &(i + 1).to_string(),
@@ -56,7 +58,11 @@ fn row(
     width: usize,
     active: bool,
 ) -> Line<'static> {
-    let badge_w = if badge.is_empty() { 0 } else { str_width(&badge) + 1 };
+    let badge_w = if badge.is_empty() {
+        0
+    } else {
+        str_width(&badge) + 1
+    };
     let title_w = width.saturating_sub(number.len() + 1 + badge_w);
     let title = truncate(title, title_w);
     let gap = title_w.saturating_sub(str_width(&title));
@@ -72,7 +78,10 @@ fn row(
 }
 
 pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
-    let block = Block::default().borders(Borders::LEFT).border_style(dim());
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .border_style(dim())
+        .padding(ratatui::widgets::Padding::left(1));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut people: Vec<_> = room.participants.iter().collect();
@@ -94,7 +103,11 @@ pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
         } else {
             ("○ ", dim())
         };
-        let name_style = if p.online { nick_style(&p.nickname) } else { dim() };
+        let name_style = if p.online {
+            nick_style(&p.nickname)
+        } else {
+            dim()
+        };
         lines.push(Line::from(vec![
             Span::styled(dot, style),
             Span::styled(truncate(&p.nickname, width), name_style),

@@ -17,7 +17,10 @@ fn badge(state: &ConnState) -> Span<'static> {
         ConnState::Online => Span::styled("● online ", Style::default().fg(Color::Green)),
         ConnState::Connecting => Span::styled("◌ connecting ", Style::default().fg(Color::Yellow)),
         ConnState::Offline { reason, retry_in } => Span::styled(
-            format!("✗ offline: {reason}; retry in {:.1}s ", retry_in.as_secs_f32()),
+            format!(
+                "✗ offline: {reason}; retry in {:.1}s ",
+                retry_in.as_secs_f32()
+            ),
             theme::error(),
         ),
     }
@@ -33,7 +36,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(room) = room {
         let waiting = room.pending.iter().filter(|p| p.failed.is_none()).count();
         if waiting > 0 {
-            spans.push(Span::styled(format!("{waiting} pending "), Style::default().fg(Color::Yellow)));
+            spans.push(Span::styled(
+                format!("{waiting} pending "),
+                Style::default().fg(Color::Yellow),
+            ));
         }
     }
     if let Some(me) = &app.me {
@@ -50,8 +56,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         )),
         None => {
             let keys = match app.view {
-                View::Lobby => "↑↓ select · Enter join · n new · Alt+1-9 rooms · F1 help · Ctrl+C quit",
-                View::Room(_) => "Alt+1-9/Ctrl+N/P switch · PgUp/PgDn scroll · Esc rooms · /help · Ctrl+C quit",
+                View::Lobby => {
+                    "↑↓ select · Enter join · n new · Alt+1-9 rooms · F1 help · Ctrl+C quit"
+                }
+                View::Room(_) => {
+                    "Alt+1-9/Ctrl+N/P switch · PgUp/PgDn scroll · Esc rooms · /help · Ctrl+C quit"
+                }
             };
             spans.push(Span::styled(keys, dim()));
         }

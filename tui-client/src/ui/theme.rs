@@ -67,6 +67,15 @@ pub fn hhmm(sent_at: &str, clock: Clock) -> String {
     }
 }
 
+/// The calendar day of an RFC 3339 time in the app's zone.
+pub fn local_day(sent_at: &str, clock: Clock) -> Option<chrono::NaiveDate> {
+    let time = DateTime::parse_from_rfc3339(sent_at).ok()?;
+    Some(match clock {
+        Clock::Local => time.with_timezone(&Local).date_naive(),
+        Clock::Fixed(offset) => time.with_timezone(&offset).date_naive(),
+    })
+}
+
 /// Cuts `text` to at most `width` cells, ending in `…` when something was cut.
 pub fn truncate(text: &str, width: usize) -> String {
     let total: usize = text.chars().map(char_width).sum();
@@ -106,7 +115,10 @@ mod tests {
             .iter()
             .map(|n| format!("{:?}", nick_color(n)))
             .collect();
-        assert!(colours.len() > 1, "different nicknames spread over the palette");
+        assert!(
+            colours.len() > 1,
+            "different nicknames spread over the palette"
+        );
     }
 
     #[test]

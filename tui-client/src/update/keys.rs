@@ -12,7 +12,7 @@ use crate::input::LineInput;
 /// What an editing key did to a line.
 #[derive(Debug, PartialEq, Eq)]
 enum Edit {
-    NotAnEdit,
+    Ignored,
     Moved,
     Changed,
 }
@@ -53,7 +53,7 @@ fn edit(input: &mut LineInput, key: KeyEvent) -> Edit {
             input.insert(c);
             return Edit::Changed;
         }
-        _ => return Edit::NotAnEdit,
+        _ => return Edit::Ignored,
     }
     Edit::Moved
 }

@@ -25,6 +25,36 @@ pub fn merge_messages(room: &mut RoomView, incoming: impl IntoIterator<Item = Me
     added
 }
 
+/// A live message: settles a pending line, counts as unread when the room is not on screen,
+/// and keeps a scrolled-back view where it is.
+fn on_message(
+    app: &mut App,
+    room_id: i64,
+    message: Message,
+    on_screen: bool,
+    width: u16,
+) -> Vec<Effect> {
+    let from_other = app.me.as_deref() != Some(message.sender.as_str());
+    let Some(room) = app.room(room_id) else {
+        return Vec::new();
+    };
+    let lines_before = (room.scroll > 0).then(|| messages::line_count(app, room, width));
+    let Some(room) = app.room_mut(room_id) else {
+        return Vec::new();
+    };
+    room.typing.retain(|(nick, _)| *nick != message.sender);
+    if merge_messages(room, [message]) > 0 && from_other && !on_screen {
+        room.unread += 1;
+    }
+    if let (Some(before), Some(room)) = (lines_before, app.room(room_id)) {
+        let grown = messages::line_count(app, room, width).saturating_sub(before);
+        if let Some(room) = app.room_mut(room_id) {
+            room.scroll += grown;
+        }
+    }
+    Vec::new()
+}
+
 pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<Effect> {
     let on_screen = app.screen == Screen::Main && app.view == View::Room(room_id);
     let (width, _) = messages::pane_size(app);
@@ -71,18 +101,7 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
                 .collect();
         }
         ServerFrame::Message(message) => {
-            let from_other = me.as_deref() != Some(message.sender.as_str());
-            room.typing.retain(|(nick, _)| *nick != message.sender);
-            let lines = messages::message_line_count(&message, width);
-            if merge_messages(room, [message]) > 0 {
-                if from_other && !on_screen {
-                    room.unread += 1;
-                }
-                // Keep a scrolled-back view still while new lines arrive below it.
-                if room.scroll > 0 {
-                    room.scroll += lines;
-                }
-            }
+            return on_message(app, room_id, message, on_screen, width);
         }
         ServerFrame::History {
             messages: older,
@@ -93,7 +112,11 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             room.loading_history = false;
         }
         ServerFrame::Presence { nickname, online } => {
-            match room.participants.iter_mut().find(|p| p.nickname == nickname) {
+            match room
+                .participants
+                .iter_mut()
+                .find(|p| p.nickname == nickname)
+            {
                 Some(p) => p.online = online,
                 None => room.participants.push(Participant { nickname, online }),
             }

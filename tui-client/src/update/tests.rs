@@ -1,0 +1,126 @@
+//! Unit tests of `update`: no terminal, no network. Each test builds the state, feeds actions
+//! and checks the state and the effects that come back. The helpers live here; the tests are
+//! grouped by topic in `tests/`.
+
+mod forms;
+mod rooms;
+mod sending;
+
+use std::time::{Duration, Instant};
+
+use chat_shared::api::FieldErrors;
+use chat_shared::{ClientFrame, ErrorCode, Message, Participant, Room, ServerFrame};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::update;
+use crate::action::{Action, ConnState, Effect, NetEvent};
+use crate::app::{App, Clock, Prompt, Screen, View};
+
+pub(crate) fn room(id: i64, title: &str) -> Room {
+    Room {
+        id,
+        title: title.into(),
+        creator: "alice".into(),
+        participant_count: 2,
+        created_at: "2026-11-24T21:00:00Z".into(),
+    }
+}
+
+pub(crate) fn msg(id: i64, room_id: i64, sender: &str, body: &str, nonce: Option<&str>) -> Message {
+    Message {
+        id,
+        room_id,
+        sender: sender.into(),
+        body: body.into(),
+        sent_at: format!("2026-11-24T09:{:02}:00Z", id % 60),
+        nonce: nonce.map(str::to_owned),
+    }
+}
+
+/// A logged-in app ("me") on a 100x30 terminal, times in UTC.
+pub(crate) fn app() -> App {
+    let mut app = App::new("http://127.0.0.1:8000", Instant::now(), "t");
+    app.clock = Clock::Fixed(chrono::FixedOffset::east_opt(0).expect("UTC"));
+    app.size = (100, 30);
+    app.screen = Screen::Main;
+    app.me = Some("me".into());
+    app
+}
+
+pub(crate) fn net(app: &mut App, event: NetEvent) -> Vec<Effect> {
+    update(app, Action::Net(event))
+}
+
+pub(crate) fn frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<Effect> {
+    net(app, NetEvent::RoomFrame { room_id, frame })
+}
+
+pub(crate) fn welcome(
+    app: &mut App,
+    room_id: i64,
+    history: Vec<Message>,
+    has_more: bool,
+) -> Vec<Effect> {
+    let info = app
+        .lobby
+        .rooms
+        .iter()
+        .find(|r| r.id == room_id)
+        .cloned()
+        .unwrap_or_else(|| room(room_id, &format!("room {room_id}")));
+    frame(
+        app,
+        room_id,
+        ServerFrame::Welcome {
+            room: info,
+            me: "me".into(),
+            participants: vec![Participant {
+                nickname: "alice".into(),
+                online: true,
+            }],
+            history,
+            has_more,
+        },
+    )
+}
+
+pub(crate) fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+pub(crate) fn press_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+    update(app, Action::Key(KeyEvent::new(code, modifiers)))
+}
+
+pub(crate) fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| press(app, KeyCode::Char(c)))
+        .collect()
+}
+
+/// Opens room `id` and lets its socket say welcome.
+pub(crate) fn open(app: &mut App, id: i64, history: Vec<Message>) {
+    let effects = super::open_room(app, id);
+    assert_eq!(effects, vec![Effect::OpenRoom { room_id: id }]);
+    welcome(app, id, history, false);
+}
+
+pub(crate) fn sent_nonces(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                frame: ClientFrame::Send { nonce, .. },
+                ..
+            } => nonce.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn offline() -> ConnState {
+    ConnState::Offline {
+        reason: "connection refused".into(),
+        retry_in: Duration::from_secs(1),
+    }
+}

@@ -1,0 +1,246 @@
+//! Rooms and the lobby: unread counts, switching, history merging and paging, removed rooms,
+//! the room list and the room commands.
+
+use super::*;
+
+#[test]
+fn unread_counts_grow_only_for_rooms_off_screen_and_only_for_others() {
+    let mut app = app();
+    open(&mut app, 1, vec![]);
+    open(&mut app, 2, vec![]);
+    assert_eq!(app.view, View::Room(2));
+
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Message(msg(10, 1, "alice", "hi", None)),
+    );
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Message(msg(11, 1, "me", "mine", None)),
+    );
+    frame(
+        &mut app,
+        2,
+        ServerFrame::Message(msg(5, 2, "alice", "seen", None)),
+    );
+    // The same message twice (a resent ack) counts once.
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Message(msg(10, 1, "alice", "hi", None)),
+    );
+
+    assert_eq!(app.room(1).map(|r| r.unread), Some(1));
+    assert_eq!(app.room(2).map(|r| r.unread), Some(0));
+
+    press_with(&mut app, KeyCode::Char('1'), KeyModifiers::ALT);
+    assert_eq!(app.view, View::Room(1));
+    assert_eq!(app.room(1).map(|r| r.unread), Some(0));
+}
+
+#[test]
+fn alt_digits_and_ctrl_n_p_switch_between_the_list_and_rooms() {
+    let mut app = app();
+    open(&mut app, 7, vec![]);
+    open(&mut app, 8, vec![]);
+    press_with(&mut app, KeyCode::Char('1'), KeyModifiers::ALT);
+    assert_eq!(app.view, View::Room(7));
+    press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert_eq!(app.view, View::Room(8));
+    press_with(&mut app, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert_eq!(app.view, View::Lobby, "wraps around to the list");
+    press_with(&mut app, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    assert_eq!(app.view, View::Room(8));
+    press_with(&mut app, KeyCode::Char('9'), KeyModifiers::ALT);
+    assert_eq!(app.view, View::Room(8), "no ninth room: nothing changes");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Lobby);
+}
+
+#[test]
+fn history_merges_by_id_without_duplicates() {
+    let mut app = app();
+    open(
+        &mut app,
+        1,
+        vec![msg(5, 1, "a", "5", None), msg(6, 1, "a", "6", None)],
+    );
+    frame(
+        &mut app,
+        1,
+        ServerFrame::History {
+            messages: vec![
+                msg(3, 1, "a", "3", None),
+                msg(4, 1, "a", "4", None),
+                msg(5, 1, "a", "5", None),
+            ],
+            has_more: false,
+        },
+    );
+    // A reconnect welcome overlapping what we hold, plus one new message.
+    welcome(
+        &mut app,
+        1,
+        vec![msg(6, 1, "a", "6", None), msg(7, 1, "a", "7", None)],
+        true,
+    );
+    let room = app.room(1).expect("open");
+    assert_eq!(
+        room.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [3, 4, 5, 6, 7]
+    );
+    assert!(
+        !room.has_more,
+        "a reconnect's welcome does not bring back has_more"
+    );
+}
+
+#[test]
+fn page_up_at_the_top_asks_for_older_messages_once() {
+    let mut app = app();
+    let history: Vec<_> = (100..105)
+        .map(|id| msg(id, 1, "alice", "x", None))
+        .collect();
+    crate::update::open_room(&mut app, 1);
+    welcome(&mut app, 1, history, true);
+
+    let effects = press(&mut app, KeyCode::PageUp);
+    assert_eq!(
+        effects,
+        vec![Effect::Send {
+            room_id: 1,
+            frame: ClientFrame::History {
+                before: 100,
+                limit: 50
+            },
+        }]
+    );
+    assert!(app.room(1).is_some_and(|r| r.loading_history));
+    assert!(
+        press(&mut app, KeyCode::PageUp).is_empty(),
+        "no second request while one is out"
+    );
+
+    let older: Vec<_> = (60..100)
+        .map(|id| msg(id, 1, "bob", "older", None))
+        .collect();
+    frame(
+        &mut app,
+        1,
+        ServerFrame::History {
+            messages: older,
+            has_more: false,
+        },
+    );
+    let room = app.room(1).expect("open");
+    assert_eq!(room.messages.len(), 45);
+    assert!(!room.loading_history);
+    // The view stays where it was: still scrolled up, now with more above.
+    press(&mut app, KeyCode::PageUp);
+    assert!(app.room(1).is_some_and(|r| r.scroll > 0));
+    for _ in 0..10 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(app.room(1).map(|r| r.scroll), Some(0));
+}
+
+#[test]
+fn a_removed_room_closes_its_tab_and_says_so() {
+    let mut app = app();
+    open(&mut app, 1, vec![]);
+    open(&mut app, 2, vec![]);
+    let effects = frame(&mut app, 2, ServerFrame::RoomRemoved);
+    assert_eq!(effects, vec![Effect::CloseRoom { room_id: 2 }]);
+    assert!(app.room(2).is_none());
+    assert_eq!(app.view, View::Room(1));
+    assert!(app
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.text.contains("removed")));
+
+    net(
+        &mut app,
+        NetEvent::RoomGone {
+            room_id: 1,
+            message: "no such room".into(),
+        },
+    );
+    assert_eq!(app.view, View::Lobby);
+}
+
+#[test]
+fn the_lobby_selects_joins_and_creates_rooms() {
+    let mut app = app();
+    net(
+        &mut app,
+        NetEvent::Lobby(chat_shared::LobbyFrame::Rooms {
+            rooms: vec![room(3, "third"), room(2, "second"), room(1, "first")],
+        }),
+    );
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.lobby.selected, 1);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::OpenRoom { room_id: 2 }]
+    );
+    assert_eq!(app.view, View::Room(2));
+
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.prompt, Some(Prompt::CreateRoom));
+    type_text(&mut app, "새 방");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::CreateRoom {
+            title: "새 방".into()
+        }]
+    );
+
+    net(&mut app, NetEvent::RoomCreated(room(4, "새 방")));
+    assert_eq!(app.view, View::Room(4));
+    assert_eq!(app.lobby.rooms[0].id, 4);
+
+    type_text(&mut app, "/join 3");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::OpenRoom { room_id: 3 }]
+    );
+    net(
+        &mut app,
+        NetEvent::Lobby(chat_shared::LobbyFrame::RoomRemoved { id: 3 }),
+    );
+    assert!(app.lobby.rooms.iter().all(|r| r.id != 3));
+}
+
+#[test]
+fn commands_in_a_room_ask_for_the_right_requests() {
+    let mut app = app();
+    open(&mut app, 5, vec![]);
+    type_text(&mut app, "/rename  Better title ");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::RenameRoom {
+            room_id: 5,
+            title: "Better title".into()
+        }]
+    );
+    type_text(&mut app, "/leave");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::LeaveRoom { room_id: 5 }]
+    );
+    net(&mut app, NetEvent::RoomLeft { room_id: 5 });
+    assert!(app.rooms.is_empty());
+    type_text(&mut app, &format!("/create {}", "x".repeat(51)));
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("50")));
+    assert_eq!(
+        press_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        vec![Effect::Quit]
+    );
+}

@@ -1,0 +1,206 @@
+//! End to end, without a terminal: the client's own state machine (`update`) and network
+//! runtime against the real server, which is stopped and started again mid-conversation.
+//! Nothing may be lost and nothing may appear twice: the line typed while offline is sent once
+//! the room is back (same nonce), and what was said meanwhile arrives through `?after=`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context};
+use chat_shared::{ClientFrame, ServerFrame};
+use chat_tui::action::{Action, Effect};
+use chat_tui::app::{App, Screen, View};
+use chat_tui::net::http::Http;
+use chat_tui::runtime::Runtime;
+use chat_tui::update::update;
+use common::{Socket, User, PASSWORD};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The client without its terminal: state, runtime and the channel results come back on.
+struct Client {
+    app: App,
+    runtime: Runtime,
+    actions: UnboundedReceiver<Action>,
+}
+
+impl Client {
+    fn new(base: &str) -> anyhow::Result<Self> {
+        let (tx, actions) = unbounded_channel();
+        let http = Http::new(url::Url::parse(base)?)?;
+        let mut app = App::new(base, Instant::now(), "reconnect-test");
+        app.screen = Screen::Login(Default::default());
+        Ok(Self {
+            app,
+            runtime: Runtime::new(http, tx, None),
+            actions,
+        })
+    }
+
+    fn act(&mut self, action: Action) {
+        self.app.now = Instant::now();
+        for effect in update(&mut self.app, action) {
+            self.runtime.run(effect);
+        }
+    }
+
+    fn type_line(&mut self, text: &str) {
+        for c in text.chars() {
+            self.act(Action::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+        self.act(Action::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+    }
+
+    /// Handles network results until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) -> anyhow::Result<()> {
+        let deadline = Instant::now() + WAIT;
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let action = tokio::time::timeout(left, self.actions.recv())
+                .await
+                .with_context(|| format!("timed out waiting for {what}: {:#?}", self.app.rooms))?
+                .context("the action channel closed")?;
+            self.act(action);
+        }
+        Ok(())
+    }
+
+    fn bodies(&self, room_id: i64) -> Vec<String> {
+        self.app
+            .room(room_id)
+            .map(|r| r.messages.iter().map(|m| m.body.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn online(app: &App, room_id: i64) -> bool {
+    app.room(room_id).is_some_and(|r| r.state.is_online())
+}
+
+async fn say(socket: &mut Socket, body: &str) -> anyhow::Result<()> {
+    let frame = ClientFrame::Send {
+        body: body.into(),
+        nonce: Some(format!("alice-{body}")),
+    };
+    socket
+        .send(WsMessage::text(serde_json::to_string(&frame)?))
+        .await?;
+    Ok(())
+}
+
+/// Every message body the socket receives within `quiet` of the previous one.
+async fn drain_bodies(socket: &mut Socket, quiet: Duration) -> Vec<String> {
+    let mut bodies = Vec::new();
+    while let Ok(Some(Ok(WsMessage::Text(text)))) = tokio::time::timeout(quiet, socket.next()).await
+    {
+        if let Ok(ServerFrame::Message(m)) = serde_json::from_str(text.as_str()) {
+            bodies.push(m.body);
+        }
+    }
+    bodies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_loses_nothing_and_duplicates_nothing() -> anyhow::Result<()> {
+    // Arrange: a server, alice with a room, bob logged in through the client's own code.
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", dir.path().join("chat.db").display());
+    let server = chat_server::start(chat_server::Config::for_tests(&db)).await?;
+    let addr = server.addr();
+    let base = server.url();
+    let alice = User::new(&base)?;
+    alice.register("alice@example.com", "alice").await?;
+    alice.login("alice@example.com").await?;
+    User::new(&base)?.register("bob@example.com", "bob").await?;
+    let room = alice.create_room("restart room").await?.id;
+
+    let mut bob = Client::new(&base)?;
+    bob.runtime.run(Effect::Login {
+        email: "bob@example.com".into(),
+        password: PASSWORD.into(),
+    });
+    bob.until("login", |app| app.screen == Screen::Main).await?;
+    bob.type_line(&format!("/join {room}"));
+    bob.until("the room's welcome", |app| online(app, room))
+        .await?;
+    assert_eq!(bob.app.view, View::Room(room));
+
+    let mut alice_ws = alice.connect(room).await?;
+    say(&mut alice_ws, "before the restart").await?;
+    bob.until("alice's first line", |app| {
+        app.room(room)
+            .is_some_and(|r| r.messages.iter().any(|m| m.body == "before the restart"))
+    })
+    .await?;
+
+    // Act: the server goes away; bob types; the server comes back on the same address and
+    // alice speaks again, maybe before bob is back.
+    server.stop().await?;
+    drop(alice_ws);
+    bob.until("bob's room to go offline", |app| !online(app, room))
+        .await?;
+    bob.type_line("sent while offline");
+    let pending = bob
+        .app
+        .room(room)
+        .map(|r| r.pending.clone())
+        .unwrap_or_default();
+    assert_eq!(pending.len(), 1, "the line waits as pending");
+
+    let mut config = chat_server::Config::for_tests(&db);
+    config.bind = addr.to_string();
+    let server = chat_server::start(config).await?;
+    let mut alice_ws = alice.connect(room).await?;
+    say(&mut alice_ws, "while bob was away").await?;
+
+    bob.until("everything to settle", |app| {
+        app.room(room).is_some_and(|r| {
+            r.state.is_online()
+                && r.pending.is_empty()
+                && r.messages.iter().any(|m| m.body == "while bob was away")
+                && r.messages.iter().any(|m| m.body == "sent while offline")
+        })
+    })
+    .await?;
+
+    // Assert: each line exactly once, in id order, on both sides.
+    let bodies = bob.bodies(room);
+    assert_eq!(bodies.len(), 3, "{bodies:?}");
+    for body in [
+        "before the restart",
+        "while bob was away",
+        "sent while offline",
+    ] {
+        let count = bodies.iter().filter(|b| *b == body).count();
+        ensure!(count == 1, "{body:?} appears {count} times in {bodies:?}");
+    }
+    let ids: Vec<i64> = bob
+        .app
+        .room(room)
+        .map(|r| r.messages.iter().map(|m| m.id).collect())
+        .unwrap_or_default();
+    ensure!(ids.windows(2).all(|w| w[0] < w[1]), "ids in order: {ids:?}");
+    let seen_by_alice = drain_bodies(&mut alice_ws, Duration::from_millis(500)).await;
+    let from_bob = seen_by_alice
+        .iter()
+        .filter(|b| *b == "sent while offline")
+        .count();
+    ensure!(
+        from_bob == 1,
+        "alice saw bob's line {from_bob} times: {seen_by_alice:?}"
+    );
+
+    server.stop().await?;
+    Ok(())
+}
