@@ -40,6 +40,8 @@
   function setStatus(text, kind) {
     status.textContent = text;
     status.dataset.state = kind;
+    // While offline nobody's presence is known: grey the dots rather than show stale ones.
+    participants.classList.toggle("stale", kind !== "online");
   }
 
   function nonce() {

@@ -47,8 +47,8 @@ impl AppState {
                 hubs.clone(),
                 shutdown.clone(),
             )
-                .await
-                .with_context(|| format!("could not start Redis fan-out at {url}"))?,
+            .await
+            .with_context(|| format!("could not start Redis fan-out at {url}"))?,
             None => Arc::new(LocalFanout::new(hubs.clone())),
         };
         let writer = MessageWriter::start(store.clone(), fanout.clone(), 4096);

@@ -47,7 +47,6 @@ pub struct Texts {
     pub load_older: &'static str,
     pub no_account: &'static str,
     pub have_account: &'static str,
-    pub registered: &'static str,
     pub back_to_list: &'static str,
     // Errors.
     pub err_email_invalid: &'static str,
@@ -116,7 +115,6 @@ pub static EN: Texts = Texts {
     load_older: "Load older messages",
     no_account: "No account yet?",
     have_account: "Already registered?",
-    registered: "Registration complete. Log in with your email and password.",
     back_to_list: "Back to the room list",
     err_email_invalid: "Enter a valid email address.",
     err_email_taken: "Already existing email",
@@ -184,7 +182,6 @@ pub static KO: Texts = Texts {
     load_older: "이전 메시지 불러오기",
     no_account: "계정이 없으신가요?",
     have_account: "이미 가입하셨나요?",
-    registered: "가입이 완료되었습니다. 이메일과 비밀번호로 로그인하세요.",
     back_to_list: "채팅 목록으로",
     err_email_invalid: "유효한 이메일 주소를 입력하십시오.",
     err_email_taken: "Already existing email",

@@ -16,7 +16,8 @@ use chat_shared::{LobbyFrame, ServerFrame};
 use helpers::{uuid_like, welcome_parts, TestApp};
 
 fn postgres_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn redis_url() -> String {
@@ -32,12 +33,18 @@ async fn services_available() -> bool {
         .map(|_| ())
         .map_err(|e| format!("Postgres at {}: {e}", postgres_url()));
     let redis = match redis::Client::open(redis_url()) {
-        Ok(client) => client.get_multiplexed_async_connection().await.map(|_| ()).map_err(|e| format!("Redis at {}: {e}", redis_url())),
+        Ok(client) => client
+            .get_multiplexed_async_connection()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("Redis at {}: {e}", redis_url())),
         Err(e) => Err(format!("Redis URL: {e}")),
     };
     match pg.and(redis) {
         Ok(()) => true,
-        Err(why) if std::env::var("CI").as_deref() == Ok("true") => panic!("scale-out tests need {why}"),
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("scale-out tests need {why}")
+        }
         Err(why) => {
             eprintln!("skipping scale-out test: {why}");
             false
@@ -95,7 +102,12 @@ async fn users_on_two_instances_chat_see_presence_lobby_and_resume() {
     let alice_nick = welcome_parts(welcome).1;
     let (mut b, welcome) = bob.join(room.id).await;
     let (_, bob_nick, participants, _, _) = welcome_parts(welcome);
-    assert!(participants.iter().any(|p| p.nickname == alice_nick && p.online), "alice (instance 1) is online for bob (instance 2): {participants:?}");
+    assert!(
+        participants
+            .iter()
+            .any(|p| p.nickname == alice_nick && p.online),
+        "alice (instance 1) is online for bob (instance 2): {participants:?}"
+    );
     let bob_online = a
         .next_matching(|f| match f {
             ServerFrame::Presence { nickname, online } if nickname == bob_nick => Some(online),
@@ -108,25 +120,39 @@ async fn users_on_two_instances_chat_see_presence_lobby_and_resume() {
     assert_eq!(b.next_message().await.body, "hello from one");
     b.send_message("hello from two", None).await;
     let reply = a.next_message().await;
-    let reply = if reply.body == "hello from one" { a.next_message().await } else { reply };
-    assert_eq!((reply.body.as_str(), reply.sender.as_str()), ("hello from two", bob_nick.as_str()));
+    let reply = if reply.body == "hello from one" {
+        a.next_message().await
+    } else {
+        reply
+    };
+    assert_eq!(
+        (reply.body.as_str(), reply.sender.as_str()),
+        ("hello from two", bob_nick.as_str())
+    );
 
     // Resume on the other instance.
     let last = b.next_message().await;
     drop(b);
     a.send_message("while bob was away", None).await;
     assert_eq!(a.next_message().await.body, "while bob was away");
-    let (_, welcome) = bob.join_path(&format!("/ws/chat/{}/?after={}", room.id, last.id)).await;
-    let history = welcome_parts(welcome).3;
-    assert_eq!(history.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["while bob was away"]);
-
-    let bob_offline = a
-        .next_matching(|f| match f {
-            ServerFrame::Presence { nickname, online: false } if nickname == bob_nick => Some(()),
-            _ => None,
-        })
+    let (_, welcome) = bob
+        .join_path(&format!("/ws/chat/{}/?after={}", room.id, last.id))
         .await;
-    let _ = bob_offline;
+    let history = welcome_parts(welcome).3;
+    assert_eq!(
+        history.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["while bob was away"]
+    );
+
+    // Bob's only socket closed: instance 1 hears he went offline.
+    a.next_matching(|f| match f {
+        ServerFrame::Presence {
+            nickname,
+            online: false,
+        } if nickname == bob_nick => Some(()),
+        _ => None,
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,13 +172,15 @@ async fn two_instances_writing_to_one_room_deliver_every_message_once_in_id_orde
     const EACH: usize = 200;
     let send_a = async {
         for i in 0..EACH {
-            a.send_message(&format!("a{i}"), Some(&format!("a{i}"))).await;
+            a.send_message(&format!("a{i}"), Some(&format!("a{i}")))
+                .await;
         }
         a
     };
     let send_b = async {
         for i in 0..EACH {
-            b.send_message(&format!("b{i}"), Some(&format!("b{i}"))).await;
+            b.send_message(&format!("b{i}"), Some(&format!("b{i}")))
+                .await;
         }
         b
     };
@@ -167,11 +195,18 @@ async fn two_instances_writing_to_one_room_deliver_every_message_once_in_id_orde
             assert!(bodies.insert(m.body.clone()), "{} delivered twice", m.body);
             ids.push(m.id);
         }
-        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids arrive in increasing order");
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids arrive in increasing order"
+        );
         seen.push(ids);
     }
     assert_eq!(seen[0], seen[1], "both instances deliver the same sequence");
-    println!("two writers: {} messages each, every reader saw {} in id order", EACH, seen[0].len());
+    println!(
+        "two writers: {} messages each, every reader saw {} in id order",
+        EACH,
+        seen[0].len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,18 +225,27 @@ async fn presence_expires_when_an_instance_dies() {
     let (_a, welcome) = alice.join(room.id).await;
     let alice_nick = welcome_parts(welcome).1;
     let (mut b, welcome) = bob.join(room.id).await;
-    assert!(welcome_parts(welcome).2.iter().any(|p| p.nickname == alice_nick && p.online));
+    assert!(welcome_parts(welcome)
+        .2
+        .iter()
+        .any(|p| p.nickname == alice_nick && p.online));
 
     doomed.kill();
     let offline = tokio::time::timeout(Duration::from_secs(10), async {
         b.next_matching(|f| match f {
-            ServerFrame::Presence { nickname, online: false } if nickname == alice_nick => Some(()),
+            ServerFrame::Presence {
+                nickname,
+                online: false,
+            } if nickname == alice_nick => Some(()),
             _ => None,
         })
         .await
     })
     .await;
-    assert!(offline.is_ok(), "alice goes offline once her instance's presence expires");
+    assert!(
+        offline.is_ok(),
+        "alice goes offline once her instance's presence expires"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,7 +267,8 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     redis.stop();
     let mut acknowledged = Vec::new();
     for i in 0..20 {
-        a.send_message(&format!("during {i}"), Some(&format!("d{i}"))).await;
+        a.send_message(&format!("during {i}"), Some(&format!("d{i}")))
+            .await;
         acknowledged.push(a.next_message().await);
     }
     redis.restart();
@@ -234,8 +279,15 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     while received.len() < acknowledged.len() {
         received.push(b.next_message().await);
     }
-    let missing = acknowledged.iter().filter(|m| !received.contains(m)).count();
-    println!("redis outage: {} acknowledged, {} received by the other instance, {missing} missing", acknowledged.len(), received.len());
+    let missing = acknowledged
+        .iter()
+        .filter(|m| !received.contains(m))
+        .count();
+    println!(
+        "redis outage: {} acknowledged, {} received by the other instance, {missing} missing",
+        acknowledged.len(),
+        received.len()
+    );
     assert_eq!(missing, 0);
     assert_eq!(received, acknowledged, "in order, once each");
 }
@@ -248,7 +300,11 @@ struct RedisProcess {
 
 impl RedisProcess {
     fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut this = Self { port, child: None };
         this.restart();
         this
@@ -259,11 +315,21 @@ impl RedisProcess {
     }
 
     fn restart(&mut self) {
-        let child = Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (the Redis fault test starts its own)");
+        let child =
+            Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
+                .args([
+                    "--port",
+                    &self.port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server is installed (the Redis fault test starts its own)");
         self.child = Some(child);
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
@@ -288,7 +354,8 @@ impl Drop for RedisProcess {
     }
 }
 
-/// The real `chat-server` binary as a child process, so it can die by SIGKILL.
+/// The real `chat-server` binary as a child process, so it can die by SIGKILL. `kill` (also
+/// run on drop) waits for it.
 struct ServerProcess {
     child: Child,
     app: TestApp,
@@ -296,7 +363,12 @@ struct ServerProcess {
 
 impl ServerProcess {
     async fn start(database_url: &str, redis_url: &str, prefix: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        #[allow(clippy::zombie_processes)] // waited for in `kill`, which `Drop` calls
         let child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
             .env("BIND", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
@@ -310,7 +382,10 @@ impl ServerProcess {
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
             if reqwest::get(format!("{url}/chat/list/")).await.is_ok() {
-                return Self { child, app: TestApp::external(&url) };
+                return Self {
+                    child,
+                    app: TestApp::external(&url),
+                };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

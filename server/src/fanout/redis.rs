@@ -72,10 +72,13 @@ impl RedisFanout {
         shutdown: CancellationToken,
     ) -> anyhow::Result<Arc<dyn Fanout>> {
         let client = redis::Client::open(url).context("invalid REDIS_URL")?;
-        let conn = tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new(client.clone()))
-            .await
-            .context("timed out connecting to Redis")?
-            .context("could not connect to Redis")?;
+        let conn = tokio::time::timeout(
+            Duration::from_secs(5),
+            ConnectionManager::new(client.clone()),
+        )
+        .await
+        .context("timed out connecting to Redis")?
+        .context("could not connect to Redis")?;
         let instance = format!("{:016x}", rand::thread_rng().gen::<u64>());
         let (outbox, outbox_rx) = mpsc::channel(OUTBOX);
         let channel = format!("{prefix}:events");
@@ -91,7 +94,11 @@ impl RedisFanout {
             outbox,
         });
         let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(fanout.clone().subscribe_forever(client, shutdown.clone(), subscribed_tx));
+        tokio::spawn(
+            fanout
+                .clone()
+                .subscribe_forever(client, shutdown.clone(), subscribed_tx),
+        );
         tokio::time::timeout(Duration::from_secs(5), subscribed_rx)
             .await
             .context("timed out subscribing to Redis")?
@@ -147,7 +154,9 @@ impl RedisFanout {
                     }
                     tracing::warn!("lost the Redis subscription; reconnecting");
                 }
-                Err(e) => tracing::warn!(error = %e, attempt, "could not subscribe to Redis; retrying"),
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "could not subscribe to Redis; retrying")
+                }
             }
             let backoff = Duration::from_millis((100u64 << attempt.min(6)).min(5_000));
             attempt += 1;
@@ -172,7 +181,8 @@ impl RedisFanout {
 
     /// Refreshes this instance's presence entries and reaps expired ones.
     async fn heartbeat(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut tick = tokio::time::interval(Duration::from_millis(self.presence_ttl_ms as u64 / 3));
+        let mut tick =
+            tokio::time::interval(Duration::from_millis(self.presence_ttl_ms as u64 / 3));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => {
@@ -181,11 +191,18 @@ impl RedisFanout {
                 }
                 _ = tick.tick() => {}
             }
-            let entries: Vec<(i64, String)> = self.local.lock().expect("presence lock").keys().cloned().collect();
+            let entries: Vec<(i64, String)> = self
+                .local
+                .lock()
+                .expect("presence lock")
+                .keys()
+                .cloned()
+                .collect();
             let expiry = now_ms() + self.presence_ttl_ms;
             let mut pipe = redis::pipe();
             for (room_id, nickname) in &entries {
-                pipe.zadd(self.presence_key(*room_id), self.member(nickname), expiry).ignore();
+                pipe.zadd(self.presence_key(*room_id), self.member(nickname), expiry)
+                    .ignore();
             }
             if !entries.is_empty() {
                 self.run(pipe).await;
@@ -200,14 +217,27 @@ impl RedisFanout {
     async fn reap(&self, room_id: i64) {
         let key = self.presence_key(room_id);
         let mut conn = self.conn.clone();
-        let expired: Vec<String> = match timed(redis::cmd("ZRANGEBYSCORE").arg(&key).arg("-inf").arg(now_ms()).query_async(&mut conn)).await {
+        let expired: Vec<String> = match timed(
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(&key)
+                .arg("-inf")
+                .arg(now_ms())
+                .query_async(&mut conn),
+        )
+        .await
+        {
             Some(v) => v,
             None => return,
         };
         for member in expired {
-            let removed: i64 = timed(redis::cmd("ZREM").arg(&key).arg(&member).query_async(&mut conn))
-                .await
-                .unwrap_or(0);
+            let removed: i64 = timed(
+                redis::cmd("ZREM")
+                    .arg(&key)
+                    .arg(&member)
+                    .query_async(&mut conn),
+            )
+            .await
+            .unwrap_or(0);
             let nickname = member.split('\0').next().unwrap_or_default().to_owned();
             if removed == 1 && !self.online(room_id).await.contains(&nickname) {
                 self.publish(vec![Event::Presence {
@@ -222,10 +252,17 @@ impl RedisFanout {
 
     /// At shutdown: this instance's users are no longer online through it.
     async fn clear_own_presence(&self) {
-        let entries: Vec<(i64, String)> = self.local.lock().expect("presence lock").keys().cloned().collect();
+        let entries: Vec<(i64, String)> = self
+            .local
+            .lock()
+            .expect("presence lock")
+            .keys()
+            .cloned()
+            .collect();
         let mut pipe = redis::pipe();
         for (room_id, nickname) in &entries {
-            pipe.zrem(self.presence_key(*room_id), self.member(nickname)).ignore();
+            pipe.zrem(self.presence_key(*room_id), self.member(nickname))
+                .ignore();
         }
         if !entries.is_empty() {
             self.run(pipe).await;
@@ -262,7 +299,11 @@ impl RedisFanout {
 
 /// Publishes queued envelopes in pipelines until the fan-out is dropped. A batch that fails
 /// is dropped (see [`OUTBOX`]); the subscribers' gap filling recovers its messages.
-async fn publish_forever(mut conn: ConnectionManager, channel: String, mut outbox: mpsc::Receiver<String>) {
+async fn publish_forever(
+    mut conn: ConnectionManager,
+    channel: String,
+    mut outbox: mpsc::Receiver<String>,
+) {
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
     while outbox.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
         let mut pipe = redis::pipe();
@@ -270,7 +311,9 @@ async fn publish_forever(mut conn: ConnectionManager, channel: String, mut outbo
             pipe.publish(&channel, payload).ignore();
         }
         if timed(pipe.query_async::<()>(&mut conn)).await.is_none() {
-            tracing::warn!("could not publish to Redis; other instances will fill the gap from the database");
+            tracing::warn!(
+                "could not publish to Redis; other instances will fill the gap from the database"
+            );
         }
     }
 }
@@ -299,7 +342,9 @@ impl Fanout for RedisFanout {
             // Our own connections first: they are served even while Redis is away.
             self.hubs.dispatch(envelope.event);
             if self.outbox.try_send(payload).is_err() {
-                tracing::warn!("the Redis outbox is full; an event for other instances was dropped");
+                tracing::warn!(
+                    "the Redis outbox is full; an event for other instances was dropped"
+                );
             }
         }
     }
@@ -317,7 +362,14 @@ impl Fanout for RedisFanout {
         let elsewhere = self.online_elsewhere(room_id).await.contains(nickname);
         let mut conn = self.conn.clone();
         let expiry = now_ms() + self.presence_ttl_ms;
-        timed(redis::cmd("ZADD").arg(self.presence_key(room_id)).arg(expiry).arg(self.member(nickname)).query_async::<()>(&mut conn)).await;
+        timed(
+            redis::cmd("ZADD")
+                .arg(self.presence_key(room_id))
+                .arg(expiry)
+                .arg(self.member(nickname))
+                .query_async::<()>(&mut conn),
+        )
+        .await;
         !elsewhere
     }
 
@@ -341,7 +393,13 @@ impl Fanout for RedisFanout {
             return false;
         }
         let mut conn = self.conn.clone();
-        timed(redis::cmd("ZREM").arg(self.presence_key(room_id)).arg(self.member(nickname)).query_async::<()>(&mut conn)).await;
+        timed(
+            redis::cmd("ZREM")
+                .arg(self.presence_key(room_id))
+                .arg(self.member(nickname))
+                .query_async::<()>(&mut conn),
+        )
+        .await;
         !self.online_elsewhere(room_id).await.contains(nickname)
     }
 

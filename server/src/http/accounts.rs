@@ -99,6 +99,18 @@ async fn register(
     Input(form): Input<RegisterForm>,
 ) -> Result<Response, AppError> {
     let mut errors = validate_registration(&form, ctx.t);
+    // Every error at once, as the seed showed: a taken email or nickname is reported even
+    // when the password is also wrong.
+    let (email, nickname) = (form.email.trim(), form.nickname.trim());
+    if errors.first("email").is_none() || errors.first("nickname").is_none() {
+        let (email_taken, nickname_taken) = state.store.taken(email, nickname).await?;
+        if email_taken && errors.first("email").is_none() {
+            errors.add("email", ctx.t.err_email_taken);
+        }
+        if nickname_taken && errors.first("nickname").is_none() {
+            errors.add("nickname", ctx.t.err_nickname_taken);
+        }
+    }
     if errors.is_empty() {
         let password_hash = hash_password(form.password1.clone()).await?;
         let new = NewUser {
@@ -163,7 +175,6 @@ async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, Ap
             username: String::new(),
             next: safe_next(&q.next).unwrap_or_default().to_owned(),
             error: None,
-            registered: false,
         },
     )
 }
@@ -215,7 +226,6 @@ async fn login(
                 username: form.username,
                 next: safe_next(&next).unwrap_or_default().to_owned(),
                 error: Some(message),
-                registered: false,
             },
         );
     };

@@ -65,7 +65,11 @@ pub fn router(state: AppState) -> Router {
                 .fold(router, |r, (path, handlers)| route_both(r, path, handlers))
         })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect));
-    let echo = if state.config.enable_echo_route { echo::routes() } else { Vec::new() };
+    let echo = if state.config.enable_echo_route {
+        echo::routes()
+    } else {
+        Vec::new()
+    };
     let sockets = ws::routes()
         .into_iter()
         .chain(lobby::routes())

@@ -101,7 +101,6 @@ pub struct LoginPage {
     pub username: String,
     pub next: String,
     pub error: Option<String>,
-    pub registered: bool,
 }
 
 /// Everything about the request a page handler needs besides its input: language, JSON or

@@ -194,6 +194,21 @@ impl Store for SqlStore {
         }
     }
 
+    async fn taken(&self, email: &str, nickname: &str) -> StoreResult<(bool, bool)> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM users WHERE email_lower = $1) AS emails, \
+                    (SELECT COUNT(*) FROM users WHERE nickname_lower = $2) AS nicknames",
+        )
+        .bind(email.to_lowercase())
+        .bind(nickname.to_lowercase())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            row.try_get::<i64, _>("emails")? > 0,
+            row.try_get::<i64, _>("nicknames")? > 0,
+        ))
+    }
+
     async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let row =
             sqlx::query("SELECT id, nickname, password_hash FROM users WHERE email_lower = $1")

@@ -420,3 +420,22 @@ async fn logout_json_answers_204_and_anonymous_logout_401() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn register_shows_every_error_at_once_like_the_seed() {
+    let app = spawn_app().await;
+    let first = app.visitor();
+    first
+        .register("brothersoo@gmail.com", "brothersoo", PASSWORD, PASSWORD)
+        .await;
+    let (status, body) =
+        register_json(&app, "BROTHERSOO@gmail.com", "brothersoo", "1234", "1234").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"]["email"][0], "Already existing email");
+    assert_eq!(body["errors"]["nickname"][0], "Already existing nickname");
+    assert_eq!(
+        body["errors"]["password2"].as_array().unwrap().len(),
+        3,
+        "short, common, numeric: {body}"
+    );
+}

@@ -90,7 +90,11 @@ pub async fn spawn_app_on(adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_in(dir, &database_url, adjust).await
 }
 
-async fn spawn_in(dir: tempfile::TempDir, database_url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+async fn spawn_in(
+    dir: tempfile::TempDir,
+    database_url: &str,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let database_url = database_url.to_owned();
     let mut config = Config::for_tests(&database_url);
     if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
