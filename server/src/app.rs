@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::csrf::CsrfKey;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::fanout::local::LocalFanout;
 use crate::fanout::Fanout;
@@ -30,12 +31,18 @@ pub struct AppState {
     pub csrf: CsrfKey,
     /// Per-user message rate on sockets.
     pub send_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Login and registration attempts per account and per address.
+    pub login_throttle: Arc<LoginThrottle>,
     /// Cancelled at shutdown; socket tasks watch it to close with 1012.
     pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    /// The state and the message writer's task (to wait for at shutdown).
+    pub async fn build(
+        config: Config,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<(Self, JoinHandle<()>)> {
         let sql = SqlStore::connect(&config.database_url, config.database_max_connections).await?;
         let store: Arc<dyn Store> = Arc::new(sql);
         let hubs = Hubs::new(store.clone());
@@ -51,14 +58,19 @@ impl AppState {
             .with_context(|| format!("could not start Redis fan-out at {url}"))?,
             None => Arc::new(LocalFanout::new(hubs.clone())),
         };
-        let writer = MessageWriter::start(store.clone(), fanout.clone(), 4096);
+        let (writer, writer_task) = MessageWriter::start(store.clone(), fanout.clone(), 4096);
         let csrf = load_csrf_key(store.as_ref()).await?;
         let rate = NonZeroU32::new(config.messages_per_second.max(1)).expect("max(1) is non-zero");
         let burst = NonZeroU32::new(config.messages_per_second.max(1) * 4).expect("non-zero");
         let send_limiter = Arc::new(RateLimiter::keyed(
             Quota::per_second(rate).allow_burst(burst),
         ));
-        Ok(Self {
+        let login_throttle = Arc::new(LoginThrottle::new(
+            config.login_per_minute_per_account,
+            config.login_per_minute_per_address,
+        ));
+        let state = Self {
+            login_throttle,
             config: Arc::new(config),
             store,
             fanout,
@@ -67,7 +79,23 @@ impl AppState {
             csrf,
             send_limiter,
             shutdown,
-        })
+        };
+        Ok((state, writer_task))
+    }
+}
+
+/// Deletes expired sessions every hour, so the table does not grow without bound.
+async fn sweep_sessions(store: Arc<dyn Store>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => match store.delete_expired_sessions(crate::store::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "deleted expired sessions"),
+                Err(e) => tracing::warn!(error = ?e, "could not delete expired sessions"),
+            },
+        }
     }
 }
 
@@ -135,7 +163,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let state = AppState::build(config, shutdown.clone()).await?;
+    let (state, writer_task) = AppState::build(config, shutdown.clone()).await?;
+    tokio::spawn(sweep_sessions(state.store.clone(), shutdown.clone()));
     let router = crate::http::router(state.clone());
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
@@ -146,10 +175,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
         .context("the HTTP server failed")?;
-        // Sockets were told to close with 1012 when the token was cancelled; give their
-        // tasks a moment to send the close frames, and the writer to finish its batch.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // Sockets were told to close with 1012 when the token was cancelled. Once their tasks
+        // have let go of the state, the writer has stored everything queued and stops.
         drop(state);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), writer_task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the message writer did not finish within 5 s");
+        }
         Ok(())
     });
     tracing::info!(%addr, "chat server listening");

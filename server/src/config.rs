@@ -30,11 +30,20 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 8)]
     pub database_max_connections: u32,
 
-    /// How long a login lasts, in days.
-    #[arg(long, env = "SESSION_DAYS", default_value_t = 14)]
-    pub session_days: i64,
+    /// How long a login lasts, in seconds (two weeks by default, as Django's).
+    #[arg(long, env = "SESSION_SECONDS", default_value_t = 14 * 24 * 3600)]
+    pub session_seconds: i64,
 
-    /// Frames queued for one connection before it counts as too slow and is dropped.
+    /// Login and registration attempts allowed per account per minute (bursts of that many).
+    #[arg(long, env = "LOGIN_PER_MINUTE_PER_ACCOUNT", default_value_t = 10)]
+    pub login_per_minute_per_account: u32,
+
+    /// Login and registration attempts allowed per client address per minute.
+    #[arg(long, env = "LOGIN_PER_MINUTE_PER_ADDRESS", default_value_t = 60)]
+    pub login_per_minute_per_address: u32,
+
+    /// Frames queued for one connection before it counts as too slow and is dropped (at least
+    /// twice the writer's batch, 1024).
     #[arg(long, env = "CONNECTION_QUEUE", default_value_t = 1024)]
     pub connection_queue: usize,
 

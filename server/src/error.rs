@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -38,8 +38,6 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("bad request")]
     BadRequest,
-    #[error("too many requests")]
-    TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -69,7 +67,6 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, |t| t.err_not_found),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, |t| t.err_too_large),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, |t| t.err_bad_request),
-            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, |t| t.err_too_many),
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "storage failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, |t| t.err_internal)
@@ -80,12 +77,6 @@ impl IntoResponse for AppError {
             }
         };
         let mut response = status.into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
-        }
         response.extensions_mut().insert(ErrorKind {
             status,
             message,

@@ -138,7 +138,7 @@ pub static EN: Texts = Texts {
     err_cross_origin: "Requests from another site are refused.",
     err_too_large: "The request is too large.",
     err_bad_request: "The request is malformed.",
-    err_too_many: "Too many attempts. Wait a moment and try again.",
+    err_too_many: "Too many attempts. Wait {} seconds and try again.",
     err_internal: "Something went wrong on the server. Try again in a moment.",
     err_login_required: "Log in first.",
 };
@@ -205,7 +205,7 @@ pub static KO: Texts = Texts {
     err_cross_origin: "다른 사이트에서 온 요청은 거부됩니다.",
     err_too_large: "요청이 너무 큽니다.",
     err_bad_request: "요청 형식이 잘못되었습니다.",
-    err_too_many: "시도가 너무 많습니다. 잠시 후 다시 시도하십시오.",
+    err_too_many: "시도가 너무 많습니다. {}초 후에 다시 시도하십시오.",
     err_internal: "서버에 문제가 생겼습니다. 잠시 후 다시 시도하십시오.",
     err_login_required: "먼저 로그인하십시오.",
 };
@@ -243,6 +243,11 @@ pub fn negotiate(headers: &HeaderMap) -> &'static Texts {
 }
 
 impl Texts {
+    /// The throttling message with the wait filled in.
+    pub fn too_many(&self, wait_secs: u64) -> String {
+        self.err_too_many.replace("{}", &wait_secs.to_string())
+    }
+
     pub fn password_problem(&self, p: PasswordProblem) -> &'static str {
         match p {
             PasswordProblem::TooShort => self.err_password_short,

@@ -13,7 +13,7 @@ use crate::hub::{to_text, Outbound};
 use crate::store::{NewMessage, Store};
 
 /// The most messages stored in one transaction.
-const MAX_BATCH: usize = 512;
+pub const MAX_BATCH: usize = 512;
 
 /// A message to store, and where to answer when it is not a plain new message.
 pub struct SendRequest {
@@ -29,11 +29,16 @@ pub struct MessageWriter {
 }
 
 impl MessageWriter {
-    /// Starts the writer task. It ends when every handle is dropped.
-    pub fn start(store: Arc<dyn Store>, fanout: Arc<dyn Fanout>, queue: usize) -> Self {
+    /// Starts the writer task. It stores everything queued and ends once every handle is
+    /// dropped; shutdown waits on the returned task so nothing received is left unstored.
+    pub fn start(
+        store: Arc<dyn Store>,
+        fanout: Arc<dyn Fanout>,
+        queue: usize,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(queue);
-        tokio::spawn(run(rx, store, fanout));
-        Self { tx }
+        let task = tokio::spawn(run(rx, store, fanout));
+        (Self { tx }, task)
     }
 
     /// Queues a message; waits if the writer is behind (backpressure on that sender only).

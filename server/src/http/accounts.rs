@@ -1,6 +1,9 @@
 //! `/accounts/*`: registration, login and logout (CONTRACT.md "HTTP", "Sessions and CSRF").
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -190,11 +193,38 @@ struct LoginForm {
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ctx: Ctx,
     Query(q): Query<NextQuery>,
     Input(form): Input<LoginForm>,
 ) -> Result<Response, AppError> {
     let email = form.username.trim();
+    if let Err(wait) = state.login_throttle.attempt(Some(email), peer.ip()) {
+        let message = ctx.t.too_many(wait_secs(wait));
+        let response = if ctx.json {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(chat_shared::api::ErrorBody { error: message }),
+            )
+                .into_response()
+        } else {
+            let next = if form.next.is_empty() {
+                q.next
+            } else {
+                form.next
+            };
+            render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &LoginPage {
+                    c: ctx.chrome(),
+                    username: form.username,
+                    next: safe_next(&next).unwrap_or_default().to_owned(),
+                    error: Some(message),
+                },
+            )?
+        };
+        return Ok(with_retry_after(response, wait));
+    }
     let credentials = if email.is_empty() {
         None
     } else {
@@ -236,7 +266,7 @@ async fn login(
     }
     let token = new_token();
     let session_hash = hash_token(&token);
-    let max_age = state.config.session_days * 24 * 3600;
+    let max_age = state.config.session_seconds;
     state
         .store
         .create_session(&session_hash, user.id, now_ms() + max_age * 1000)
@@ -270,6 +300,19 @@ async fn login(
         &csrf_cookie(&state.csrf.issue(&session_hash), &ctx.headers),
     );
     Ok(response)
+}
+
+/// Whole seconds to wait, rounded up, at least one.
+fn wait_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+fn with_retry_after(mut response: Response, wait: Duration) -> Response {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(wait_secs(wait).max(1)),
+    );
+    response
 }
 
 fn set_cookie(response: &mut Response, value: &str) {

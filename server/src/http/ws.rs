@@ -32,10 +32,14 @@ use crate::hub::{to_text, ConnHandle, Outbound};
 use crate::store::{now_ms, NewMessage};
 use crate::writer::SendRequest;
 
-/// The most messages a resume (`?after=`) sends in its welcome.
-const RESUME_CAP: u32 = 10_000;
+/// The most messages a resume (`?after=`) puts in its welcome frame; the rest follow at once
+/// as `message` frames, oldest first, before any live one, so a long absence never makes one
+/// giant frame.
+const RESUME_PAGE: u32 = 200;
 /// Outbound frames written before one flush.
 const WRITE_BATCH: usize = 64;
+/// The longest one batch may take to write before the client counts as gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub fn routes() -> Routes {
     vec![("/ws/chat/{id}", get(upgrade))]
@@ -46,7 +50,7 @@ pub fn routes() -> Routes {
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(8 * 1024)
-        .max_write_buffer_size(4 * 1024 * 1024)
+        .max_write_buffer_size(16 * 1024 * 1024)
         .max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
 }
@@ -89,7 +93,13 @@ struct RoomSocket {
 
 impl RoomSocket {
     fn new(state: AppState, room: Room, user: CurrentUser) -> Self {
-        let (tx, rx) = mpsc::channel(state.config.connection_queue);
+        // A committed batch is delivered in one go, so a queue must hold at least two of
+        // them or readers that keep up would be dropped too.
+        let queue = state
+            .config
+            .connection_queue
+            .max(2 * crate::writer::MAX_BATCH);
+        let (tx, rx) = mpsc::channel(queue);
         Self {
             state,
             room,
@@ -149,7 +159,7 @@ impl RoomSocket {
         let (history, has_more) = match after {
             Some(after) => (
                 store
-                    .messages_after(self.room.id, after, RESUME_CAP)
+                    .messages_after(self.room.id, after, RESUME_PAGE)
                     .await?,
                 false,
             ),
@@ -196,6 +206,13 @@ impl RoomSocket {
         if sink.send(Message::Text(to_text(&welcome))).await.is_err() {
             return;
         }
+        let seen_upto = match after {
+            Some(_) => match self.send_backlog(&mut sink, seen_upto).await {
+                Some(upto) => upto,
+                None => return,
+            },
+            None => seen_upto,
+        };
 
         let ping_every = Duration::from_secs(self.state.config.ping_seconds.max(1));
         let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
@@ -225,21 +242,19 @@ impl RoomSocket {
                     if n == 0 {
                         return;
                     }
-                    for item in batch.drain(..) {
-                        match item {
-                            Outbound::Frame { message_id: Some(id), .. } if id <= seen_upto => {}
-                            Outbound::Frame { text, .. } => {
-                                if sink.feed(Message::Text(text)).await.is_err() {
-                                    return;
-                                }
-                            }
-                            Outbound::Close { code, reason } => {
-                                let _ = sink.send(close(code, reason)).await;
-                                return;
-                            }
+                    // A client that stops reading must not pin this task: the write gives way
+                    // to the kill and shutdown signals (handled on the next turn) and to a
+                    // deadline.
+                    let keep_going = tokio::select! {
+                        biased;
+                        _ = kill.cancelled() => true,
+                        _ = shutdown.cancelled() => true,
+                        written = tokio::time::timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut batch, seen_upto)) => {
+                            matches!(written, Ok(Ok(true)))
                         }
-                    }
-                    if sink.flush().await.is_err() {
+                    };
+                    batch.clear();
+                    if !keep_going {
                         return;
                     }
                 }
@@ -267,6 +282,42 @@ impl RoomSocket {
                     }
                 }
             }
+        }
+    }
+
+    /// After a resume's welcome: every later stored message as `message` frames, page by page.
+    /// Returns the last id sent (live frames up to it are then skipped), `None` if the socket
+    /// or the database failed.
+    async fn send_backlog(
+        &self,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+        mut upto: i64,
+    ) -> Option<i64> {
+        loop {
+            let page = match self
+                .state
+                .store
+                .messages_after(self.room.id, upto, RESUME_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::error!(error = ?e, "could not read the resume backlog");
+                    let _ = sink
+                        .send(close(1011, "server error; reconnect with ?after="))
+                        .await;
+                    return None;
+                }
+            };
+            let Some(last) = page.last() else {
+                return Some(upto);
+            };
+            upto = last.message.id;
+            for stored in page {
+                let frame = to_text(&ServerFrame::Message(stored.message));
+                sink.feed(Message::Text(frame)).await.ok()?;
+            }
+            sink.flush().await.ok()?;
         }
     }
 
@@ -376,6 +427,30 @@ impl RoomSocket {
             }])
             .await;
     }
+}
+
+/// Writes queued frames (skipping messages the welcome already held) and flushes once.
+/// `Ok(false)` when a close frame was sent and the socket is done.
+async fn write_batch(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    batch: &mut Vec<Outbound>,
+    seen_upto: i64,
+) -> Result<bool, axum::Error> {
+    for item in batch.drain(..) {
+        match item {
+            Outbound::Frame {
+                message_id: Some(id),
+                ..
+            } if id <= seen_upto => {}
+            Outbound::Frame { text, .. } => sink.feed(Message::Text(text)).await?,
+            Outbound::Close { code, reason } => {
+                sink.send(close(code, reason)).await?;
+                return Ok(false);
+            }
+        }
+    }
+    sink.flush().await?;
+    Ok(true)
 }
 
 fn close(code: u16, reason: &'static str) -> Message {

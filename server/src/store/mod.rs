@@ -102,6 +102,8 @@ pub trait Store: Send + Sync + 'static {
     /// The user of a session that has not expired at `now` (Unix ms).
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Removes sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64>;
 
     /// Active rooms, newest first.
     async fn active_rooms(&self) -> StoreResult<Vec<Room>>;

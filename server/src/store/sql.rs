@@ -271,6 +271,14 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn active_rooms(&self) -> StoreResult<Vec<Room>> {
         let rows = sqlx::query(&format!(
             "{ROOM_SELECT} WHERE r.active = 1 ORDER BY r.id DESC"

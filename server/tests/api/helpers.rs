@@ -301,6 +301,25 @@ impl Visitor {
         (socket, welcome)
     }
 
+    /// Opens a room socket resuming after `after`, or says why it could not (server down).
+    pub async fn try_join(
+        &self,
+        room_id: i64,
+        after: i64,
+    ) -> Result<(Socket, ServerFrame), String> {
+        let request = self.ws_request(&format!("/ws/chat/{room_id}/?after={after}"));
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut socket = Socket { stream };
+        match tokio::time::timeout(WAIT, socket.stream.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str(&text)
+                .map(|welcome| (socket, welcome))
+                .map_err(|e| e.to_string()),
+            other => Err(format!("no welcome: {other:?}")),
+        }
+    }
+
     /// Opens a socket with extra headers; the HTTP status if the upgrade is refused.
     pub async fn open_ws(&self, path: &str, extra: HeaderMap) -> Result<Socket, u16> {
         let mut request = self.ws_request(path);
@@ -418,6 +437,20 @@ impl Socket {
                 Some(Err(_)) | None => return None,
             }
         }
+    }
+
+    /// Every `message` frame that arrives until none has for `quiet` (a resume's backlog
+    /// follows its welcome this way).
+    pub async fn messages_until_quiet(&mut self, quiet: Duration) -> Vec<chat_shared::Message> {
+        let mut messages = Vec::new();
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout(quiet, self.stream.next()).await {
+            if let Message::Text(text) = frame {
+                if let Ok(ServerFrame::Message(m)) = serde_json::from_str(&text) {
+                    messages.push(m);
+                }
+            }
+        }
+        messages
     }
 
     /// True if no frame at all arrives for `quiet`.
