@@ -187,3 +187,160 @@ async fn sql_metacharacters_are_stored_and_shown_verbatim() {
     let body: Value = user.get_json("/chat/list/").await.json().await.unwrap();
     assert_eq!(body["rooms"][0]["title"], title);
 }
+
+#[tokio::test]
+async fn repeated_logins_are_throttled_per_account_with_retry_after() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.login_per_minute_per_account = 3;
+        c.login_per_minute_per_address = 1000;
+    })
+    .await;
+    let victim = app.visitor();
+    victim
+        .register("victim@example.com", "victim", PASSWORD, PASSWORD)
+        .await;
+    assert_eq!(
+        victim.login("victim@example.com", PASSWORD).await.status(),
+        StatusCode::FOUND
+    ); // 1 of 3
+    let attacker = app.visitor();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = attacker
+            .post_json(
+                "/accounts/login/",
+                &[
+                    ("username", "nobody-else@example.com"),
+                    ("password", "guess"),
+                ],
+            )
+            .await;
+        statuses.push(r.status());
+    }
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "another account is unaffected"
+    );
+    // The victim's account: 2 more attempts pass, the next is refused with a wait.
+    let victim_email = "victim@example.com".to_owned();
+    for _ in 0..2 {
+        let r = attacker
+            .post_json(
+                "/accounts/login/",
+                &[("username", &victim_email), ("password", "guess")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let refused = attacker
+        .post_json(
+            "/accounts/login/",
+            &[("username", &victim_email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Wait {retry} seconds")),
+        "{body}"
+    );
+
+    let html = attacker
+        .post_form(
+            "/accounts/login/",
+            &[("username", &victim_email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(html.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.headers().contains_key("retry-after"));
+    assert!(html.text().await.unwrap().contains("Too many attempts."));
+}
+
+#[tokio::test]
+async fn one_address_is_throttled_across_accounts() {
+    let app = crate::helpers::spawn_app_with(|c| c.login_per_minute_per_address = 4).await;
+    let visitor = app.visitor();
+    let mut last = StatusCode::OK;
+    for i in 0..5 {
+        last = visitor
+            .post_json(
+                "/accounts/login/",
+                &[
+                    ("username", &format!("spray{i}@example.com")),
+                    ("password", "guess"),
+                ],
+            )
+            .await
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    let app = crate::helpers::spawn_app_with(|c| c.session_seconds = 1).await;
+    let user = app.user("brief").await;
+    assert_eq!(user.get("/chat/create/").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let expired = user
+        .client
+        .get(user.url("/chat/create/"))
+        .header(
+            "Cookie",
+            format!("sessionid={}", user.cookie("sessionid").unwrap_or_default()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expired.status(),
+        StatusCode::FOUND,
+        "an expired session is no login"
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_secure_behind_tls() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    visitor
+        .register("tls@example.com", "tls", PASSWORD, PASSWORD)
+        .await;
+    let token = visitor.csrf().await;
+    let response = visitor
+        .client
+        .post(visitor.url("/accounts/login/"))
+        .header("X-Forwarded-Proto", "https")
+        .form(&[
+            ("username", "tls@example.com"),
+            ("password", PASSWORD),
+            ("csrfmiddlewaretoken", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sessionid="))
+        .unwrap();
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+}
