@@ -1,20 +1,23 @@
-//! Real-browser tests: headless Chromium, driven over WebDriver, walks the seed's guide
-//! (`/work/shared/seed/README.md`) with two users, checks the Korean labels, survives a server
-//! restart without losing or doubling a line, and fits a phone and a desktop screen.
+//! Real-browser tests: headless Chromium, driven over WebDriver with `fantoccini`, walks the
+//! seed's guide (`/work/shared/seed/README.md`) with two users, checks the Korean labels,
+//! survives a server restart without losing or doubling a line, and fits a phone and a desktop
+//! screen. `browser/support.rs` drives the browsers; `browser/server.rs` is the server and a
+//! user without a browser.
 //!
 //! Every step asserts on the page's DOM and saves a screenshot under `target/screenshots/`.
 //! Skipped (with a note) when Chromium or chromedriver is missing, unless `CI=true`.
 //!
 //! Run: `cargo test -p chat-server --test browser -- --nocapture`
 
+#[path = "browser/server.rs"]
+mod server;
 #[path = "browser/support.rs"]
 mod support;
-#[path = "browser/webdriver.rs"]
-mod webdriver;
 
+use fantoccini::key::Key;
 use serde_json::json;
-use support::{HttpUser, TestServer, PASSWORD};
-use webdriver::{Browser, Driver, Tools, ENTER};
+use server::{HttpUser, TestServer, PASSWORD};
+use support::{Browser, Driver, Tools};
 
 const EN: &str = "en-US,en";
 const KO: &str = "ko-KR,ko";
@@ -195,22 +198,29 @@ async fn browser_walks_the_seed_guide_with_two_users() {
     a.screenshot("03_register_fail_invalid_email_format").await;
 
     // 4. The seed's "1234": too short, too common, all digits, all under the second password.
-    submit_registration(&a, "moistybro@example.com", "moistybro", "1234", "1234").await;
-    assert_field_errors(
-        &a,
-        "password2",
-        &[
-            "This password is too short. It must contain at least 8 characters.",
-            "This password is too common.",
-            "This password is entirely numeric.",
-        ],
-    )
-    .await;
-    assert_kept(&a, "moistybro@example.com", "moistybro").await;
+    let weak_password_errors = [
+        "This password is too short. It must contain at least 8 characters.",
+        "This password is too common.",
+        "This password is entirely numeric.",
+    ];
+    submit_registration(&a, "brothersoo@example.com", "brothersoo", "1234", "1234").await;
+    assert_field_errors(&a, "password2", &weak_password_errors).await;
+    assert_error_fields(&a, &["password2"]).await;
+    assert_kept(&a, "brothersoo@example.com", "brothersoo").await;
     a.screenshot("04_register_fail_weak_password").await;
 
-    // 5. An email someone already has (in any case), then a nickname someone already has.
-    // (The seed showed both at once; this server reports one taken field per attempt.)
+    // The seed's "etc." screenshot: a taken email (in another case), a taken nickname and
+    // "1234" in one submit; every error shows at once, each under its own field.
+    submit_registration(&a, "MoistyBro@example.com", "moistybro", "1234", "1234").await;
+    assert_field_errors(&a, "email", &["Already existing email"]).await;
+    assert_field_errors(&a, "nickname", &["Already existing nickname"]).await;
+    assert_field_errors(&a, "password2", &weak_password_errors).await;
+    assert_error_fields(&a, &["email", "nickname", "password2"]).await;
+    assert_kept(&a, "MoistyBro@example.com", "moistybro").await;
+    a.screenshot("04_register_fail_etc").await;
+
+    // 5. An email someone already has (in any case), then a nickname someone already has,
+    // each on its own.
     submit_registration(
         &a,
         "MoistyBro@example.com",
@@ -370,7 +380,7 @@ async fn browser_walks_the_seed_guide_with_two_users() {
     b.screenshot("14_chat_scenario1_moistybro").await;
 
     // 15. moistybro replies with Enter.
-    b.type_into("#chat-message-input", &format!("Thanks!{ENTER}"))
+    b.type_into("#chat-message-input", &format!("Thanks!{}", Key::Enter))
         .await;
     let both = [("brothersoo", "Welcome!"), ("moistybro", "Thanks!")];
     wait_messages(&a, &both).await;
@@ -440,7 +450,10 @@ async fn browser_reconnects_and_misses_nothing() {
         .await;
     let offline_line = "typed while the server was down";
     browser
-        .type_into("#chat-message-input", &format!("{offline_line}{ENTER}"))
+        .type_into(
+            "#chat-message-input",
+            &format!("{offline_line}{}", Key::Enter),
+        )
         .await;
     browser.wait_for("#messages li.message.pending").await;
     assert_eq!(count_lines(&browser, offline_line).await, 1);
@@ -522,7 +535,10 @@ async fn browser_room_fits_phone_and_desktop_screens() {
     browser.goto(&server.at(&format!("/chat/{room_id}/"))).await;
     wait_online(&browser).await;
     browser
-        .type_into("#chat-message-input", &format!("Count me in!{ENTER}"))
+        .type_into(
+            "#chat-message-input",
+            &format!("Count me in!{}", Key::Enter),
+        )
         .await;
     let mut expected: Vec<(&str, &str)> = lines.iter().map(|l| ("writer", *l)).collect();
     expected.push(("reader", "Count me in!"));

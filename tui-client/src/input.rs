@@ -4,6 +4,8 @@
 
 use unicode_width::UnicodeWidthChar;
 
+use crate::ui::sanitize::sanitize_char;
+
 /// The display width of one character (control characters take no cell).
 pub fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
@@ -159,11 +161,12 @@ impl LineInput {
     }
 
     /// The part of the line that fits in `width` cells with the cursor visible, and the
-    /// cursor's column within it. `mask` draws every character as that one (passwords).
+    /// cursor's column within it. `mask` draws every character as that one (passwords);
+    /// otherwise pasted control characters are drawn as their placeholders, one for one.
     pub fn visible(&self, width: usize, mask: Option<char>) -> (String, usize) {
         let shown: Vec<char> = match mask {
             Some(m) => vec![m; self.chars.len()],
-            None => self.chars.clone(),
+            None => self.chars.iter().map(|&c| sanitize_char(c)).collect(),
         };
         if width == 0 {
             return (String::new(), 0);
@@ -236,6 +239,17 @@ mod tests {
         assert_eq!(text, "마바사".chars().skip(1).collect::<String>());
         assert_eq!(col, 4);
         assert!(str_width(&text) <= 6);
+    }
+
+    #[test]
+    fn pasted_control_characters_are_drawn_as_placeholders_and_keep_the_cursor_right() {
+        let input = typed("a\u{1b}[2J\u{202E}b");
+        assert_eq!(input.visible(20, None), ("a␛[2J�b".to_owned(), 7));
+        assert_eq!(
+            input.text(),
+            "a\u{1b}[2J\u{202E}b",
+            "what is sent is what was typed"
+        );
     }
 
     #[test]

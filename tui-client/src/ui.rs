@@ -1,5 +1,6 @@
 //! `render(&App, &mut Frame)`: draws the state and nothing else. Each pane has its own file;
-//! `layout.rs` splits the screen the same way for drawing and for `update`'s paging.
+//! `layout.rs` splits the screen the same way for drawing and for `update`'s paging. Text
+//! from other people goes through `sanitize` wherever a pane draws it.
 
 pub mod help;
 pub mod layout;
@@ -7,6 +8,7 @@ pub mod lobby;
 pub mod login;
 pub mod messages;
 pub mod prompt;
+pub mod sanitize;
 pub mod sidebar;
 pub mod status;
 pub mod theme;
@@ -25,7 +27,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     match &app.screen {
         Screen::Starting => {
-            let text = format!("Connecting to {}…", app.server);
+            let text = format!("Connecting to {}…", sanitize::sanitize(&app.server));
             let y = area.y + area.height / 2;
             let line = ratatui::layout::Rect::new(area.x, y, area.width, 1.min(area.height));
             frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), line);
@@ -55,4 +57,5 @@ pub fn render(app: &App, frame: &mut Frame) {
             }
         }
     }
+    sanitize::scrub(frame.buffer_mut());
 }

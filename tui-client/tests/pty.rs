@@ -1,117 +1,20 @@
 //! End to end: the real `chat-tui` binary in a pseudo-terminal against the real server,
 //! started in-process. A second user on a plain WebSocket talks with it: the terminal shows
 //! what that user sent, and that user receives what was typed in the terminal. A second
-//! start then goes straight in with the saved session.
-
-use std::io::{Read, Write};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+//! start then goes straight in with the saved session. Escape sequences that user sends are
+//! shown as placeholders and never reach the terminal.
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context};
-use chat_shared::{ClientFrame, ServerFrame};
-use futures_util::{SinkExt, StreamExt};
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use anyhow::{ensure, Context};
+use chat_shared::ServerFrame;
+use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 mod common;
 
-use common::{User, PASSWORD};
-
-const WAIT: Duration = Duration::from_secs(30);
-
-/// The binary running in a pseudo-terminal, its screen parsed by a terminal emulator.
-struct Tui {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Tui {
-    fn start(server: &str, config_dir: &Path) -> anyhow::Result<Self> {
-        let pair = native_pty_system().openpty(PtySize {
-            rows: 30,
-            cols: 100,
-            pixel_width: 0,
-            pixel_height: 0,
-        })?;
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_chat-tui"));
-        command.args(["--server", server]);
-        command.env("CHAT_TUI_CONFIG_DIR", config_dir);
-        command.env("TERM", "xterm-256color");
-        let child = pair.slave.spawn_command(command)?;
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader()?;
-        let writer = pair.master.take_writer()?;
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
-        let feed = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut parser) = feed.lock() {
-                    parser.process(&buf[..n]);
-                }
-            }
-        });
-        Ok(Self {
-            screen,
-            writer,
-            child,
-            _master: pair.master,
-        })
-    }
-
-    fn contents(&self) -> String {
-        self.screen
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default()
-    }
-
-    /// Waits until the screen shows `text`; on timeout the error shows the screen.
-    async fn wait_for(&self, text: &str) -> anyhow::Result<()> {
-        let start = Instant::now();
-        while start.elapsed() < WAIT {
-            if self.contents().contains(text) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!(
-            "timed out waiting for {text:?}; the screen was:\n{}",
-            self.contents()
-        )
-    }
-
-    fn type_keys(&mut self, keys: &str) -> anyhow::Result<()> {
-        self.writer.write_all(keys.as_bytes())?;
-        self.writer.flush()?;
-        Ok(())
-    }
-
-    /// Ctrl+C, then waits for a clean exit.
-    async fn quit(mut self) -> anyhow::Result<()> {
-        self.type_keys("\x03")?;
-        let start = Instant::now();
-        while start.elapsed() < WAIT {
-            if let Some(status) = self.child.try_wait()? {
-                ensure!(status.success(), "chat-tui exited with {status:?}");
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = self.child.kill();
-        bail!(
-            "chat-tui did not exit after Ctrl+C; the screen was:\n{}",
-            self.contents()
-        )
-    }
-}
+use common::terminal::{Tui, WAIT};
+use common::{say, User};
 
 /// The `sessionid` value in the saved file.
 fn extract_sessionid(saved: &str) -> Option<String> {
@@ -140,9 +43,7 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
     // Act 1: log in through the login screen and open the room from the list.
     let config_dir = dir.path().join("config");
     let mut tui = Tui::start(&base, &config_dir)?;
-    tui.wait_for("Password").await?;
-    tui.type_keys("bob@example.com\t")?;
-    tui.type_keys(&format!("{PASSWORD}\r"))?;
+    tui.log_in("bob@example.com").await?;
     tui.wait_for("PTY 테스트 room").await?;
     tui.wait_for("Rooms (1) live").await?;
     tui.type_keys("\r")?;
@@ -150,13 +51,7 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
     tui.wait_for("● online").await?;
 
     // Assert 1: what alice sends shows up in the terminal.
-    let send = ClientFrame::Send {
-        body: "안녕 bob, from alice".into(),
-        nonce: Some("a-1".into()),
-    };
-    alice_ws
-        .send(WsMessage::text(serde_json::to_string(&send)?))
-        .await?;
+    say(&mut alice_ws, "안녕 bob, from alice", "a-1").await?;
     tui.wait_for("안녕 bob, from alice").await?;
 
     // Assert 2: what is typed in the terminal reaches alice, from bob, exactly once.
@@ -223,6 +118,58 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
     tui.quit().await?;
     assert!(!session_file.exists(), "a stale session file is removed");
 
+    server.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escape_sequences_from_another_user_are_shown_as_placeholders_not_obeyed(
+) -> anyhow::Result<()> {
+    // Arrange: bob in the terminal, in a room where alice already said something.
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("chat.db");
+    let config = chat_server::Config::for_tests(&format!("sqlite://{}", db.display()));
+    let server = chat_server::start(config).await?;
+    let base = server.url();
+    let alice = User::new(&base)?;
+    alice.register("alice@example.com", "alice").await?;
+    alice.login("alice@example.com").await?;
+    User::new(&base)?.register("bob@example.com", "bob").await?;
+    let room = alice.create_room("escapes").await?;
+    let mut alice_ws = alice.connect(room.id).await?;
+    say(&mut alice_ws, "before the attack", "a-1").await?;
+
+    let mut tui = Tui::start(&base, &dir.path().join("config"))?;
+    tui.log_in("bob@example.com").await?;
+    tui.join(room.id, "escapes").await?;
+    tui.wait_for("before the attack").await?;
+
+    // Act: alice tries to retitle the window, clear the screen and flip the line around.
+    say(
+        &mut alice_ws,
+        "\x1b]0;pwned\x07\x1b[2J\x1b[H\u{202E}evil",
+        "a-2",
+    )
+    .await?;
+    say(&mut alice_ws, "\x1b]2;pwned too\x1b\\ \u{9b}31m red", "a-3").await?;
+
+    // Assert: the lines show what was sent, as placeholders, next to alice's name.
+    tui.wait_for("alice │ ␛]0;pwned␇␛[2J␛[H�evil").await?;
+    tui.wait_for("alice │ ␛]2;pwned too␛\\ �31m red").await?;
+    assert_eq!(tui.title(), "", "the window title was not changed");
+    assert!(
+        tui.contents().contains("before the attack"),
+        "the screen was not cleared:\n{}",
+        tui.contents()
+    );
+    let raw = tui.raw_output();
+    let sent = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    assert!(!sent(b"\x1b]"), "no OSC reached the terminal");
+    assert!(!sent(b"\x07"), "no BEL reached the terminal");
+    assert!(!sent("\u{202E}".as_bytes()), "no RLO reached the terminal");
+    assert!(!sent("\u{9b}".as_bytes()), "no C1 CSI reached the terminal");
+
+    tui.quit().await?;
     server.stop().await?;
     Ok(())
 }

@@ -1,275 +1,538 @@
-//! The other side of the browser tests: the server (in-process, restartable on the same
-//! address and database) and a user who talks HTTP and WebSocket directly, as the terminal
-//! client does.
+//! Headless Chromium for the browser tests, driven through the `fantoccini` WebDriver client:
+//! finding Chromium and chromedriver (a missing one skips the test, except on CI), one
+//! chromedriver per test that takes its browsers down with it, and one [`Browser`] per user
+//! with the reads, waits, clicks and screenshots the tests are written in.
+//!
+//! Waits poll the page until a deadline, never sleep a fixed time; one that runs out saves
+//! `failed_<label>.png` and panics with the page's address and text.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::future::Future;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use reqwest::cookie::{CookieStore, Jar};
+use anyhow::{anyhow, Context};
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::header::COOKIE;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio::time::{Instant, MissedTickBehavior};
 
-use super::webdriver::TIMEOUT;
+/// How long any expected state may take to show up in a page.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Time between two looks at the page (or the server) while waiting.
+pub const POLL: Duration = Duration::from_millis(50);
 
-/// A password every rule accepts.
-pub const PASSWORD: &str = "quiet-harbour-lantern-42";
-
-/// The chat server with its own SQLite file; it can be stopped and started again on the same
-/// address, which is how a page's socket loses its server in these tests.
-pub struct TestServer {
-    server: Option<chat_server::Server>,
-    addr: std::net::SocketAddr,
-    database_url: String,
-    _dir: tempfile::TempDir,
+/// Calls `check` every [`POLL`] until it gives `Ok(Some(value))`, for at most `timeout`.
+/// An `Err` counts as "not yet" (a page between two documents answers with errors); the last
+/// one comes back when time runs out.
+async fn poll<T, E, F, Fut>(timeout: Duration, mut check: F) -> Result<T, Option<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    let deadline = Instant::now() + timeout;
+    let mut ticks = tokio::time::interval(POLL);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_error = None;
+    loop {
+        ticks.tick().await;
+        match check().await {
+            Ok(Some(value)) => return Ok(value),
+            Ok(None) => {}
+            Err(e) => last_error = Some(e),
+        }
+        if Instant::now() > deadline {
+            return Err(last_error);
+        }
+    }
 }
 
-impl TestServer {
-    pub async fn start() -> TestServer {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
-        let server = chat_server::start(chat_server::Config::for_tests(&database_url))
-            .await
-            .expect("the server starts");
-        TestServer {
-            addr: server.addr(),
-            server: Some(server),
-            database_url,
-            _dir: dir,
-        }
-    }
+/// The browser and its driver, found on this machine.
+pub struct Tools {
+    chrome: PathBuf,
+    chromedriver: PathBuf,
+}
 
-    /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// `http://127.0.0.1:PORT` followed by `path`.
-    pub fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url())
-    }
-
-    pub async fn stop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop().await.expect("the server stops cleanly");
-        }
-    }
-
-    /// Starts again on the same address with the same database.
-    pub async fn restart(&mut self) {
-        assert!(
-            self.server.is_none(),
-            "stop the server before restarting it"
-        );
-        let mut config = chat_server::Config::for_tests(&self.database_url);
-        config.bind = self.addr.to_string();
-        let deadline = std::time::Instant::now() + TIMEOUT;
-        let server = loop {
-            match chat_server::start(config.clone()).await {
-                Ok(server) => break server,
-                Err(e) if std::time::Instant::now() > deadline => {
-                    panic!("the server did not start again on {}: {e:#}", self.addr)
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+impl Tools {
+    /// Chromium (`$CHROME_BIN`, else `/usr/bin/chromium` or one on `PATH`) and chromedriver
+    /// (`$CHROMEDRIVER`, else on `PATH`). `None` with a reason printed when either is missing
+    /// and we may skip; with `CI=true` a missing tool fails the test instead.
+    pub fn find() -> Option<Tools> {
+        let chrome = std::env::var_os("CHROME_BIN")
+            .map(PathBuf::from)
+            .or_else(|| Some(PathBuf::from("/usr/bin/chromium")).filter(|p| p.is_file()))
+            .or_else(|| {
+                ["chromium", "chromium-browser", "google-chrome"]
+                    .iter()
+                    .find_map(|name| on_path(name))
+            });
+        let chromedriver = std::env::var_os("CHROMEDRIVER")
+            .map(PathBuf::from)
+            .or_else(|| on_path("chromedriver"));
+        let missing = match (&chrome, &chromedriver) {
+            (Some(c), Some(d)) if c.is_file() && d.is_file() => None,
+            (Some(c), _) if !c.is_file() => Some(format!("Chromium not found at {}", c.display())),
+            (None, _) => Some("Chromium not found (set CHROME_BIN)".to_owned()),
+            (_, Some(d)) => Some(format!("chromedriver not found at {}", d.display())),
+            (_, None) => Some("chromedriver not found (set CHROMEDRIVER)".to_owned()),
+        };
+        match missing {
+            None => Some(Tools {
+                chrome: chrome.expect("checked above"),
+                chromedriver: chromedriver.expect("checked above"),
+            }),
+            Some(reason) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("{reason}: the browser tests need Chromium and chromedriver on CI")
             }
-        };
-        self.server = Some(server);
+            Some(reason) => {
+                eprintln!("skipping the browser test: {reason}");
+                None
+            }
+        }
     }
 }
 
-/// A user that speaks HTTP with a cookie jar and the WebSocket protocol, without a browser.
-pub struct HttpUser {
-    client: reqwest::Client,
-    jar: Arc<Jar>,
-    base: String,
-    pub nickname: String,
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
-impl HttpUser {
-    /// Registers `nickname` (email `<nickname>@example.com`) and logs in, through the same
-    /// endpoints and CSRF dance as a browser.
-    pub async fn register_and_log_in(base: &str, nickname: &str) -> HttpUser {
-        let user = HttpUser::register(base, nickname).await;
-        let token = user.csrf_token().await;
-        let response = user
-            .client
-            .post(format!("{base}/accounts/login/"))
-            .header("Accept", "application/json")
-            .form(&[
-                ("username", format!("{nickname}@example.com")),
-                ("password", PASSWORD.to_owned()),
-                ("csrfmiddlewaretoken", token),
-            ])
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(response.status(), 200, "{nickname} logs in");
-        user
-    }
+/// A running chromedriver on a loopback port. Dropping it, also when a test fails, quits every
+/// browser it started and ends it.
+pub struct Driver {
+    child: Child,
+    port: u16,
+    chrome: PathBuf,
+    /// One Chromium profile directory per browser; removed after the browsers have quit.
+    profiles: tempfile::TempDir,
+}
 
-    /// Registers `nickname` without logging in.
-    pub async fn register(base: &str, nickname: &str) -> HttpUser {
-        let jar = Arc::new(Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .build()
-            .expect("an HTTP client");
-        let user = HttpUser {
-            client,
-            jar,
-            base: base.to_owned(),
-            nickname: nickname.to_owned(),
+impl Driver {
+    /// Starts chromedriver on a free loopback port and waits until it says it is ready.
+    pub async fn start(tools: &Tools) -> anyhow::Result<Driver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(&tools.chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("could not start {}", tools.chromedriver.display()))?;
+        // From here on, `Drop` ends the process if anything below fails.
+        let driver = Driver {
+            child,
+            port,
+            chrome: tools.chrome.clone(),
+            profiles: tempfile::tempdir()?,
         };
-        let token = user.csrf_token().await;
-        let response = user
-            .client
-            .post(format!("{base}/accounts/register/"))
-            .header("Accept", "application/json")
-            .form(&[
-                ("email", format!("{nickname}@example.com")),
-                ("nickname", nickname.to_owned()),
-                ("password1", PASSWORD.to_owned()),
-                ("password2", PASSWORD.to_owned()),
-                ("csrfmiddlewaretoken", token.clone()),
-            ])
-            .send()
-            .await
-            .expect("register request");
-        assert_eq!(response.status(), 201, "{nickname} registers");
-        user
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        let url = self.base.parse().expect("the server URL parses");
-        let header = self.jar.cookies(&url)?;
-        header.to_str().ok()?.split("; ").find_map(|pair| {
-            let (key, value) = pair.split_once('=')?;
-            (key == name).then(|| value.to_owned())
+        let http = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+        let status = format!("{}/status", driver.url());
+        poll(TIMEOUT, || async {
+            let answer: Value = http.get(&status).send().await?.json().await?;
+            anyhow::Ok((answer["value"]["ready"] == true).then_some(()))
         })
+        .await
+        .map_err(|e| anyhow!("chromedriver did not get ready on port {port}: {e:?}"))?;
+        Ok(driver)
     }
 
-    /// The CSRF token, reading a page first when the jar has none yet.
-    async fn csrf_token(&self) -> String {
-        if let Some(token) = self.cookie("csrftoken") {
-            return token;
-        }
-        self.client
-            .get(format!("{}/accounts/login/", self.base))
-            .send()
-            .await
-            .expect("the login page loads");
-        self.cookie("csrftoken")
-            .expect("a page sets the csrftoken cookie")
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Creates a room through the JSON API and returns its id.
-    pub async fn create_room(&self, title: &str) -> i64 {
-        let token = self.csrf_token().await;
-        let response = self
-            .client
-            .post(format!("{}/chat/create/", self.base))
-            .header("Accept", "application/json")
-            .header("X-CSRFToken", token)
-            .form(&[("title", title)])
-            .send()
+    /// A new headless Chromium with a fresh profile, asking pages for `accept_language`
+    /// (`"en-US,en"` or `"ko-KR,ko"`). `label` names the browser in failures and must be
+    /// unique per driver (it names the profile directory too).
+    pub async fn browser(&self, label: &str, accept_language: &str) -> anyhow::Result<Browser> {
+        let profile = self.profiles.path().join(label);
+        std::fs::create_dir(&profile)
+            .with_context(|| format!("a fresh profile at {}", profile.display()))?;
+        let lang = accept_language.split(',').next().unwrap_or("en-US");
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": self.chrome,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--window-size=1280,800",
+                    format!("--lang={lang}"),
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": { "intl.accept_languages": accept_language },
+            },
+            // A stuck page fails its command instead of hanging the test.
+            "timeouts": { "script": TIMEOUT.as_millis(), "pageLoad": 3 * TIMEOUT.as_millis() },
+        });
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(serde_json::from_value(capabilities)?)
+            .connect(&self.url())
             .await
-            .expect("create request");
-        assert_eq!(
-            response.status(),
-            201,
-            "{} creates {title:?}",
-            self.nickname
-        );
-        let body: Value = response.json().await.expect("a JSON room");
-        body["room"]["id"].as_i64().expect("the room has an id")
-    }
-
-    /// Opens the room's socket with this user's session cookie and reads the welcome frame.
-    pub async fn connect(&self, room_id: i64) -> RoomSocket {
-        let session = self.cookie("sessionid").expect("logged in");
-        let url = format!("{}/ws/chat/{room_id}/", self.base.replacen("http", "ws", 1));
-        let mut request = url.into_client_request().expect("a WebSocket request");
-        request.headers_mut().insert(
-            COOKIE,
-            format!("sessionid={session}")
-                .parse()
-                .expect("a cookie header"),
-        );
-        let (ws, _) = tokio::time::timeout(TIMEOUT, tokio_tungstenite::connect_async(request))
-            .await
-            .expect("the socket opens in time")
-            .expect("the socket opens");
-        let mut socket = RoomSocket {
-            ws,
-            messages: BTreeMap::new(),
-            who: self.nickname.clone(),
+            .with_context(|| format!("chromedriver refused a session for {label}"))?;
+        let browser = Browser {
+            client,
+            label: label.to_owned(),
         };
-        let welcome = socket.next_frame().await;
-        assert_eq!(welcome["type"], "welcome", "the first frame is a welcome");
-        for message in welcome["history"].as_array().expect("a history") {
-            socket.record(message);
-        }
-        socket
+        // Headless windows lose some height to invisible browser chrome; pin the viewport.
+        browser.emulate_screen(1280, 800, 1.0, false).await;
+        Ok(browser)
+    }
+
+    /// chromedriver's `/shutdown` quits every session's browser before it answers (a killed
+    /// chromedriver would leave them running), then the process exits. A plain blocking
+    /// request, since `Drop` cannot await.
+    fn shut_down(&self) -> std::io::Result<()> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(TIMEOUT))?;
+        write!(
+            stream,
+            "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        )?;
+        stream.read_to_end(&mut Vec::new())?;
+        Ok(())
     }
 }
 
-/// One open room socket, and every message it has seen (welcome history and live frames).
-pub struct RoomSocket {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// Messages by id: a duplicate id would be the same message, so bodies are counted too.
-    messages: BTreeMap<i64, Value>,
-    who: String,
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.shut_down();
+        // Already gone after a clean shutdown; otherwise this ends it.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
-impl RoomSocket {
-    fn record(&mut self, message: &Value) {
-        let id = message["id"].as_i64().expect("a message id");
-        if let Some(previous) = self.messages.insert(id, message.clone()) {
-            panic!("{}: message {id} delivered twice: {previous}", self.who);
-        }
+/// A Chrome DevTools command sent through chromedriver, which fantoccini has no method for.
+#[derive(Debug)]
+struct DevToolsCommand {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevToolsCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
     }
 
-    async fn next_frame(&mut self) -> Value {
-        loop {
-            let frame = tokio::time::timeout(TIMEOUT, self.ws.next())
-                .await
-                .unwrap_or_else(|_| panic!("{}: no frame within {TIMEOUT:?}", self.who))
-                .unwrap_or_else(|| panic!("{}: the socket closed", self.who))
-                .unwrap_or_else(|e| panic!("{}: socket error: {e}", self.who));
-            if let WsMessage::Text(text) = frame {
-                return serde_json::from_str(text.as_str()).expect("frames are JSON");
-            }
-        }
+    // `reqwest::Method` is the `http::Method` the trait names.
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
     }
+}
 
-    /// Posts a message.
-    pub async fn send(&mut self, body: &str) {
-        let frame = json!({ "type": "send", "body": body }).to_string();
-        self.ws
-            .send(WsMessage::text(frame))
+/// One user's headless Chromium. Its session ends on [`Browser::close`]; after a failure,
+/// dropping the [`Driver`] quits it.
+pub struct Browser {
+    client: Client,
+    /// Who uses this browser, for failure messages and screenshot names.
+    pub label: String,
+}
+
+impl Browser {
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
             .await
-            .expect("the frame is sent");
+            .unwrap_or_else(|e| panic!("{}: could not open {url}: {e}", self.label));
     }
 
-    /// Reads frames until a message with `body` has been seen (maybe already in the welcome).
-    pub async fn wait_for_message(&mut self, body: &str) {
-        while self.count(body) == 0 {
-            let frame = self.next_frame().await;
-            if frame["type"] == "message" {
-                self.record(&frame);
-            }
+    /// Runs `script` (a function body; `arguments[i]` are `args`) in the page.
+    pub async fn try_js(&self, script: &str, args: Vec<Value>) -> Result<Value, CmdError> {
+        self.client.execute(script, args).await
+    }
+
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.try_js(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.label))
+    }
+
+    /// Polls `script` until it returns something other than `null` or `false`, and returns
+    /// that. On timeout: a screenshot `failed_<label>.png`, the page's text, and a panic.
+    pub async fn wait_js(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
+        self.wait_js_within(TIMEOUT, what, script, args).await
+    }
+
+    /// [`Browser::wait_js`] with its own time limit.
+    pub async fn wait_js_within(
+        &self,
+        timeout: Duration,
+        what: &str,
+        script: &str,
+        args: Vec<Value>,
+    ) -> Value {
+        let found = poll(timeout, || async {
+            Ok(match self.try_js(script, args.clone()).await? {
+                Value::Null | Value::Bool(false) => None,
+                value => Some(value),
+            })
+        })
+        .await;
+        match found {
+            Ok(value) => value,
+            Err(last_error) => self.fail(what, last_error).await,
         }
     }
 
-    /// How many stored messages this socket has seen with `body`.
-    pub fn count(&self, body: &str) -> usize {
-        self.messages.values().filter(|m| m["body"] == body).count()
+    /// Saves what the page looked like, then panics with its address and text.
+    async fn fail(&self, what: &str, error: Option<CmdError>) -> ! {
+        let _ = self
+            .save_screenshot(&format!("failed_{}", self.label))
+            .await;
+        let url = match self.client.current_url().await {
+            Ok(url) => url.to_string(),
+            Err(e) => format!("(unknown: {e})"),
+        };
+        let text = self
+            .try_js(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
+            .await
+            .unwrap_or_default();
+        panic!(
+            "{}: timed out waiting until {what}\n  at {url}\n  last error: {error:?}\n  page text:\n{}",
+            self.label,
+            text.as_str().unwrap_or_default()
+        );
     }
+
+    /// Waits until `css` matches an element whose visible text (trimmed) is `expected`.
+    pub async fn wait_text(&self, css: &str, expected: &str) {
+        self.wait_js(
+            &format!("`{css}` shows {expected:?}"),
+            "const e = document.querySelector(arguments[0]);
+             return !!e && e.innerText.trim() === arguments[1];",
+            vec![json!(css), json!(expected)],
+        )
+        .await;
+    }
+
+    /// Waits until `css` matches an element.
+    pub async fn wait_for(&self, css: &str) {
+        let found = self
+            .client
+            .wait()
+            .at_most(TIMEOUT)
+            .every(POLL)
+            .for_element(Locator::Css(css))
+            .await;
+        if let Err(e) = found {
+            self.fail(&format!("`{css}` is on the page"), Some(e)).await;
+        }
+    }
+
+    /// The first match of `css`, or `None` when nothing matches.
+    async fn find(&self, css: &str) -> Option<Element> {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => Some(element),
+            Err(e) if e.is_no_such_element() => None,
+            Err(e) => panic!("{}: could not look for `{css}`: {e}", self.label),
+        }
+    }
+
+    async fn text_of(&self, element: &Element) -> String {
+        let text = element
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not read a text: {e}", self.label));
+        text.trim().to_owned()
+    }
+
+    /// The trimmed visible text of the first match, or `None`.
+    pub async fn text(&self, css: &str) -> Option<String> {
+        Some(self.text_of(&self.find(css).await?).await)
+    }
+
+    /// The trimmed visible texts of every match, in document order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let elements = self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not look for `{css}`: {e}", self.label));
+        let mut texts = Vec::with_capacity(elements.len());
+        for element in &elements {
+            texts.push(self.text_of(element).await);
+        }
+        texts
+    }
+
+    /// The current value of a form field.
+    pub async fn value(&self, css: &str) -> String {
+        let field = self
+            .find(css)
+            .await
+            .unwrap_or_else(|| panic!("{}: no field `{css}`", self.label));
+        field
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not read `{css}`: {e}", self.label))
+            .unwrap_or_else(|| panic!("{}: `{css}` has no value", self.label))
+    }
+
+    /// True when `css` matches an element that is rendered (not `hidden`, not `display:none`),
+    /// as the page's own `checkVisibility()` says.
+    pub async fn is_visible(&self, css: &str) -> bool {
+        self.js(
+            "const e = document.querySelector(arguments[0]); return !!e && e.checkVisibility();",
+            vec![json!(css)],
+        )
+        .await
+            == true
+    }
+
+    /// Waits until the page at `path` has finished loading.
+    pub async fn wait_path(&self, path: &str) {
+        self.wait_js(
+            &format!("the page {path} has loaded"),
+            "return location.pathname === arguments[0] && document.readyState === 'complete';",
+            vec![json!(path)],
+        )
+        .await;
+    }
+
+    /// Retries `act` on the first match of `css` until it works: the element may not be
+    /// there, or not clickable, yet.
+    async fn on_element<F, Fut>(&self, css: &str, verb: &str, act: F)
+    where
+        F: Fn(Element) -> Fut,
+        Fut: Future<Output = Result<(), CmdError>>,
+    {
+        let done = poll(TIMEOUT, || async {
+            act(self.client.find(Locator::Css(css)).await?).await?;
+            Ok(Some(()))
+        })
+        .await;
+        if let Err(last_error) = done {
+            self.fail(&format!("`{css}` can be {verb}"), last_error)
+                .await;
+        }
+    }
+
+    /// Clicks `css` the way a user does (real mouse events through the driver).
+    pub async fn click(&self, css: &str) {
+        self.on_element(css, "clicked", |e| async move { e.click().await })
+            .await;
+    }
+
+    /// Types `text` into `css` as key presses; `Key::Enter` in it presses Enter.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.on_element(
+            css,
+            "typed into",
+            |e| async move { e.send_keys(text).await },
+        )
+        .await;
+    }
+
+    /// Empties the field `css`, then types `text` into it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.on_element(css, "cleared", |e| async move { e.clear().await })
+            .await;
+        self.type_into(css, text).await;
+    }
+
+    /// Tags the current document, so that [`Browser::is_same_page`] can tell a live update
+    /// from a reload.
+    pub async fn mark_page(&self) {
+        self.js(
+            "document.documentElement.dataset.testMark = 'kept';",
+            vec![],
+        )
+        .await;
+    }
+
+    /// True while the document tagged by [`Browser::mark_page`] is still the one shown.
+    pub async fn is_same_page(&self) -> bool {
+        self.js(
+            "return document.documentElement.dataset.testMark === 'kept';",
+            vec![],
+        )
+        .await
+            == true
+    }
+
+    /// Clicks a submit button or link and waits until the next document has loaded.
+    pub async fn click_to_new_page(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_js(
+            &format!("a new page has loaded after clicking `{css}`"),
+            "return document.documentElement.dataset.testMark !== 'kept'
+                 && document.readyState === 'complete';",
+            vec![],
+        )
+        .await;
+    }
+
+    /// Makes the page a `width`×`height` viewport (CSS pixels), as a phone (`mobile`) or a
+    /// desktop window; Chromium's DevTools emulation gives exact sizes in headless mode.
+    pub async fn emulate_screen(&self, width: u32, height: u32, scale: f64, mobile: bool) {
+        let command = DevToolsCommand {
+            cmd: "Emulation.setDeviceMetricsOverride",
+            params: json!({
+                "width": width, "height": height,
+                "deviceScaleFactor": scale, "mobile": mobile,
+            }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not emulate a screen: {e}", self.label));
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<name>.png` and returns its path.
+    pub async fn save_screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let path = self
+            .save_screenshot(name)
+            .await
+            .unwrap_or_else(|e| panic!("{}: screenshot {name} failed: {e}", self.label));
+        println!("screenshot {}", path.display());
+    }
+
+    /// Ends the session, which quits Chromium.
+    pub async fn close(self) {
+        let label = self.label;
+        self.client
+            .close()
+            .await
+            .unwrap_or_else(|e| panic!("{label}: Chromium did not quit: {e}"));
+    }
+}
+
+/// `target/screenshots`, next to the build (`$CARGO_TARGET_DIR` when set).
+pub fn screenshot_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = manifest.parent().unwrap_or(manifest);
+    let target = match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("target"),
+    };
+    target.join("screenshots")
 }

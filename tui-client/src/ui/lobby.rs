@@ -1,5 +1,5 @@
 //! The room list (the lobby): id, title, participants and creator of every active room, live
-//! from `/ws/lobby`, with the selected row highlighted.
+//! from `/ws/lobby`, with the selected row highlighted. Titles and creators are sanitized.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -7,6 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use super::sanitize::sanitize;
 use super::theme::{self, dim, nick_style};
 use crate::action::ConnState;
 use crate::app::App;
@@ -30,7 +31,9 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
     );
     if app.lobby.rooms.is_empty() {
         let text = match &app.lobby.state {
-            ConnState::Offline { reason, .. } => format!(" The room list is offline: {reason}"),
+            ConnState::Offline { reason, .. } => {
+                format!(" The room list is offline: {}", sanitize(reason))
+            }
             ConnState::Connecting => " Loading the room list…".to_owned(),
             ConnState::Online => " No rooms yet. Press n to create one.".to_owned(),
         };
@@ -40,9 +43,9 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
     let rows = app.lobby.rooms.iter().map(|room| {
         Row::new(vec![
             Cell::from(format!("{:>4}", room.id)),
-            Cell::from(room.title.clone()),
+            Cell::from(sanitize(&room.title).into_owned()),
             Cell::from(format!("{:>5}", room.participant_count)),
-            Cell::from(room.creator.clone()).style(nick_style(&room.creator)),
+            Cell::from(sanitize(&room.creator).into_owned()).style(nick_style(&room.creator)),
         ])
     });
     let table = Table::new(

@@ -1,5 +1,5 @@
 //! The login and register forms: one labelled field per line, the server's messages under the
-//! fields they are about, and the keys at the bottom.
+//! fields they are about, and the keys at the bottom. The server's messages are sanitized.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use super::sanitize::sanitize;
 use super::theme::{self, dim};
 use crate::app::{App, LoginForm, RegisterForm};
 use crate::input::LineInput;
@@ -91,7 +92,7 @@ pub fn render_login(app: &App, form: &LoginForm, frame: &mut Frame, area: Rect) 
         frame,
         inner,
         y,
-        Line::styled(format!("Server {}", app.server), dim()),
+        Line::styled(format!("Server {}", sanitize(&app.server)), dim()),
     );
     field(
         frame,
@@ -114,9 +115,9 @@ pub fn render_login(app: &App, form: &LoginForm, frame: &mut Frame, area: Rect) 
     let status = if form.busy {
         Line::styled("Logging in…", theme::info())
     } else if let Some(error) = &form.error {
-        Line::styled(error.clone(), theme::error())
+        Line::styled(sanitize(error).into_owned(), theme::error())
     } else if let Some(info) = &form.info {
-        Line::styled(info.clone(), theme::info())
+        Line::styled(sanitize(info).into_owned(), theme::info())
     } else {
         Line::raw("")
     };
@@ -158,7 +159,7 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
         frame,
         inner,
         y,
-        Line::styled(format!("Server {}", app.server), dim()),
+        Line::styled(format!("Server {}", sanitize(&app.server)), dim()),
     );
     y += 2;
     for (i, (label, key, input, mask)) in fields.into_iter().enumerate() {
@@ -169,7 +170,10 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
                 frame,
                 inner,
                 y,
-                Line::styled(format!("{:w$}{message}", "", w = 11), theme::error()),
+                Line::styled(
+                    format!("{:w$}{}", "", sanitize(message), w = 11),
+                    theme::error(),
+                ),
             );
             y += 1;
         }
@@ -178,7 +182,7 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
     let status = if form.busy {
         Line::styled("Registering…", theme::info())
     } else if let Some(message) = form.errors.first("__all__") {
-        Line::styled(message.to_owned(), theme::error())
+        Line::styled(sanitize(message).into_owned(), theme::error())
     } else {
         Line::raw("")
     };

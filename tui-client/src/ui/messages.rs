@@ -1,6 +1,7 @@
 //! The message pane: `HH:MM  nickname │ text`, wrapped by display width with a hanging indent,
 //! pending lines dimmed after the stored ones, anchored to the bottom and scrolled back by
-//! `RoomView::scroll` lines. Also the room's header line (title, typing hint).
+//! `RoomView::scroll` lines. Also the room's header line (title, typing hint). Nicknames,
+//! titles and bodies are sanitized here (bodies by `wrap`, line by line).
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -9,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::layout::main_layout;
+use super::sanitize::sanitize;
 use super::theme::{self, dim, hhmm, local_day, nick_style, pad_left, truncate};
 use super::wrap::wrap;
 use crate::app::{App, RoomView, View};
@@ -51,7 +53,7 @@ fn entry_lines(
     style: Style,
 ) -> Vec<Line<'static>> {
     let nick_w = nick_width(width);
-    let nick = pad_left(&truncate(nickname, nick_w), nick_w);
+    let nick = pad_left(&truncate(&sanitize(nickname), nick_w), nick_w);
     let indent = " ".repeat(6 + nick_w);
     wrap(body, text_width(width))
         .into_iter()
@@ -80,7 +82,7 @@ pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>>
     } else if room.has_more {
         "↑ PageUp for older messages".to_owned()
     } else if room.welcomed {
-        format!("── start of “{}” ──", room.title())
+        format!("── start of “{}” ──", sanitize(&room.title()))
     } else {
         "⋯ connecting".to_owned()
     };
@@ -151,12 +153,12 @@ pub fn render(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) {
 pub fn render_header(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) {
     let index = app.rooms.iter().position(|r| r.id == room.id).unwrap_or(0) + 1;
     let mut spans = vec![Span::styled(
-        format!(" [{index}] {} ", room.title()),
+        format!(" [{index}] {} ", sanitize(&room.title())),
         Style::default().add_modifier(Modifier::BOLD),
     )];
     if let Some(info) = &room.room {
         spans.push(Span::styled(
-            format!("#{} by {} ", info.id, info.creator),
+            format!("#{} by {} ", info.id, sanitize(&info.creator)),
             dim(),
         ));
     }
@@ -169,7 +171,7 @@ pub fn render_header(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) 
     if others > 0 {
         spans.push(Span::styled(format!("(+{others} unread) "), theme::info()));
     }
-    let typing: Vec<&str> = room.typing.iter().map(|(n, _)| n.as_str()).collect();
+    let typing: Vec<_> = room.typing.iter().map(|(n, _)| sanitize(n)).collect();
     if !typing.is_empty() {
         let verb = if typing.len() == 1 { "is" } else { "are" };
         let hint = format!("{} {verb} typing…", typing.join(", "));

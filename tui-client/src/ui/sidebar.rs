@@ -1,5 +1,5 @@
 //! The side panes: open rooms with unread counts on the left, the room's participants with
-//! their online state on the right.
+//! their online state on the right. Titles and nicknames are sanitized.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
+use super::sanitize::sanitize;
 use super::theme::{dim, nick_style, selected, truncate};
 use crate::action::ConnState;
 use crate::app::{App, RoomView, View};
@@ -39,7 +40,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         lines.push(row(
             &(i + 1).to_string(),
-            &room.title(),
+            &sanitize(&room.title()),
             badge,
             badge_style,
             width,
@@ -110,7 +111,7 @@ pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::from(vec![
             Span::styled(dot, style),
-            Span::styled(truncate(&p.nickname, width), name_style),
+            Span::styled(truncate(&sanitize(&p.nickname), width), name_style),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);

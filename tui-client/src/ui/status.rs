@@ -1,5 +1,6 @@
 //! The status line: the connection state of what is on screen, then either the latest notice
-//! (an error stays until the user acts) or the keys that work here.
+//! (an error stays until the user acts) or the keys that work here. Notices quote the server
+//! and room titles, so they are sanitized.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -7,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::sanitize::sanitize;
 use super::theme::{self, dim};
 use crate::action::ConnState;
 use crate::app::{App, NoticeKind, View};
@@ -18,7 +20,8 @@ fn badge(state: &ConnState) -> Span<'static> {
         ConnState::Connecting => Span::styled("◌ connecting ", Style::default().fg(Color::Yellow)),
         ConnState::Offline { reason, retry_in } => Span::styled(
             format!(
-                "✗ offline: {reason}; retry in {:.1}s ",
+                "✗ offline: {}; retry in {:.1}s ",
+                sanitize(reason),
                 retry_in.as_secs_f32()
             ),
             theme::error(),
@@ -43,12 +46,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     if let Some(me) = &app.me {
-        spans.push(Span::styled(format!("{me} "), dim()));
+        spans.push(Span::styled(format!("{} ", sanitize(me)), dim()));
     }
     spans.push(Span::styled("│ ", dim()));
     match &app.notice {
         Some(notice) => spans.push(Span::styled(
-            notice.text.clone(),
+            sanitize(&notice.text).into_owned(),
             match notice.kind {
                 NoticeKind::Error => theme::error(),
                 NoticeKind::Info => theme::info(),

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chat_shared::api::FieldErrors;
-use chat_shared::{LobbyFrame, Message, Participant, ServerFrame};
+use chat_shared::{ErrorCode, LobbyFrame, Message, Participant, ServerFrame};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
@@ -12,6 +12,7 @@ use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
 
 use super::render;
+use super::sanitize::is_dangerous;
 use crate::action::{ConnState, NetEvent};
 use crate::app::{App, LoginForm, PendingLine, RegisterForm, Screen};
 use crate::input::{str_width, LineInput};
@@ -326,5 +327,107 @@ fn tiny_terminals_do_not_panic() {
         for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 5), (59, 8), (61, 4), (90, 2)] {
             draw(app, w, h);
         }
+    }
+}
+
+#[test]
+fn escape_sequences_and_bidi_controls_from_other_users_are_drawn_as_placeholders() {
+    // Arrange: everything another user or the server controls carries escapes.
+    let attack = "\x1b]0;pwned\x07\x1b[2J\u{202E}evil";
+    let mut app = app();
+    net(
+        &mut app,
+        NetEvent::Lobby(LobbyFrame::Rooms {
+            rooms: vec![room(1, "\u{2066}room\u{2069} \u{9b}31m")],
+        }),
+    );
+    let evil = "mal\u{202E}\x1b[1mlory";
+    open(&mut app, 1, vec![msg(1, 1, evil, attack, None)]);
+    if let Some(r) = app.room_mut(1) {
+        r.participants.push(Participant {
+            nickname: evil.into(),
+            online: true,
+        });
+    }
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Typing {
+            nickname: evil.into(),
+        },
+    );
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Error {
+            code: ErrorCode::InvalidFrame,
+            message: "no\x1b[2Jthanks\x07".into(),
+        },
+    );
+    app.input = LineInput::with_text("pasted \u{202E}\x1b[H");
+
+    // Act
+    let buffer = draw(&app, 120, 30);
+    let text = screen_text(&buffer);
+
+    // Assert: no cell holds a control or bidi character, and each one is visible instead.
+    for cell in buffer.content() {
+        assert!(
+            !cell.symbol().chars().any(is_dangerous),
+            "{:?} reached the terminal in:\n{text}",
+            cell.symbol()
+        );
+    }
+    assert!(text.contains("␛]0;pwned␇␛[2J�evil"), "{text}");
+    assert!(
+        text.contains("mal�␛[1mlory │"),
+        "the sender, in the log:\n{text}"
+    );
+    assert!(
+        text.contains("● mal�␛[1mlory"),
+        "the participant list:\n{text}"
+    );
+    assert!(text.contains("mal�␛[1mlory is typing…"), "{text}");
+    assert!(text.contains("[1] �room� �31m"), "the header:\n{text}");
+    assert!(
+        text.contains("Rejected: no␛[2Jthanks␇"),
+        "the status line:\n{text}"
+    );
+    assert!(text.contains("> pasted �␛[H"), "the input line:\n{text}");
+
+    // The room list shows the title and the creator the same way.
+    app.view = crate::app::View::Lobby;
+    app.input.clear();
+    let buffer = draw(&app, 120, 30);
+    let text = screen_text(&buffer);
+    assert!(!buffer
+        .content()
+        .iter()
+        .any(|c| c.symbol().chars().any(is_dangerous)));
+    assert!(text.contains("›    1 �room� �31m"), "the lobby:\n{text}");
+    assert!(text.contains("\n1 �room� �31m"), "the sidebar:\n{text}");
+}
+
+#[test]
+fn the_server_messages_on_the_login_and_register_forms_are_sanitized() {
+    let mut login = app();
+    login.screen = Screen::Login(LoginForm {
+        error: Some("wrong\x1b]0;pwned\x07".into()),
+        ..LoginForm::default()
+    });
+    let mut errors = FieldErrors::default();
+    errors.add("nickname", "taken\u{9b}2J\u{202E}");
+    let mut register = app();
+    register.screen = Screen::Register(RegisterForm {
+        errors,
+        ..RegisterForm::default()
+    });
+    for (app, shown) in [(login, "wrong␛]0;pwned␇"), (register, "taken�2J�")] {
+        let buffer = draw(&app, 80, 24);
+        assert!(!buffer
+            .content()
+            .iter()
+            .any(|c| c.symbol().chars().any(is_dangerous)));
+        assert!(screen_text(&buffer).contains(shown), "{shown}");
     }
 }

@@ -1,10 +1,12 @@
 //! Word wrapping by display width (unicode-width), so lines of Korean or other wide text
-//! never run past the pane.
+//! never run past the pane. Message bodies are sanitized here, after the split at `\n`.
 
+use super::sanitize::sanitize_char;
 use crate::input::char_width;
 
 /// Splits `text` into lines of at most `width` cells, breaking at spaces where it can and
-/// inside a word only when one word is wider than the line. Newlines start new lines.
+/// inside a word only when one word is wider than the line. Newlines start new lines; every
+/// other character is drawn as [`sanitize_char`] shows it.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
@@ -12,8 +14,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         let mut line: Vec<char> = Vec::new();
         let mut line_width = 0;
         for c in paragraph.chars() {
-            // Control characters would move the terminal's cursor; draw them as spaces.
-            let c = if c.is_control() { ' ' } else { c };
+            // Escape sequences and bidi controls must not reach the terminal as they are.
+            let c = sanitize_char(c);
             let w = char_width(c);
             if line_width + w > width && !line.is_empty() {
                 if c == ' ' {
@@ -67,5 +69,12 @@ mod tests {
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
         assert_eq!(wrap("a\nb", 10), ["a", "b"]);
         assert_eq!(wrap("", 10), [""]);
+    }
+
+    #[test]
+    fn control_characters_are_shown_as_placeholders_and_count_one_cell() {
+        assert_eq!(wrap("a\x1b[2J\u{202E}b\tc", 20), ["a␛[2J�b c"]);
+        assert_eq!(wrap("\x07\x07\x07\x07", 2), ["␇␇", "␇␇"]);
+        assert_eq!(wrap("x\r\ny", 10), ["x␍", "y"]);
     }
 }

@@ -1,17 +1,22 @@
 //! Helpers shared by the end-to-end tests: a browser-like user talking HTTP and WebSocket
-//! to the real server, with cookies and the CSRF header.
+//! to the real server, with cookies and the CSRF header, and (`terminal`) the real binary in a
+//! pseudo-terminal.
 
 #![allow(dead_code)]
+
+pub mod terminal;
 
 use std::sync::Arc;
 
 use anyhow::{ensure, Context};
 use chat_shared::api::RoomBody;
-use chat_shared::Room;
+use chat_shared::{ClientFrame, Room};
+use futures_util::SinkExt;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::ACCEPT;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A password the server's rules accept.
@@ -124,4 +129,16 @@ impl User {
             .insert("Cookie", format!("sessionid={sid}").parse()?);
         Ok(tokio_tungstenite::connect_async(request).await?.0)
     }
+}
+
+/// Sends a chat line on `socket`.
+pub async fn say(socket: &mut Socket, body: &str, nonce: &str) -> anyhow::Result<()> {
+    let frame = ClientFrame::Send {
+        body: body.into(),
+        nonce: Some(nonce.into()),
+    };
+    socket
+        .send(WsMessage::text(serde_json::to_string(&frame)?))
+        .await?;
+    Ok(())
 }
