@@ -22,3 +22,29 @@ pub const WELCOME_HISTORY: u32 = 50;
 /// The largest WebSocket frame a client may send (a 4000-character body of 4-byte characters,
 /// JSON-escaped, fits with room to spare).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
+
+/// Characters a nickname or room title may not contain: control characters (terminal escape
+/// sequences start with one) and the Unicode direction controls, which can make a name read
+/// as something else ("evil\u{202E}txt.exe").
+pub fn is_forbidden_in_names(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_refuse_controls_and_direction_overrides() {
+        for c in ['\u{1b}', '\u{7}', '\n', '\u{9b}', '\u{202E}', '\u{2066}', '\u{200F}'] {
+            assert!(is_forbidden_in_names(c), "{:?}", c);
+        }
+        for c in ['a', '가', '🙂', ' ', '-', 'ß'] {
+            assert!(!is_forbidden_in_names(c), "{:?}", c);
+        }
+    }
+}

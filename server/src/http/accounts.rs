@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use chat_shared::api::{FieldErrors, NicknameBody};
-use chat_shared::limits::{EMAIL_MAX_CHARS, NICKNAME_MAX_CHARS};
+use chat_shared::limits::{is_forbidden_in_names, EMAIL_MAX_CHARS, NICKNAME_MAX_CHARS};
 use serde::Deserialize;
 
 use super::pages::{render, Ctx, LoginPage, RegisterPage};
@@ -68,8 +68,8 @@ fn validate_registration(form: &RegisterForm, t: &Texts) -> FieldErrors {
         errors.add("nickname", t.err_nickname_required);
     } else if nickname.chars().count() > NICKNAME_MAX_CHARS {
         errors.add("nickname", t.err_nickname_too_long);
-    } else if nickname.chars().any(char::is_control) {
-        errors.add("nickname", t.err_bad_request);
+    } else if nickname.chars().any(is_forbidden_in_names) {
+        errors.add("nickname", t.err_nickname_chars);
     }
     if form.password1.is_empty() {
         errors.add("password1", t.err_required);

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use chat_shared::api::{FieldErrors, RoomBody, RoomDetail, RoomList};
-use chat_shared::limits::TITLE_MAX_CHARS;
+use chat_shared::limits::{is_forbidden_in_names, TITLE_MAX_CHARS};
 use chat_shared::{Participant, Room};
 use serde::Deserialize;
 
@@ -45,8 +45,8 @@ fn validate_title(title: &str, t: &Texts) -> Result<String, String> {
         Err(t.err_title_required.to_owned())
     } else if title.chars().count() > TITLE_MAX_CHARS {
         Err(t.err_title_too_long.to_owned())
-    } else if title.chars().any(char::is_control) {
-        Err(t.err_bad_request.to_owned())
+    } else if title.chars().any(is_forbidden_in_names) {
+        Err(t.err_title_chars.to_owned())
     } else {
         Ok(title.to_owned())
     }

@@ -6,7 +6,7 @@ mod sql;
 use async_trait::async_trait;
 use chat_shared::{Message, Room};
 
-pub use sql::{now_ms, rfc3339, Backend, SqlStore};
+pub use sql::{now_ms, redacted, rfc3339, Backend, SqlStore};
 
 /// A storage failure. The cause is logged; users see a generic error.
 #[derive(Debug, thiserror::Error)]

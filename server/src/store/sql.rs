@@ -43,7 +43,8 @@ impl SqlStore {
             Backend::Postgres
         } else {
             anyhow::bail!(
-                "unsupported DATABASE_URL {database_url:?}: use sqlite://FILE or postgres://USER@HOST/DB"
+                "unsupported DATABASE_URL {:?}: use sqlite://FILE or postgres://USER@HOST/DB",
+                redacted(database_url)
             );
         };
         let url = match backend {
@@ -54,7 +55,7 @@ impl SqlStore {
             _ => database_url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)
-            .with_context(|| format!("invalid DATABASE_URL {database_url:?}"))?;
+            .with_context(|| format!("invalid DATABASE_URL {:?}", redacted(database_url)))?;
         let mut pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
@@ -69,10 +70,12 @@ impl SqlStore {
                 })
             });
         }
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .with_context(|| format!("could not open the database at {database_url}"))?;
+        let pool = pool_options.connect_with(options).await.with_context(|| {
+            format!(
+                "could not open the database at {} (check DATABASE_URL, and that the server is running and reachable)",
+                redacted(database_url)
+            )
+        })?;
         if backend == Backend::Sqlite {
             // WAL lets readers (history, room lists) run while the writer commits.
             pool.execute("PRAGMA journal_mode = WAL;")
@@ -105,6 +108,17 @@ const ROOM_SELECT: &str =
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, u.nickname AS sender, m.body, m.sent_at, m.nonce \
      FROM messages m JOIN users u ON u.id = m.sender_id";
+
+/// The URL without its password, for messages and logs.
+pub fn redacted(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => database_url.to_owned(),
+    }
+}
 
 /// Unix milliseconds as RFC 3339 UTC, the contract's time format.
 pub fn rfc3339(ms: i64) -> String {

@@ -96,6 +96,10 @@ async fn room_titles_are_validated_and_nothing_is_stored_on_error() {
     for (title, message) in [
         ("   ", "Enter a title."),
         (&*"가".repeat(51), "A title has at most 50 characters."),
+        (
+            "\u{1b}[2Jwiped",
+            "A title cannot contain control or text-direction characters.",
+        ),
     ] {
         let json = owner.post_json("/chat/create/", &[("title", title)]).await;
         assert_eq!(json.status(), StatusCode::BAD_REQUEST);
