@@ -407,3 +407,78 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
+    if !services_available().await {
+        return;
+    }
+    use sqlx::Executor;
+    let database_url = fresh_postgres().await;
+    let name = url::Url::parse(&database_url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let app = instance(
+        &database_url,
+        &redis_url(),
+        &format!("pgdown-{}", uuid_like()),
+    )
+    .await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Outage").await;
+    let (mut socket, _) = alice.join(room.id).await;
+
+    // Cut the database off: refuse new connections and end the open ones.
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&postgres_url())
+        .await
+        .unwrap();
+    admin
+        .execute(format!(r#"ALTER DATABASE "{name}" ALLOW_CONNECTIONS false"#).as_str())
+        .await
+        .unwrap();
+    admin
+        .execute(
+            format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+
+    let listed = alice.get_json("/chat/list/").await;
+    assert_eq!(listed.status(), reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+    let body: serde_json::Value = listed.json().await.unwrap();
+    assert_eq!(
+        body["error"],
+        "Something went wrong on the server. Try again in a moment."
+    );
+    let page = alice.get("/chat/list/").await;
+    assert_eq!(page.status(), reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(page.text().await.unwrap().contains("Try again in a moment"));
+    socket
+        .send_message("while the database is away", Some("pg-1"))
+        .await;
+    let (code, message) = socket.next_error().await;
+    assert_eq!(code, chat_shared::ErrorCode::StoreFailed);
+    assert!(message.contains("send it again"), "{message}");
+
+    // Back: the same socket and the same pages work, and the resent line is stored once.
+    admin
+        .execute(format!(r#"ALTER DATABASE "{name}" ALLOW_CONNECTIONS true"#).as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        alice.get_json("/chat/list/").await.status(),
+        reqwest::StatusCode::OK
+    );
+    socket
+        .send_message("while the database is away", Some("pg-1"))
+        .await;
+    let stored = socket.next_message().await;
+    assert_eq!(stored.nonce.as_deref(), Some("pg-1"));
+}

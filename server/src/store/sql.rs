@@ -58,7 +58,7 @@ impl SqlStore {
             .with_context(|| format!("invalid DATABASE_URL {:?}", redacted(database_url)))?;
         let mut pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(3));
         if backend == Backend::Sqlite {
             pool_options = pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
