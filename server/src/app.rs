@@ -55,7 +55,12 @@ impl AppState {
                 shutdown.clone(),
             )
             .await
-            .with_context(|| format!("could not start Redis fan-out at {}", crate::store::redacted(url)))?,
+            .with_context(|| {
+                format!(
+                    "could not start Redis fan-out at {}",
+                    crate::store::redacted(url)
+                )
+            })?,
             None => Arc::new(LocalFanout::new(hubs.clone())),
         };
         let (writer, writer_task) = MessageWriter::start(store.clone(), fanout.clone(), 4096);

@@ -214,16 +214,19 @@ impl Hubs {
 
     /// Number of room connections on this instance.
     pub fn connection_count(&self) -> usize {
-        let hubs: Vec<Arc<RoomHub>> = self
-            .rooms
+        let hubs = self.all_hubs();
+        hubs.iter()
+            .map(|h| h.state.lock().expect("room hub lock").conns.len())
+            .sum()
+    }
+
+    fn all_hubs(&self) -> Vec<Arc<RoomHub>> {
+        self.rooms
             .lock()
             .expect("hub registry lock")
             .values()
             .cloned()
-            .collect();
-        hubs.iter()
-            .map(|h| h.state.lock().expect("room hub lock").conns.len())
-            .sum()
+            .collect()
     }
 
     fn hub(&self, room_id: i64) -> Option<Arc<RoomHub>> {
@@ -258,13 +261,7 @@ impl Hubs {
         reason: &'static str,
         which: impl Fn(i64, &ConnHandle) -> bool,
     ) {
-        let hubs: Vec<Arc<RoomHub>> = self
-            .rooms
-            .lock()
-            .expect("hub registry lock")
-            .values()
-            .cloned()
-            .collect();
+        let hubs = self.all_hubs();
         for hub in hubs {
             let state = hub.state.lock().expect("room hub lock");
             for conn in state.conns.values().filter(|c| which(hub.room_id, c)) {
@@ -301,7 +298,9 @@ impl Hubs {
                 &Outbound::frame(&ServerFrame::Typing { nickname }),
                 |c| c.user_id != user_id,
             ),
-            Event::RoomCreated { room } => self.to_lobby(&LobbyFrame::Room { room }),
+            Event::RoomCreated { room } | Event::RoomCounted { room } => {
+                self.to_lobby(&LobbyFrame::Room { room })
+            }
             Event::RoomChanged { room } => {
                 self.to_room(
                     room.id,
@@ -398,13 +397,7 @@ impl Hubs {
 
     /// After a Redis outage: every room may have missed messages.
     pub async fn fill_all_gaps(self: &Arc<Self>) {
-        let hubs: Vec<Arc<RoomHub>> = self
-            .rooms
-            .lock()
-            .expect("hub registry lock")
-            .values()
-            .cloned()
-            .collect();
+        let hubs = self.all_hubs();
         for hub in hubs {
             let start = {
                 let mut state = hub.state.lock().expect("room hub lock");

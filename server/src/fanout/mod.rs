@@ -38,8 +38,13 @@ pub enum Event {
     RoomCreated {
         room: Room,
     },
-    /// Renamed, or its participant count changed.
+    /// Renamed, or someone left: the room's sockets get a `room` frame, the lobby an update.
     RoomChanged {
+        room: Room,
+    },
+    /// Someone joined: only the lobby needs the new count (the room's sockets already got a
+    /// `participant` frame, and a `room` frame per join would double a big room's join cost).
+    RoomCounted {
         room: Room,
     },
     RoomRemoved {

@@ -93,7 +93,7 @@ pub async fn join_room(state: &AppState, room_id: i64, user: &CurrentUser) -> Re
             nickname: user.user.nickname.clone(),
         }];
         if let Some(record) = state.store.room(room_id).await? {
-            events.push(Event::RoomChanged { room: record.room });
+            events.push(Event::RoomCounted { room: record.room });
         }
         state.fanout.publish(events).await;
     }

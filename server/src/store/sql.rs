@@ -449,16 +449,7 @@ impl Store for SqlStore {
     }
 
     async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>> {
-        let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 ORDER BY m.id DESC LIMIT $2"
-        ))
-        .bind(room_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut messages = messages_from_rows(&rows)?;
-        messages.reverse();
-        Ok(messages)
+        self.messages_before(room_id, i64::MAX, limit).await
     }
 
     async fn messages_before(
