@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::fanout::{Event, Fanout};
 use crate::hub::{to_text, Outbound};
-use crate::store::{NewMessage, Store};
+use crate::store::{Inserted, NewMessage, Store};
 
 /// The most messages stored in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -52,36 +52,55 @@ async fn run(mut rx: mpsc::Receiver<SendRequest>, store: Arc<dyn Store>, fanout:
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let messages: Vec<NewMessage> = batch.iter().map(|r| r.message.clone()).collect();
         match store.insert_messages(&messages).await {
-            Ok(results) => {
-                let mut events = Vec::with_capacity(results.len());
-                for (request, inserted) in batch.iter().zip(results) {
-                    if inserted.duplicate {
-                        // CONTRACT.md: a repeated nonce gets the original frame, on that
-                        // connection only.
-                        let _ = request.reply.try_send(Outbound::Frame {
-                            text: to_text(&ServerFrame::Message(inserted.stored.message)),
-                            message_id: None,
-                        });
-                    } else {
-                        events.push(Event::Message {
-                            message: inserted.stored.message,
-                            seq: inserted.stored.seq,
-                        });
+            Ok(results) => publish(&fanout, batch.iter().zip(results)).await,
+            Err(e) if batch.len() > 1 && matches!(e.0, sqlx::Error::Database(_)) => {
+                // The database refused something in the batch (not a lost connection, where
+                // retrying would only wait again): store them one at a time, so one bad
+                // message does not sink the others.
+                tracing::warn!(error = ?e, count = batch.len(), "a grouped write failed; storing one by one");
+                for (request, message) in batch.iter().zip(messages) {
+                    match store.insert_messages(std::slice::from_ref(&message)).await {
+                        Ok(results) => {
+                            publish(&fanout, std::iter::once(request).zip(results)).await
+                        }
+                        Err(e) => refuse(request, &e),
                     }
                 }
-                fanout.publish(events).await;
             }
-            Err(e) => {
-                tracing::error!(error = ?e, count = batch.len(), "could not store messages");
-                let frame = Outbound::frame(&ServerFrame::Error {
-                    code: ErrorCode::StoreFailed,
-                    message: "the server could not save your message; send it again".into(),
-                });
-                for request in &batch {
-                    let _ = request.reply.try_send(frame.clone());
-                }
-            }
+            Err(e) => batch.iter().for_each(|request| refuse(request, &e)),
         }
         batch.clear();
     }
+}
+
+/// Publishes stored messages in order; a repeated nonce goes back to its sender only.
+async fn publish<'a>(
+    fanout: &Arc<dyn Fanout>,
+    stored: impl Iterator<Item = (&'a SendRequest, Inserted)>,
+) {
+    let mut events = Vec::new();
+    for (request, inserted) in stored {
+        if inserted.duplicate {
+            // CONTRACT.md: a repeated nonce gets the original frame, on that connection only.
+            let _ = request.reply.try_send(Outbound::Frame {
+                text: to_text(&ServerFrame::Message(inserted.stored.message)),
+                message_id: None,
+            });
+        } else {
+            events.push(Event::Message {
+                message: inserted.stored.message,
+                seq: inserted.stored.seq,
+            });
+        }
+    }
+    fanout.publish(events).await;
+}
+
+/// Tells the sender its message was not stored, so it sends it again (same nonce).
+fn refuse(request: &SendRequest, error: &crate::store::StoreError) {
+    tracing::error!(error = ?error, room = request.message.room_id, "could not store a message");
+    let _ = request.reply.try_send(Outbound::frame(&ServerFrame::Error {
+        code: ErrorCode::StoreFailed,
+        message: "the server could not save your message; send it again".into(),
+    }));
 }

@@ -154,6 +154,13 @@ impl ClientFrame {
 
     /// Checks a `send` frame's body and nonce against the contract's limits.
     pub fn validate_send(body: &str, nonce: Option<&str>) -> Result<ValidSend, FrameError> {
+        // Postgres cannot store NUL in text, and no chat message needs one.
+        if body.contains('\0') || nonce.is_some_and(|n| n.contains('\0')) {
+            return Err(FrameError::new(
+                ErrorCode::InvalidFrame,
+                "the message contains a NUL character; remove it and send again",
+            ));
+        }
         let trimmed = body.trim();
         if trimmed.is_empty() {
             return Err(FrameError::new(ErrorCode::Empty, "the message is empty"));
@@ -318,6 +325,16 @@ mod tests {
             ErrorCode::TooLong
         );
         assert!(ClientFrame::validate_send(&"가".repeat(BODY_MAX_CHARS), None).is_ok());
+        assert_eq!(
+            ClientFrame::validate_send("a\0b", None).unwrap_err().code,
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            ClientFrame::validate_send("ab", Some("n\0"))
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidFrame
+        );
         let nonce = "n".repeat(NONCE_MAX_CHARS + 1);
         assert_eq!(
             ClientFrame::validate_send("hi", Some(&nonce))

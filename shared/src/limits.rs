@@ -40,7 +40,9 @@ mod tests {
 
     #[test]
     fn names_refuse_controls_and_direction_overrides() {
-        for c in ['\u{1b}', '\u{7}', '\n', '\u{9b}', '\u{202E}', '\u{2066}', '\u{200F}'] {
+        for c in [
+            '\u{1b}', '\u{7}', '\n', '\u{9b}', '\u{202E}', '\u{2066}', '\u{200F}',
+        ] {
             assert!(is_forbidden_in_names(c), "{:?}", c);
         }
         for c in ['a', '가', '🙂', ' ', '-', 'ß'] {

@@ -7,6 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
 
+use super::closing::finish;
 use super::ws::configure;
 use super::Routes;
 
@@ -20,14 +21,14 @@ async fn upgrade(ws: WebSocketUpgrade) -> Response {
 
 async fn echo(socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    while let Some(Ok(message)) = stream.next().await {
-        let reply = match message {
-            Message::Text(_) | Message::Binary(_) => message,
-            Message::Close(_) => break,
-            Message::Ping(_) | Message::Pong(_) => continue,
+    loop {
+        let reply = match stream.next().await {
+            Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => message,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            ending => return finish(&mut sink, &mut stream, ending).await,
         };
         if sink.send(reply).await.is_err() {
-            break;
+            return;
         }
     }
 }

@@ -10,6 +10,7 @@ use chat_shared::LobbyFrame;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
+use super::closing::{close, finish};
 use super::ws::configure;
 use super::Routes;
 use crate::app::AppState;
@@ -51,10 +52,7 @@ async fn serve(state: AppState, socket: WebSocket) {
         loop {
             tokio::select! {
                 _ = state.shutdown.cancelled() => {
-                    let _ = sink.send(Message::Close(Some(axum::extract::ws::CloseFrame {
-                        code: 1012,
-                        reason: "server restarting".into(),
-                    }))).await;
+                    let _ = sink.send(close(1012, "server restarting")).await;
                     break;
                 }
                 item = rx.recv() => match item {
@@ -64,8 +62,11 @@ async fn serve(state: AppState, socket: WebSocket) {
                     _ => break,
                 },
                 incoming = stream.next() => match incoming {
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                    Some(Ok(_)) => {}
+                    Some(Ok(Message::Text(_) | Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
+                    ending => {
+                        finish(&mut sink, &mut stream, ending).await;
+                        break;
+                    }
                 },
                 _ = ping.tick() => {
                     if sink.send(Message::Ping(Default::default())).await.is_err() { break; }

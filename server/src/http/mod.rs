@@ -5,6 +5,7 @@
 mod accounts;
 mod assets;
 mod chat;
+mod closing;
 mod echo;
 mod input;
 mod lobby;

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::chat::{active_room, join_room, participant_list};
+use super::closing::{close, finish};
 use super::Routes;
 use crate::app::AppState;
 use crate::auth::csrf::foreign_origin;
@@ -259,16 +260,15 @@ impl RoomSocket {
                     }
                 }
                 incoming = stream.next() => {
-                    let Some(Ok(message)) = incoming else { return };
                     last_heard = Instant::now();
-                    match message {
-                        Message::Text(text) => self.handle_text(&text).await,
-                        Message::Binary(_) => self.reply_error(FrameError {
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => self.handle_text(&text).await,
+                        Some(Ok(Message::Binary(_))) => self.reply_error(FrameError {
                             code: ErrorCode::InvalidFrame,
                             message: "binary frames are not supported; send JSON text".into(),
                         }),
-                        Message::Close(_) => return,
-                        Message::Ping(_) | Message::Pong(_) => {}
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        ending => return finish(&mut sink, &mut stream, ending).await,
                     }
                 }
                 _ = ping.tick() => {
@@ -451,11 +451,4 @@ async fn write_batch(
     }
     sink.flush().await?;
     Ok(true)
-}
-
-fn close(code: u16, reason: &'static str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(reason),
-    }))
 }

@@ -109,6 +109,16 @@ const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, u.nickname AS sender, m.body, m.sent_at, m.nonce \
      FROM messages m JOIN users u ON u.id = m.sender_id";
 
+/// Text for a lookup, without NUL characters (which Postgres refuses in text). Stored text
+/// never contains NUL, so a value that had one still matches nothing.
+fn without_nul(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains('\0') {
+        value.replace('\0', "\u{FFFD}").into()
+    } else {
+        value.into()
+    }
+}
+
 /// The URL without its password, for messages and logs.
 pub fn redacted(database_url: &str) -> String {
     match url::Url::parse(database_url) {
@@ -213,8 +223,8 @@ impl Store for SqlStore {
             "SELECT (SELECT COUNT(*) FROM users WHERE email_lower = $1) AS emails, \
                     (SELECT COUNT(*) FROM users WHERE nickname_lower = $2) AS nicknames",
         )
-        .bind(email.to_lowercase())
-        .bind(nickname.to_lowercase())
+        .bind(without_nul(email).to_lowercase())
+        .bind(without_nul(nickname).to_lowercase())
         .fetch_one(&self.pool)
         .await?;
         Ok((
@@ -226,7 +236,7 @@ impl Store for SqlStore {
     async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let row =
             sqlx::query("SELECT id, nickname, password_hash FROM users WHERE email_lower = $1")
-                .bind(email.to_lowercase())
+                .bind(without_nul(email).to_lowercase())
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(|row| {
