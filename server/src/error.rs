@@ -34,6 +34,8 @@ pub enum AppError {
     Forbidden(Refusal),
     #[error("not found")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("bad request")]
@@ -65,6 +67,7 @@ impl IntoResponse for AppError {
                 (StatusCode::FORBIDDEN, |t| t.err_forbidden_creator)
             }
             AppError::NotFound => (StatusCode::NOT_FOUND, |t| t.err_not_found),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, |t| t.err_method),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, |t| t.err_too_large),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, |t| t.err_bad_request),
             AppError::Store(e) => {

@@ -141,7 +141,10 @@ impl ClientFrame {
         if !matches!(kind.as_str(), "send" | "history" | "typing") {
             return Err(FrameError::new(
                 ErrorCode::InvalidFrame,
-                format!("unknown frame type {kind:?}; expected send, history or typing"),
+                format!(
+                    "unknown frame type {:?}; expected send, history or typing",
+                    kind.chars().take(32).collect::<String>()
+                ),
             ));
         }
         serde_json::from_value(value).map_err(|e| {

@@ -63,6 +63,9 @@ impl CsrfKey {
         else {
             return false;
         };
+        if nonce.len() != 16 {
+            return false;
+        }
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
         mac.update(&nonce);
         mac.update(b"|");

@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sockets)
         .merge(assets::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
+        .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

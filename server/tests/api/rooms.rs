@@ -280,3 +280,19 @@ async fn the_creator_removes_a_room_and_its_sockets_close() {
         Some(404)
     );
 }
+
+#[tokio::test]
+async fn a_wrong_method_gets_405_in_our_error_shape() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let response = visitor
+        .client
+        .put(visitor.url("/chat/list/"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("does not take"));
+}
