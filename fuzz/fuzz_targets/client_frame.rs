@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
 fn check_send(body: &str, nonce: Option<&str>) {
     match ClientFrame::validate_send(body, nonce) {
         Ok(valid) => {
+            assert!(!valid.body.contains('\0'), "an accepted body has no NUL");
             assert!(!valid.body.is_empty(), "an accepted body is not empty");
             assert_eq!(valid.body, valid.body.trim(), "an accepted body is trimmed");
             assert_eq!(valid.body, body.trim(), "trimming is all that changes");
@@ -63,10 +64,14 @@ fn check_send(body: &str, nonce: Option<&str>) {
             }
         }
         Err(e) => {
-            assert!(matches!(e.code, ErrorCode::Empty | ErrorCode::TooLong), "{:?}", e.code);
             assert!(!e.message.is_empty());
-            let empty = body.trim().is_empty();
-            assert_eq!(e.code == ErrorCode::Empty, empty, "empty exactly when blank");
+            let has_nul = body.contains('\0') || nonce.is_some_and(|n| n.contains('\0'));
+            assert_eq!(e.code == ErrorCode::InvalidFrame, has_nul, "invalid_frame exactly for NUL");
+            if !has_nul {
+                assert!(matches!(e.code, ErrorCode::Empty | ErrorCode::TooLong), "{:?}", e.code);
+                let empty = body.trim().is_empty();
+                assert_eq!(e.code == ErrorCode::Empty, empty, "empty exactly when blank");
+            }
         }
     }
 }

@@ -109,14 +109,11 @@ const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, u.nickname AS sender, m.body, m.sent_at, m.nonce \
      FROM messages m JOIN users u ON u.id = m.sender_id";
 
-/// Text for a lookup, without NUL characters (which Postgres refuses in text). Stored text
-/// never contains NUL, so a value that had one still matches nothing.
-fn without_nul(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.contains('\0') {
-        value.replace('\0', "\u{FFFD}").into()
-    } else {
-        value.into()
-    }
+/// The lowercase key to look a user up by, or `None` for a value with NUL in it: Postgres
+/// refuses NUL in text, and no stored email or nickname has one, so such a value matches
+/// no account (rather than being altered into one that might).
+fn lookup_key(value: &str) -> Option<String> {
+    (!value.contains('\0')).then(|| value.to_lowercase())
 }
 
 /// The URL without its password, for messages and logs.
@@ -223,8 +220,9 @@ impl Store for SqlStore {
             "SELECT (SELECT COUNT(*) FROM users WHERE email_lower = $1) AS emails, \
                     (SELECT COUNT(*) FROM users WHERE nickname_lower = $2) AS nicknames",
         )
-        .bind(without_nul(email).to_lowercase())
-        .bind(without_nul(nickname).to_lowercase())
+        // An empty key matches nothing: stored emails and nicknames are never empty.
+        .bind(lookup_key(email).unwrap_or_default())
+        .bind(lookup_key(nickname).unwrap_or_default())
         .fetch_one(&self.pool)
         .await?;
         Ok((
@@ -234,9 +232,12 @@ impl Store for SqlStore {
     }
 
     async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
+        let Some(key) = lookup_key(email) else {
+            return Ok(None);
+        };
         let row =
             sqlx::query("SELECT id, nickname, password_hash FROM users WHERE email_lower = $1")
-                .bind(without_nul(email).to_lowercase())
+                .bind(key)
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(|row| {
