@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -173,6 +174,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let router = crate::http::router(state.clone());
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
+        // Chat frames are small and latency matters: no Nagle delay on our writes.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

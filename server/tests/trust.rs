@@ -143,6 +143,7 @@ async fn resilient_sender(
         }
         for (nonce, body) in &unacked {
             if socket.try_send_message(body, nonce).await.is_err() {
+                socket.note_close(&mut tally).await;
                 continue 'connect;
             }
         }
@@ -153,6 +154,7 @@ async fn resilient_sender(
                 unacked.insert(nonce.clone(), body.clone());
                 next_line += 1;
                 if socket.try_send_message(&body, &nonce).await.is_err() {
+                    socket.note_close(&mut tally).await;
                     continue 'connect;
                 }
                 continue;
@@ -196,6 +198,19 @@ fn record(
 }
 
 impl Socket {
+    /// After a failed send: the server may have said goodbye first; note its close code.
+    /// (Messages read here are fetched again by the resume, so they are not recorded.)
+    async fn note_close(&mut self, tally: &mut Tally) {
+        while let Ok(Some(Ok(frame))) =
+            tokio::time::timeout(Duration::from_millis(300), self.stream.next()).await
+        {
+            if let WsMessage::Close(frame) = frame {
+                tally.close_codes.extend(frame.map(|f| u16::from(f.code)));
+                return;
+            }
+        }
+    }
+
     async fn try_send_message(&mut self, body: &str, nonce: &str) -> Result<(), ()> {
         use futures_util::SinkExt;
         let frame = serde_json::json!({"type": "send", "body": body, "nonce": nonce});

@@ -1,6 +1,7 @@
 //! Storage behind one interface. [`Store`] is what handlers and the message writer call; the
 //! SQL behind it (one implementation over SQLite or Postgres) lives in [`sql`].
 
+mod batch;
 mod sql;
 
 use async_trait::async_trait;

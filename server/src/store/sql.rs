@@ -105,8 +105,8 @@ const ROOM_SELECT: &str =
      (SELECT COUNT(*) FROM participants p WHERE p.room_id = r.id) AS participant_count \
      FROM rooms r JOIN users u ON u.id = r.creator_id";
 
-const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.room_id, m.seq, u.nickname AS sender, m.body, m.sent_at, m.nonce \
+pub(super) const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce \
      FROM messages m JOIN users u ON u.id = m.sender_id";
 
 /// The lowercase key to look a user up by, or `None` for a value with NUL in it: Postgres
@@ -152,7 +152,7 @@ fn room_from_row(row: &AnyRow) -> Result<RoomRecord, sqlx::Error> {
     })
 }
 
-fn message_from_row(row: &AnyRow) -> Result<StoredMessage, sqlx::Error> {
+pub(super) fn message_from_row(row: &AnyRow) -> Result<StoredMessage, sqlx::Error> {
     Ok(StoredMessage {
         message: Message {
             id: row.try_get("id")?,
@@ -394,69 +394,9 @@ impl Store for SqlStore {
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
         let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            // Ordering across instances (CONTRACT.md "Ordering"): lock each room's row before
-            // numbering its messages, so two instances writing to one room commit one after
-            // the other, and seq and id both grow in commit order. Rooms are locked in id
-            // order so two batches cannot deadlock.
-            let mut rooms: Vec<i64> = batch.iter().map(|m| m.room_id).collect();
-            rooms.sort_unstable();
-            rooms.dedup();
-            for room_id in rooms {
-                sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
-                    .bind(room_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        let mut out = Vec::with_capacity(batch.len());
-        for new in batch {
-            let row = sqlx::query(
-                "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) \
-                 VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = $1), $2, $3, $4, $5) \
-                 ON CONFLICT (room_id, sender_id, nonce) DO NOTHING RETURNING id, seq",
-            )
-            .bind(new.room_id)
-            .bind(new.sender.id)
-            .bind(&new.body)
-            .bind(new.sent_at)
-            .bind(&new.nonce)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let inserted = match row {
-                Some(row) => Inserted {
-                    stored: StoredMessage {
-                        message: Message {
-                            id: row.try_get("id")?,
-                            room_id: new.room_id,
-                            sender: new.sender.nickname.clone(),
-                            body: new.body.clone(),
-                            sent_at: rfc3339(new.sent_at),
-                            nonce: new.nonce.clone(),
-                        },
-                        seq: row.try_get("seq")?,
-                    },
-                    duplicate: false,
-                },
-                None => {
-                    let row = sqlx::query(&format!(
-                        "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.sender_id = $2 AND m.nonce = $3"
-                    ))
-                    .bind(new.room_id)
-                    .bind(new.sender.id)
-                    .bind(&new.nonce)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    Inserted {
-                        stored: message_from_row(&row)?,
-                        duplicate: true,
-                    }
-                }
-            };
-            out.push(inserted);
-        }
+        let inserted = super::batch::insert(&mut tx, self.backend, batch).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(inserted)
     }
 
     async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>> {
