@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use chat_shared::Message;
-use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::sql::{message_from_row, rfc3339, Backend, MESSAGE_SELECT};
@@ -125,61 +124,93 @@ pub async fn insert(
     Ok(out)
 }
 
-/// The stored messages whose (room, sender, nonce) a message of the batch repeats.
+/// The stored messages whose (room, sender, nonce) a message of the batch repeats. One IN
+/// list per column, so the lookup walks the unique (room_id, sender_id, nonce) index; the few
+/// cross-combinations it also finds are dropped here.
 async fn stored_nonces(
     tx: &mut Transaction<'static, Any>,
     batch: &[NewMessage],
 ) -> Result<HashMap<(i64, i64, String), StoredMessage>, sqlx::Error> {
-    let keyed: Vec<&NewMessage> = batch.iter().filter(|m| m.nonce.is_some()).collect();
+    let wanted: std::collections::HashSet<(i64, i64, &str)> = batch
+        .iter()
+        .filter_map(|m| m.nonce.as_deref().map(|n| (m.room_id, m.sender.id, n)))
+        .collect();
     let mut found = HashMap::new();
-    for chunk in keyed.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "{MESSAGE_SELECT} WHERE (m.room_id, m.sender_id, m.nonce) IN (VALUES {})",
-            placeholders(chunk.len(), 3)
-        );
-        let mut query = sqlx::query(&sql);
-        for m in chunk {
-            query = query
-                .bind(m.room_id)
-                .bind(m.sender.id)
-                .bind(m.nonce.clone());
-        }
-        let rows: Vec<AnyRow> = query.fetch_all(&mut **tx).await?;
-        for row in rows {
-            let sender_id: i64 = row.try_get("sender_id")?;
-            let stored = message_from_row(&row)?;
-            let nonce = stored.message.nonce.clone().unwrap_or_default();
+    if wanted.is_empty() {
+        return Ok(found);
+    }
+    let rooms = distinct(wanted.iter().map(|k| k.0));
+    let senders = distinct(wanted.iter().map(|k| k.1));
+    let mut nonces: Vec<&str> = wanted.iter().map(|k| k.2).collect();
+    nonces.sort_unstable();
+    nonces.dedup();
+    let mut n = 0;
+    let mut list = |len: usize| {
+        let items: Vec<String> = (0..len)
+            .map(|_| {
+                n += 1;
+                format!("${n}")
+            })
+            .collect();
+        items.join(", ")
+    };
+    let sql = format!(
+        "{MESSAGE_SELECT} WHERE m.room_id IN ({}) AND m.sender_id IN ({}) AND m.nonce IN ({})",
+        list(rooms.len()),
+        list(senders.len()),
+        list(nonces.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for room in &rooms {
+        query = query.bind(*room);
+    }
+    for sender in &senders {
+        query = query.bind(*sender);
+    }
+    for nonce in &nonces {
+        query = query.bind(nonce.to_string());
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let sender_id: i64 = row.try_get("sender_id")?;
+        let stored = message_from_row(&row)?;
+        let nonce = stored.message.nonce.clone().unwrap_or_default();
+        if wanted.contains(&(stored.message.room_id, sender_id, nonce.as_str())) {
             found.insert((stored.message.room_id, sender_id, nonce), stored);
         }
     }
     Ok(found)
 }
 
-/// The last seq of every room in the batch (rooms with no message yet are absent: 0).
+fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = values.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The last seq of every room in the batch. A correlated MAX per room, so each is one index
+/// lookup (a GROUP BY over the rooms would read all their messages).
 async fn last_seqs(
     tx: &mut Transaction<'static, Any>,
     batch: &[NewMessage],
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
-    let mut rooms: Vec<i64> = batch.iter().map(|m| m.room_id).collect();
-    rooms.sort_unstable();
-    rooms.dedup();
+    let rooms = distinct(batch.iter().map(|m| m.room_id));
+    let list: Vec<String> = (1..=rooms.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT r.id AS room_id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.id) AS seq \
+         FROM rooms r WHERE r.id IN ({})",
+        list.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for room in &rooms {
+        query = query.bind(*room);
+    }
     let mut last = HashMap::new();
-    for chunk in rooms.chunks(ROWS_PER_INSERT) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT room_id, MAX(seq) AS seq FROM messages WHERE room_id IN ({}) GROUP BY room_id",
-            list.join(", ")
+    for row in query.fetch_all(&mut **tx).await? {
+        last.insert(
+            row.try_get::<i64, _>("room_id")?,
+            row.try_get::<i64, _>("seq")?,
         );
-        let mut query = sqlx::query(&sql);
-        for room in chunk {
-            query = query.bind(*room);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            last.insert(
-                row.try_get::<i64, _>("room_id")?,
-                row.try_get::<i64, _>("seq")?,
-            );
-        }
     }
     Ok(last)
 }
