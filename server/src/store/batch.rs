@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chat_shared::Message;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Acquire, Any, Row, Transaction};
 
 use super::sql::{message_from_row, rfc3339, Backend, MESSAGE_SELECT};
 use super::{Inserted, NewMessage, StoredMessage};
@@ -36,149 +36,121 @@ pub async fn insert(
         // numbering its messages, so two instances writing to one room commit one after the
         // other, and seq and id both grow in commit order. Rooms are locked in id order so two
         // batches cannot deadlock.
-        let mut rooms: Vec<i64> = batch.iter().map(|m| m.room_id).collect();
-        rooms.sort_unstable();
-        rooms.dedup();
-        for room_id in rooms {
+        for room_id in distinct(batch.iter().map(|m| m.room_id)) {
             sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
                 .bind(room_id)
                 .execute(&mut **tx)
                 .await?;
         }
     }
-    let originals = stored_nonces(tx, batch).await?;
+    // The usual case: no message repeats a nonce. Number them all and insert them in one
+    // statement that skips repeats; if it skipped any, undo it (a savepoint) and take the
+    // exact path, so seqs stay gap-free either way.
+    let mut attempt = tx.begin().await?;
+    if let Some(out) = insert_all(&mut attempt, batch).await? {
+        attempt.commit().await?;
+        return Ok(out);
+    }
+    attempt.rollback().await?;
+    insert_one_by_one(tx, batch).await
+}
+
+/// One multi-row insert; `None` if any message repeated a nonce (nothing is then kept).
+async fn insert_all(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[NewMessage],
+) -> Result<Option<Vec<Inserted>>, sqlx::Error> {
     let mut last_seq = last_seqs(tx, batch).await?;
-
-    // Decide, in order, what each message is: a repeat (of a stored one, or of an earlier one
-    // in this batch) or new, with the next seq of its room.
-    enum Plan {
-        Repeat(StoredMessage),
-        RepeatOfBatch(usize),
-        New(i64),
-    }
-    let mut plans = Vec::with_capacity(batch.len());
-    let mut first_in_batch: HashMap<(i64, i64, &str), usize> = HashMap::new();
-    for (i, m) in batch.iter().enumerate() {
-        let plan = match m.nonce.as_deref() {
-            Some(n) if originals.contains_key(&(m.room_id, m.sender.id, n.to_owned())) => {
-                Plan::Repeat(originals[&(m.room_id, m.sender.id, n.to_owned())].clone())
-            }
-            Some(n) if first_in_batch.contains_key(&(m.room_id, m.sender.id, n)) => {
-                Plan::RepeatOfBatch(first_in_batch[&(m.room_id, m.sender.id, n)])
-            }
-            nonce => {
-                if let Some(n) = nonce {
-                    first_in_batch.insert((m.room_id, m.sender.id, n), i);
-                }
-                let seq = last_seq.entry(m.room_id).or_insert(0);
-                *seq += 1;
-                Plan::New(*seq)
-            }
-        };
-        plans.push(plan);
-    }
-
-    let new: Vec<(usize, i64)> = plans
+    let seqs: Vec<(usize, i64)> = batch
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| match p {
-            Plan::New(seq) => Some((i, *seq)),
-            _ => None,
+        .map(|(i, m)| {
+            let seq = last_seq.entry(m.room_id).or_insert(0);
+            *seq += 1;
+            (i, *seq)
         })
         .collect();
-    let ids = insert_rows(tx, batch, &new).await?;
+    let ids = insert_rows(tx, batch, &seqs).await?;
+    if ids.len() < batch.len() {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    for (i, seq) in seqs {
+        let m = &batch[i];
+        let id = *ids.get(&(m.room_id, seq)).ok_or(sqlx::Error::RowNotFound)?;
+        out.push(Inserted {
+            stored: StoredMessage {
+                message: Message {
+                    id,
+                    room_id: m.room_id,
+                    sender: m.sender.nickname.clone(),
+                    body: m.body.clone(),
+                    sent_at: rfc3339(m.sent_at),
+                    nonce: m.nonce.clone(),
+                },
+                seq,
+            },
+            duplicate: false,
+        });
+    }
+    // Within a room, ids must grow with seq (CONTRACT.md "Ordering"). Both databases number
+    // a multi-row insert in row order; if one ever did not, the exact path is taken instead.
+    Ok(ids_follow_seqs(&out).then_some(out))
+}
 
-    let mut out: Vec<Inserted> = Vec::with_capacity(batch.len());
-    for (i, plan) in plans.into_iter().enumerate() {
-        let inserted = match plan {
-            Plan::Repeat(stored) => Inserted {
-                stored,
-                duplicate: true,
-            },
-            Plan::RepeatOfBatch(first) => Inserted {
-                stored: out[first].stored.clone(),
-                duplicate: true,
-            },
-            Plan::New(seq) => {
-                let m = &batch[i];
-                let id = *ids.get(&(m.room_id, seq)).ok_or(sqlx::Error::RowNotFound)?;
-                Inserted {
-                    stored: StoredMessage {
-                        message: Message {
-                            id,
-                            room_id: m.room_id,
-                            sender: m.sender.nickname.clone(),
-                            body: m.body.clone(),
-                            sent_at: rfc3339(m.sent_at),
-                            nonce: m.nonce.clone(),
-                        },
-                        seq,
+/// The exact path: one statement per message, each numbered after the one before; a repeated
+/// nonce returns the original.
+async fn insert_one_by_one(
+    tx: &mut Transaction<'static, Any>,
+    batch: &[NewMessage],
+) -> Result<Vec<Inserted>, sqlx::Error> {
+    let mut out = Vec::with_capacity(batch.len());
+    for new in batch {
+        let row = sqlx::query(
+            "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) \
+             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = $1), $2, $3, $4, $5) \
+             ON CONFLICT (room_id, sender_id, nonce) DO NOTHING RETURNING id, seq",
+        )
+        .bind(new.room_id)
+        .bind(new.sender.id)
+        .bind(new.body.clone())
+        .bind(new.sent_at)
+        .bind(new.nonce.clone())
+        .fetch_optional(&mut **tx)
+        .await?;
+        let inserted = match row {
+            Some(row) => Inserted {
+                stored: StoredMessage {
+                    message: Message {
+                        id: row.try_get("id")?,
+                        room_id: new.room_id,
+                        sender: new.sender.nickname.clone(),
+                        body: new.body.clone(),
+                        sent_at: rfc3339(new.sent_at),
+                        nonce: new.nonce.clone(),
                     },
-                    duplicate: false,
+                    seq: row.try_get("seq")?,
+                },
+                duplicate: false,
+            },
+            None => {
+                let row = sqlx::query(&format!(
+                    "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.sender_id = $2 AND m.nonce = $3"
+                ))
+                .bind(new.room_id)
+                .bind(new.sender.id)
+                .bind(new.nonce.clone())
+                .fetch_one(&mut **tx)
+                .await?;
+                Inserted {
+                    stored: message_from_row(&row)?,
+                    duplicate: true,
                 }
             }
         };
         out.push(inserted);
     }
-    check_ids_follow_seqs(&out)?;
     Ok(out)
-}
-
-/// The stored messages whose (room, sender, nonce) a message of the batch repeats. One IN
-/// list per column, so the lookup walks the unique (room_id, sender_id, nonce) index; the few
-/// cross-combinations it also finds are dropped here.
-async fn stored_nonces(
-    tx: &mut Transaction<'static, Any>,
-    batch: &[NewMessage],
-) -> Result<HashMap<(i64, i64, String), StoredMessage>, sqlx::Error> {
-    let wanted: std::collections::HashSet<(i64, i64, &str)> = batch
-        .iter()
-        .filter_map(|m| m.nonce.as_deref().map(|n| (m.room_id, m.sender.id, n)))
-        .collect();
-    let mut found = HashMap::new();
-    if wanted.is_empty() {
-        return Ok(found);
-    }
-    let rooms = distinct(wanted.iter().map(|k| k.0));
-    let senders = distinct(wanted.iter().map(|k| k.1));
-    let mut nonces: Vec<&str> = wanted.iter().map(|k| k.2).collect();
-    nonces.sort_unstable();
-    nonces.dedup();
-    let mut n = 0;
-    let mut list = |len: usize| {
-        let items: Vec<String> = (0..len)
-            .map(|_| {
-                n += 1;
-                format!("${n}")
-            })
-            .collect();
-        items.join(", ")
-    };
-    let sql = format!(
-        "{MESSAGE_SELECT} WHERE m.room_id IN ({}) AND m.sender_id IN ({}) AND m.nonce IN ({})",
-        list(rooms.len()),
-        list(senders.len()),
-        list(nonces.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for room in &rooms {
-        query = query.bind(*room);
-    }
-    for sender in &senders {
-        query = query.bind(*sender);
-    }
-    for nonce in &nonces {
-        query = query.bind(nonce.to_string());
-    }
-    for row in query.fetch_all(&mut **tx).await? {
-        let sender_id: i64 = row.try_get("sender_id")?;
-        let stored = message_from_row(&row)?;
-        let nonce = stored.message.nonce.clone().unwrap_or_default();
-        if wanted.contains(&(stored.message.room_id, sender_id, nonce.as_str())) {
-            found.insert((stored.message.room_id, sender_id, nonce), stored);
-        }
-    }
-    Ok(found)
 }
 
 fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
@@ -191,7 +163,7 @@ fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
 /// The last seq of every room in the batch. A correlated MAX per room, so each is one index
 /// lookup (a GROUP BY over the rooms would read all their messages).
 async fn last_seqs(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     batch: &[NewMessage],
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
     let rooms = distinct(batch.iter().map(|m| m.room_id));
@@ -217,14 +189,15 @@ async fn last_seqs(
 
 /// Inserts the new messages (index into `batch`, seq) and returns their ids by (room, seq).
 async fn insert_rows(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     batch: &[NewMessage],
     new: &[(usize, i64)],
 ) -> Result<HashMap<(i64, i64), i64>, sqlx::Error> {
     let mut ids = HashMap::with_capacity(new.len());
     for chunk in new.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) VALUES {} RETURNING id, room_id, seq",
+            "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) VALUES {} \
+             ON CONFLICT (room_id, sender_id, nonce) DO NOTHING RETURNING id, room_id, seq",
             placeholders(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
@@ -251,22 +224,15 @@ async fn insert_rows(
     Ok(ids)
 }
 
-/// Within a room, ids must grow with seq (CONTRACT.md "Ordering"). Both databases number a
-/// multi-row insert in row order; if one ever did not, failing here sends the batch down the
-/// one-message-at-a-time path, where the order cannot differ.
-fn check_ids_follow_seqs(out: &[Inserted]) -> Result<(), sqlx::Error> {
+/// True when, within each room, ids grow with seqs.
+fn ids_follow_seqs(out: &[Inserted]) -> bool {
     let mut last: HashMap<i64, (i64, i64)> = HashMap::new();
-    for stored in out.iter().filter(|i| !i.duplicate).map(|i| &i.stored) {
+    out.iter().map(|i| &i.stored).all(|stored| {
         let entry = last.entry(stored.message.room_id).or_insert((0, 0));
-        if stored.seq <= entry.0 || stored.message.id <= entry.1 {
-            return Err(sqlx::Error::Protocol(format!(
-                "room {}: message ids did not follow seqs",
-                stored.message.room_id
-            )));
-        }
+        let ok = stored.seq > entry.0 && stored.message.id > entry.1;
         *entry = (stored.seq, stored.message.id);
-    }
-    Ok(())
+        ok
+    })
 }
 
 #[cfg(test)]
