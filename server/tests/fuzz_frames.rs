@@ -11,6 +11,9 @@
 //! `FUZZ_FRAMES_COUNT=<n>` changes its length (3000 by default). Each run prints its counts.
 //! SQLite by default; `TEST_DATABASE_URL=postgres://…` runs it on a fresh Postgres database.
 
+#[path = "api/helpers.rs"]
+mod helpers;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,31 +53,13 @@ struct TestServer {
 
 async fn spawn_server() -> TestServer {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let database_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => fresh_postgres_database(&base).await,
-        _ => format!("sqlite://{}", dir.path().join("chat.db").display()),
-    };
+    // SQLite in the temp dir, or a fresh Postgres database when TEST_DATABASE_URL names one.
+    let database_url = helpers::fresh_database_url(dir.path()).await;
     let mut config = chat_server::Config::for_tests(&database_url);
     // The barrage sends hundreds of valid messages in a second; the rate limit is not under test.
     config.messages_per_second = 100_000;
     let server = chat_server::start(config).await.expect("the server starts");
     TestServer { server, _dir: dir }
-}
-
-/// A new, empty database on the Postgres server `base` names (`TEST_DATABASE_URL`, as the API
-/// suite uses it), so the barrage can run against both backends.
-async fn fresh_postgres_database(base: &str) -> String {
-    use sqlx::{Connection, Executor};
-    let name = format!("chat_fuzz_{:032x}", rand::random::<u128>());
-    let mut conn = sqlx::PgConnection::connect(base)
-        .await
-        .expect("the test Postgres server is reachable");
-    conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-        .await
-        .expect("creating a test database");
-    let mut url = url::Url::parse(base).expect("a Postgres URL");
-    url.set_path(&name);
-    url.to_string()
 }
 
 /// A logged-in browser-like client: cookie jar, no redirects followed, CSRF as a form does it.

@@ -191,13 +191,7 @@ impl RedisFanout {
                 }
                 _ = tick.tick() => {}
             }
-            let entries: Vec<(i64, String)> = self
-                .local
-                .lock()
-                .expect("presence lock")
-                .keys()
-                .cloned()
-                .collect();
+            let entries = self.own_presence();
             let expiry = now_ms() + self.presence_ttl_ms;
             let mut pipe = redis::pipe();
             for (room_id, nickname) in &entries {
@@ -250,15 +244,19 @@ impl RedisFanout {
         }
     }
 
-    /// At shutdown: this instance's users are no longer online through it.
-    async fn clear_own_presence(&self) {
-        let entries: Vec<(i64, String)> = self
-            .local
+    /// The (room, nickname) pairs this instance has connections for.
+    fn own_presence(&self) -> Vec<(i64, String)> {
+        self.local
             .lock()
             .expect("presence lock")
             .keys()
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    /// At shutdown: this instance's users are no longer online through it.
+    async fn clear_own_presence(&self) {
+        let entries = self.own_presence();
         let mut pipe = redis::pipe();
         for (room_id, nickname) in &entries {
             pipe.zrem(self.presence_key(*room_id), self.member(nickname))
