@@ -45,6 +45,7 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> anyhow::Result<(Self, JoinHandle<()>)> {
         let sql = SqlStore::connect(&config.database_url, config.database_max_connections).await?;
+        tokio::spawn(checkpoint_wal(sql.clone(), shutdown.clone()));
         let store: Arc<dyn Store> = Arc::new(sql);
         let hubs = Hubs::new(store.clone());
         let fanout: Arc<dyn Fanout> = match &config.redis_url {
@@ -100,6 +101,23 @@ async fn sweep_sessions(store: Arc<dyn Store>, shutdown: CancellationToken) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "deleted expired sessions"),
                 Err(e) => tracing::warn!(error = ?e, "could not delete expired sessions"),
+            },
+        }
+    }
+}
+
+/// SQLite: checkpoints the write-ahead log every second, away from the message writer (see
+/// `SqlStore::checkpoint`). A no-op on Postgres.
+async fn checkpoint_wal(store: SqlStore, shutdown: CancellationToken) {
+    if store.backend() != crate::store::Backend::Sqlite {
+        return;
+    }
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => if let Err(e) = store.checkpoint().await {
+                tracing::warn!(error = ?e, "could not checkpoint the SQLite write-ahead log");
             },
         }
     }

@@ -1,17 +1,21 @@
-//! Grouped message writes: a whole batch is stored with a fixed number of statements (find
-//! repeated nonces, read each room's last seq, one multi-row insert), not one per message,
-//! because every statement is a round trip to the database (for SQLite, to its worker thread).
+//! Grouped message writes: a whole batch is stored with a fixed number of statements, not one
+//! per message, because every statement is a round trip to the database. For SQLite a round
+//! trip is a hop to its worker thread and back, which on a busy machine waits for the OS to
+//! schedule each side (milliseconds, measured), so there a batch is one statement.
 
 use std::collections::HashMap;
 
 use chat_shared::Message;
-use sqlx::{Acquire, Any, Row, Transaction};
+use sqlx::{Acquire, Any, AnyPool, Row, Transaction};
 
 use super::sql::{message_from_row, rfc3339, Backend, MESSAGE_SELECT};
 use super::{Inserted, NewMessage, StoredMessage};
 
-/// Rows per INSERT statement: 6 parameters each stays far below both databases' limits.
+/// Rows per INSERT statement on Postgres: 6 parameters each stays far below its 65535.
 const ROWS_PER_INSERT: usize = 500;
+/// Rows per INSERT statement on SQLite: 7 parameters each stays far below its 32766, and a
+/// whole writer batch fits in one statement.
+const SQLITE_ROWS_PER_INSERT: usize = 1024;
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)` for Postgres, `(?, ?), (?, ?)`
 /// for SQLite. SQLite finds a numbered parameter's name by walking a list, and the driver asks
@@ -32,7 +36,100 @@ fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
         .join(", ")
 }
 
-/// Stores `batch` in `tx`, in order. The caller holds the rooms' locks (Postgres) or is the
+/// SQLite: stores `batch` in order, each chunk in one self-committing statement that numbers
+/// its rows itself (see [`insert_numbered`]). A chunk that repeats a nonce stores nothing and
+/// takes the exact path instead, in its own transaction. The writer is SQLite's only writer
+/// of messages, and a statement holds the write lock from its first read to its commit.
+pub async fn insert_sqlite(
+    pool: &AnyPool,
+    batch: &[NewMessage],
+) -> Result<Vec<Inserted>, sqlx::Error> {
+    let mut out = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(SQLITE_ROWS_PER_INSERT) {
+        match insert_numbered(pool, chunk).await {
+            Ok(stored) => out.extend(stored),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let mut tx = pool.begin().await?;
+                out.extend(insert_one_by_one(&mut tx, chunk).await?);
+                tx.commit().await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// One statement: `INSERT … SELECT` from a VALUES list holding each message with its position
+/// among the chunk's messages to the same room (1, 2, …); its seq is the room's last seq plus
+/// that position. The `ORDER BY` makes SQLite sort, so read every row (and every room's MAX)
+/// before inserting any, and insert in batch order, so ids grow with seqs within a room.
+/// A repeated nonce fails the whole statement (unique violation) and stores nothing.
+async fn insert_numbered(
+    pool: &AnyPool,
+    chunk: &[NewMessage],
+) -> Result<Vec<Inserted>, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) \
+         SELECT v.column1, \
+                (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = v.column1) + v.column2, \
+                v.column3, v.column4, v.column5, v.column6 \
+         FROM (VALUES {}) AS v ORDER BY v.column7 \
+         RETURNING id, room_id, seq",
+        placeholders(Backend::Sqlite, chunk.len(), 7)
+    );
+    let mut position: HashMap<i64, i64> = HashMap::new();
+    let mut query = sqlx::query(&sql);
+    for (order, m) in chunk.iter().enumerate() {
+        let k = position.entry(m.room_id).or_insert(0);
+        *k += 1;
+        query = query
+            .bind(m.room_id)
+            .bind(*k)
+            .bind(m.sender.id)
+            .bind(m.body.clone())
+            .bind(m.sent_at)
+            .bind(m.nonce.clone())
+            .bind(order as i64);
+    }
+    // RETURNING's row order is not promised: pair each room's rows, by seq, with that room's
+    // messages in batch order.
+    let mut by_room: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for row in query.fetch_all(pool).await? {
+        by_room
+            .entry(row.try_get("room_id")?)
+            .or_default()
+            .push((row.try_get("seq")?, row.try_get("id")?));
+    }
+    for rows in by_room.values_mut() {
+        rows.sort_unstable();
+        rows.reverse();
+    }
+    chunk
+        .iter()
+        .map(|m| {
+            let (seq, id) = by_room
+                .get_mut(&m.room_id)
+                .and_then(Vec::pop)
+                .ok_or(sqlx::Error::RowNotFound)?;
+            Ok(Inserted {
+                stored: StoredMessage {
+                    message: Message {
+                        id,
+                        room_id: m.room_id,
+                        sender: m.sender.nickname.clone(),
+                        body: m.body.clone(),
+                        sent_at: rfc3339(m.sent_at),
+                        nonce: m.nonce.clone(),
+                    },
+                    seq,
+                },
+                duplicate: false,
+            })
+        })
+        .collect()
+}
+
+/// Postgres: stores `batch` in `tx`, in order. The caller holds the rooms' locks (Postgres) or is the
 /// only writer (SQLite), so the seqs read here are still the last ones at commit.
 pub async fn insert(
     tx: &mut Transaction<'static, Any>,
@@ -110,7 +207,7 @@ async fn insert_all(
 /// The exact path: one statement per message, each numbered after the one before; a repeated
 /// nonce returns the original.
 async fn insert_one_by_one(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     batch: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
     let mut out = Vec::with_capacity(batch.len());

@@ -22,11 +22,42 @@ pub enum Backend {
     Postgres,
 }
 
-/// SQL storage. Cheap to clone (the pool is shared).
+/// SQL storage. Cheap to clone (the pools are shared).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where messages are inserted. SQLite: one connection of its own, so its page cache stays
+    /// warm (any other connection's write would invalidate it) and it never checkpoints.
+    /// Postgres: the same pool.
+    writer: AnyPool,
     backend: Backend,
+}
+
+/// Pool settings per backend. `writer`: the SQLite message writer's own connection.
+fn pool_options(backend: Backend, max_connections: u32, writer: bool) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(3));
+    if backend == Backend::Postgres {
+        return options;
+    }
+    // A local file: checking a connection before handing it out would only add a round trip
+    // to its worker thread before every query.
+    options
+        .test_before_acquire(false)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                // Wait for the writer instead of failing at once; NORMAL is durable in WAL
+                // mode against process crashes, which is what `kill -9` tests.
+                conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+                    .await?;
+                if writer {
+                    // Checkpoints (and their fsyncs) are left to `SqlStore::checkpoint`.
+                    conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -56,32 +87,29 @@ impl SqlStore {
         };
         let options = AnyConnectOptions::from_str(&url)
             .with_context(|| format!("invalid DATABASE_URL {:?}", redacted(database_url)))?;
-        let mut pool_options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(3));
-        if backend == Backend::Sqlite {
-            pool_options = pool_options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // Wait for the writer instead of failing at once; NORMAL is durable in WAL
-                    // mode against process crashes, which is what `kill -9` tests.
-                    conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-                        .await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = pool_options.connect_with(options).await.with_context(|| {
+        let open_failed = || {
             format!(
                 "could not open the database at {} (check DATABASE_URL, and that the server is running and reachable)",
                 redacted(database_url)
             )
-        })?;
-        if backend == Backend::Sqlite {
-            // WAL lets readers (history, room lists) run while the writer commits.
-            pool.execute("PRAGMA journal_mode = WAL;")
-                .await
-                .context("could not switch the SQLite database to WAL mode")?;
-        }
+        };
+        let pool = pool_options(backend, max_connections, false)
+            .connect_with(options.clone())
+            .await
+            .with_context(open_failed)?;
+        let writer = match backend {
+            Backend::Sqlite => {
+                // WAL lets readers (history, room lists) run while the writer commits.
+                pool.execute("PRAGMA journal_mode = WAL;")
+                    .await
+                    .context("could not switch the SQLite database to WAL mode")?;
+                pool_options(backend, 1, true)
+                    .connect_with(options)
+                    .await
+                    .with_context(open_failed)?
+            }
+            Backend::Postgres => pool.clone(),
+        };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -92,7 +120,21 @@ impl SqlStore {
             .run(&pool)
             .await
             .context("could not apply the database migrations")?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
+    }
+
+    /// SQLite: copies the write-ahead log into the database file, without blocking anyone. The
+    /// message writer's own connection never does this, so the checkpoint's fsyncs stay off
+    /// the path of every message; the server calls this every second instead.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            self.pool.execute("PRAGMA wal_checkpoint(PASSIVE);").await?;
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -393,7 +435,10 @@ impl Store for SqlStore {
     }
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
-        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Sqlite {
+            return Ok(super::batch::insert_sqlite(&self.writer, batch).await?);
+        }
+        let mut tx = self.writer.begin().await?;
         let inserted = super::batch::insert(&mut tx, self.backend, batch).await?;
         tx.commit().await?;
         Ok(inserted)

@@ -187,6 +187,63 @@ async fn a_repeated_nonce_is_stored_once_and_answered_to_its_sender_only() {
     assert_eq!(history.len(), 2, "stored once: {history:?}");
 }
 
+/// Lines sent back to back are stored together (one grouped write); repeats among them, of
+/// each other or of a line stored just before, must still be stored once, in order, with ids
+/// that grow.
+#[tokio::test]
+async fn repeats_inside_a_burst_are_stored_once_and_in_order() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Burst").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+    let burst = [
+        ("one", "n1"),
+        ("two", "n2"),
+        ("one", "n1"),
+        ("two", "n2"),
+        ("three", "n3"),
+        ("three", "n3"),
+        ("four", "n4"),
+    ];
+    for (body, nonce) in burst {
+        a.send_message(body, Some(nonce)).await;
+    }
+    let mut seen_by_bob = Vec::new();
+    for _ in 0..4 {
+        seen_by_bob.push(b.next_message().await);
+    }
+    let bodies: Vec<&str> = seen_by_bob.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["one", "two", "three", "four"]);
+    assert!(
+        seen_by_bob.windows(2).all(|w| w[0].id < w[1].id),
+        "ids grow: {seen_by_bob:?}"
+    );
+    assert!(
+        b.stays_quiet(Duration::from_millis(300)).await,
+        "bob sees no repeat"
+    );
+    // Alice gets every line back: the four stored ones and the originals for the three repeats.
+    let mut answers = Vec::new();
+    for _ in 0..burst.len() {
+        answers.push(a.next_message().await);
+    }
+    for original in &seen_by_bob {
+        let copies = answers.iter().filter(|m| *m == original).count();
+        let expected = burst
+            .iter()
+            .filter(|(body, _)| *body == original.body)
+            .count();
+        assert_eq!(copies, expected, "{original:?} in {answers:?}");
+    }
+
+    let (_, welcome) = alice.join(room.id).await;
+    let (_, _, _, history, _) = welcome_parts(welcome);
+    let stored: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(stored, ["one", "two", "three", "four"], "stored once each");
+}
+
 #[tokio::test]
 async fn presence_and_participant_frames_follow_connections() {
     let app = spawn_app().await;
