@@ -106,13 +106,13 @@ async fn sweep_sessions(store: Arc<dyn Store>, shutdown: CancellationToken) {
     }
 }
 
-/// SQLite: checkpoints the write-ahead log every second, away from the message writer (see
-/// `SqlStore::checkpoint`). A no-op on Postgres.
+/// SQLite: checkpoints the write-ahead log five times a second, away from the message writer
+/// (see `SqlStore::checkpoint`). A no-op on Postgres.
 async fn checkpoint_wal(store: SqlStore, shutdown: CancellationToken) {
     if store.backend() != crate::store::Backend::Sqlite {
         return;
     }
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(200));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,

@@ -27,7 +27,7 @@ pub enum Backend {
 pub struct SqlStore {
     pool: AnyPool,
     /// Where messages are inserted. SQLite: one connection of its own, so its page cache stays
-    /// warm (any other connection's write would invalidate it) and it never checkpoints.
+    /// warm (any other connection's write would invalidate it) and it rarely checkpoints.
     /// Postgres: the same pool.
     writer: AnyPool,
     backend: Backend,
@@ -51,9 +51,14 @@ fn pool_options(backend: Backend, max_connections: u32, writer: bool) -> AnyPool
                 // mode against process crashes, which is what `kill -9` tests.
                 conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
                     .await?;
+                // After a checkpoint, a log that grew under a burst shrinks back.
+                conn.execute("PRAGMA journal_size_limit = 67108864;").await?;
                 if writer {
-                    // Checkpoints (and their fsyncs) are left to `SqlStore::checkpoint`.
-                    conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                    // `SqlStore::checkpoint` copies the log into the database without blocking
+                    // the writer; the writer checkpoints itself only at 32 MiB of log, which
+                    // then has little left to copy. Without that backstop, a log that is
+                    // written to without pause is never restarted and grows without bound.
+                    conn.execute("PRAGMA wal_autocheckpoint = 8192;").await?;
                 }
                 Ok(())
             })
@@ -127,9 +132,9 @@ impl SqlStore {
         })
     }
 
-    /// SQLite: copies the write-ahead log into the database file, without blocking anyone. The
-    /// message writer's own connection never does this, so the checkpoint's fsyncs stay off
-    /// the path of every message; the server calls this every second instead.
+    /// SQLite: copies the write-ahead log into the database file, without blocking anyone, so
+    /// the checkpoint's copying and fsyncs stay off the message writer's path (which checkpoints
+    /// by itself only as a backstop). The server calls this several times a second.
     pub async fn checkpoint(&self) -> StoreResult<()> {
         if self.backend == Backend::Sqlite {
             self.pool.execute("PRAGMA wal_checkpoint(PASSIVE);").await?;
