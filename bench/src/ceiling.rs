@@ -192,7 +192,7 @@ async fn accept_loop(listener: TcpListener, queue: usize, nodelay: bool) {
 /// The same socket buffer sizes as the real server's room sockets.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(2 * 1024)
         .write_buffer_size(8 * 1024)
         .max_write_buffer_size(4 * 1024 * 1024)
         .max_message_size(Some(chat_shared::limits::MAX_CLIENT_FRAME_BYTES))

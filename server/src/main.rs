@@ -5,6 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
+    return_large_blocks_to_the_system();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -44,4 +45,19 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Each argon2 hash allocates 19 MiB. After the first such block is freed, glibc raises its
+/// mmap threshold to that size, so later blocks come from the heap and stay resident: a fresh
+/// server held ~650 MiB after a few hundred logins and never gave it back (BENCHMARKS.md).
+/// Fixing the threshold at 1 MiB keeps large blocks in mmap, returned to the system on free;
+/// the same server then stayed near 20 MiB. (Same as `MALLOC_MMAP_THRESHOLD_=1048576`.)
+#[allow(unsafe_code)]
+fn return_large_blocks_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes no pointers and changes a setting under glibc's own allocator
+    // lock, so it is sound to call at any time from any thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+    }
 }
