@@ -6,6 +6,8 @@
 //! once), client frames, pings, and the signals to stop.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -101,13 +103,15 @@ impl RoomSocket {
             .connection_queue
             .max(2 * crate::writer::MAX_BATCH);
         let (tx, rx) = mpsc::channel(queue);
+        // Fires on shutdown too (see `serve`).
+        let kill = state.shutdown.child_token();
         Self {
             state,
             room,
             user,
             tx,
             rx,
-            kill: CancellationToken::new(),
+            kill,
             last_typing: None,
         }
     }
@@ -229,28 +233,28 @@ impl RoomSocket {
         let mut last_heard = Instant::now();
         // Grown by `recv_many` only for sockets that get traffic.
         let mut batch = Vec::new();
-        // Created once and polled in place: re-creating them on every wake-up was a tenth of
-        // the socket task's time under load.
-        let shutdown_token = self.state.shutdown.clone();
+        // One stop signal, created once and polled in place: `kill` is a child of the server's
+        // shutdown token, so it fires for both (re-creating the futures on every wake-up was a
+        // tenth of the socket task's time under load; polling two was measurable too).
         let kill_token = self.kill.clone();
-        let shutdown = shutdown_token.cancelled();
-        let kill = kill_token.cancelled();
-        tokio::pin!(shutdown, kill);
+        let stop = kill_token.cancelled();
+        tokio::pin!(stop);
         loop {
             tokio::select! {
                 biased;
-                _ = &mut shutdown => {
-                    // CONTRACT/SECURITY: 1012 tells clients to reconnect at once.
-                    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close(1012, "server restarting"))).await;
-                    return;
-                }
-                _ = &mut kill => {
-                    let mut frame = close(1013, "too slow: reconnect with ?after=");
-                    while let Ok(item) = self.rx.try_recv() {
-                        if let Outbound::Close { code, reason } = item {
-                            frame = close(code, reason);
+                _ = &mut stop => {
+                    let frame = if self.state.shutdown.is_cancelled() {
+                        // CONTRACT/SECURITY: 1012 tells clients to reconnect at once.
+                        close(1012, "server restarting")
+                    } else {
+                        let mut frame = close(1013, "too slow: reconnect with ?after=");
+                        while let Ok(item) = self.rx.try_recv() {
+                            if let Outbound::Close { code, reason } = item {
+                                frame = close(code, reason);
+                            }
                         }
-                    }
+                        frame
+                    };
                     let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
                     return;
                 }
@@ -258,15 +262,22 @@ impl RoomSocket {
                     if n == 0 {
                         return;
                     }
-                    // A client that stops reading must not pin this task: the write gives way
-                    // to the kill and shutdown signals (handled on the next turn) and to a
-                    // deadline.
-                    let keep_going = tokio::select! {
-                        biased;
-                        _ = &mut kill => true,
-                        _ = &mut shutdown => true,
-                        written = tokio::time::timeout(WRITE_TIMEOUT, write_batch(&mut sink, &mut batch, seen_upto)) => {
-                            matches!(written, Ok(Ok(true)))
+                    let keep_going = {
+                        let write = write_batch(&mut sink, &mut batch, seen_upto);
+                        tokio::pin!(write);
+                        // Most writes finish at once (the socket buffer has room), and those
+                        // need no timer. A client that stops reading must not pin this task:
+                        // a write that waits gives way to the stop signal (handled on the
+                        // next turn) and to a deadline.
+                        match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+                            Poll::Ready(written) => matches!(written, Ok(true)),
+                            Poll::Pending => tokio::select! {
+                                biased;
+                                _ = &mut stop => true,
+                                written = tokio::time::timeout(WRITE_TIMEOUT, &mut write) => {
+                                    matches!(written, Ok(Ok(true)))
+                                }
+                            },
                         }
                     };
                     batch.clear();
