@@ -111,20 +111,7 @@ async fn insert_numbered(
                 .get_mut(&m.room_id)
                 .and_then(Vec::pop)
                 .ok_or(sqlx::Error::RowNotFound)?;
-            Ok(Inserted {
-                stored: StoredMessage {
-                    message: Message {
-                        id,
-                        room_id: m.room_id,
-                        sender: m.sender.nickname.clone(),
-                        body: m.body.clone(),
-                        sent_at: rfc3339(m.sent_at),
-                        nonce: m.nonce.clone(),
-                    },
-                    seq,
-                },
-                duplicate: false,
-            })
+            Ok(newly_stored(m, id, seq))
         })
         .collect()
 }
@@ -184,20 +171,7 @@ async fn insert_all(
     for (i, seq) in seqs {
         let m = &batch[i];
         let id = *ids.get(&(m.room_id, seq)).ok_or(sqlx::Error::RowNotFound)?;
-        out.push(Inserted {
-            stored: StoredMessage {
-                message: Message {
-                    id,
-                    room_id: m.room_id,
-                    sender: m.sender.nickname.clone(),
-                    body: m.body.clone(),
-                    sent_at: rfc3339(m.sent_at),
-                    nonce: m.nonce.clone(),
-                },
-                seq,
-            },
-            duplicate: false,
-        });
+        out.push(newly_stored(m, id, seq));
     }
     // Within a room, ids must grow with seq (CONTRACT.md "Ordering"). Both databases number
     // a multi-row insert in row order; if one ever did not, the exact path is taken instead.
@@ -257,6 +231,24 @@ async fn insert_one_by_one(
         out.push(inserted);
     }
     Ok(out)
+}
+
+/// A message this batch stored (not a repeat), as the writer publishes it.
+fn newly_stored(m: &NewMessage, id: i64, seq: i64) -> Inserted {
+    Inserted {
+        stored: StoredMessage {
+            message: Message {
+                id,
+                room_id: m.room_id,
+                sender: m.sender.nickname.clone(),
+                body: m.body.clone(),
+                sent_at: rfc3339(m.sent_at),
+                nonce: m.nonce.clone(),
+            },
+            seq,
+        },
+        duplicate: false,
+    }
 }
 
 fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
