@@ -65,7 +65,12 @@ impl AppState {
             })?,
             None => Arc::new(LocalFanout::new(hubs.clone())),
         };
-        let (writer, writer_task) = MessageWriter::start(store.clone(), fanout.clone(), 4096);
+        let (writer, writer_task) = MessageWriter::start(
+            store.clone(),
+            fanout.clone(),
+            4096,
+            std::time::Duration::from_millis(config.write_interval_ms),
+        );
         let csrf = load_csrf_key(store.as_ref()).await?;
         let rate = NonZeroU32::new(config.messages_per_second.max(1)).expect("max(1) is non-zero");
         let burst = NonZeroU32::new(config.messages_per_second.max(1) * 4).expect("non-zero");

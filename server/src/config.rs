@@ -51,6 +51,13 @@ pub struct Config {
     #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 20)]
     pub messages_per_second: u32,
 
+    /// Under load, the shortest time in milliseconds between the starts of two message writes.
+    /// Longer shares each commit, and each socket's flush, among more messages, at the cost
+    /// of up to that much latency; 0 writes as soon as the previous write is done. A message
+    /// after a quiet spell is always written at once.
+    #[arg(long, env = "WRITE_INTERVAL_MS", default_value_t = 40)]
+    pub write_interval_ms: u64,
+
     /// Seconds a user stays online through an instance that stopped answering (scale-out).
     #[arg(long, env = "PRESENCE_TTL_SECONDS", default_value_t = 30)]
     pub presence_ttl_seconds: u64,

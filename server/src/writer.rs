@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chat_shared::{ErrorCode, ServerFrame};
 use tokio::sync::mpsc;
-use tokio::time::Instant;
+use tokio::time::{Duration, Instant};
 
 use crate::fanout::{Event, Fanout};
 use crate::hub::{to_text, Outbound};
@@ -15,12 +15,6 @@ use crate::store::{Inserted, NewMessage, Store};
 
 /// The most messages stored in one transaction.
 pub const MAX_BATCH: usize = 512;
-
-/// The shortest time between the starts of two writes. A lone message after a quiet spell is
-/// written at once; under load each write takes everything from this interval, so commits
-/// (and the pages each one writes, and the frames each socket flushes) are shared by more
-/// messages. Measured at 15k messages/s over 100 rooms: p99 306 ms unpaced, 141 ms at 5 ms.
-const MIN_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A message to store, and where to answer when it is not a plain new message.
 pub struct SendRequest {
@@ -38,13 +32,20 @@ pub struct MessageWriter {
 impl MessageWriter {
     /// Starts the writer task. It stores everything queued and ends once every handle is
     /// dropped; shutdown waits on the returned task so nothing received is left unstored.
+    ///
+    /// `interval` is the shortest time between the starts of two writes (`WRITE_INTERVAL_MS`).
+    /// A lone message after a quiet spell is written at once; under load each write takes
+    /// everything that arrived in the interval, so a commit (and the pages it writes, and the
+    /// flush of each socket it delivers to) is shared by more messages. BENCHMARKS.md has
+    /// what it bought.
     pub fn start(
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
         queue: usize,
+        interval: Duration,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(queue);
-        let task = tokio::spawn(run(rx, store, fanout));
+        let task = tokio::spawn(run(rx, store, fanout, interval));
         (Self { tx }, task)
     }
 
@@ -54,12 +55,17 @@ impl MessageWriter {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<SendRequest>, store: Arc<dyn Store>, fanout: Arc<dyn Fanout>) {
+async fn run(
+    mut rx: mpsc::Receiver<SendRequest>,
+    store: Arc<dyn Store>,
+    fanout: Arc<dyn Fanout>,
+    interval: Duration,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut last_start = Instant::now();
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // Paced: under load, wait out the interval and take what arrived meanwhile too.
-        let next = last_start + MIN_WRITE_INTERVAL;
+        let next = last_start + interval;
         if batch.len() < MAX_BATCH && Instant::now() < next {
             tokio::time::sleep_until(next).await;
             while batch.len() < MAX_BATCH {
