@@ -235,7 +235,7 @@ impl RoomSocket {
         let mut batch = Vec::new();
         // One stop signal, created once and polled in place: `kill` is a child of the server's
         // shutdown token, so it fires for both (re-creating the futures on every wake-up was a
-        // tenth of the socket task's time under load; polling two was measurable too).
+        // tenth of the socket task's time under load).
         let kill_token = self.kill.clone();
         let stop = kill_token.cancelled();
         tokio::pin!(stop);

@@ -116,8 +116,9 @@ async fn insert_numbered(
         .collect()
 }
 
-/// Postgres: stores `batch` in `tx`, in order. The caller holds the rooms' locks (Postgres) or is the
-/// only writer (SQLite), so the seqs read here are still the last ones at commit.
+/// The transactional path, used on Postgres: stores `batch` in `tx`, in order. The caller
+/// holds the rooms' locks (Postgres) or is the only writer (SQLite), so the seqs read here are
+/// still the last ones at commit.
 pub async fn insert(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
