@@ -1,9 +1,7 @@
 //! `fanout`: C members in R rooms, S senders at a fixed rate for D seconds. Reports sent,
 //! expected and received deliveries, loss, deliveries/s, latency, connect time and memory.
 
-use std::time::Duration;
-
-use super::{compare, connect_lanes, pause_between_runs, publish, report, wait_for_quiet};
+use super::{compare, connect_lanes, pause_between_runs, publish, report};
 use crate::report::{load_table, step_line, RunReport};
 use crate::FanoutArgs;
 
@@ -15,15 +13,8 @@ pub async fn run(args: &FanoutArgs) -> anyhow::Result<()> {
             let rate = args
                 .rate
                 .unwrap_or_else(|| layout.rate_for(args.deliveries));
-            wait_for_quiet(&args.target).await;
             let step = lane
-                .swarm
-                .run_step(
-                    rate,
-                    Duration::from_secs_f64(args.duration),
-                    Duration::from_secs_f64(args.drain),
-                    &lane.target.cpu_probe(),
-                )
+                .run_step(&args.target, rate, args.duration, args.drain)
                 .await;
             eprintln!("  {:<9} {}", lane.label(), step_line(&step));
             let mut run = report(

@@ -12,7 +12,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use crate::layout::Layout;
-use crate::report::RunReport;
+use crate::report::{RunReport, StepReport};
 use crate::swarm::Swarm;
 use crate::sys::{Machine, Memory};
 use crate::target::Target;
@@ -93,6 +93,26 @@ impl Lane {
     pub async fn close(self) {
         self.swarm.close().await;
         drop(self.target);
+    }
+
+    /// Waits for the machine to go quiet (`--wait-quiet`), then sends at `rate` per sender for
+    /// `seconds` and waits `drain` seconds for what is still owed.
+    pub async fn run_step(
+        &mut self,
+        args: &TargetArgs,
+        rate: f64,
+        seconds: f64,
+        drain: f64,
+    ) -> StepReport {
+        wait_for_quiet(args).await;
+        self.swarm
+            .run_step(
+                rate,
+                Duration::from_secs_f64(seconds),
+                Duration::from_secs_f64(drain),
+                &self.target.cpu_probe(),
+            )
+            .await
     }
 }
 

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{compare, connect_lanes, pause_between_runs, publish, report, wait_for_quiet, Lane};
+use super::{compare, connect_lanes, pause_between_runs, publish, report, Lane};
 use crate::report::{load_table, step_line, RunReport, StepReport};
 use crate::SweepArgs;
 
@@ -208,15 +208,8 @@ async fn measure(lane: &mut Lane, offered: f64, args: &SweepArgs) -> (StepReport
     let mut noisy_retries = 0;
     loop {
         let rate = offered / lane.swarm.offered(1.0).max(1.0);
-        wait_for_quiet(&args.target).await;
         let step = lane
-            .swarm
-            .run_step(
-                rate,
-                Duration::from_secs_f64(args.step_seconds),
-                Duration::from_secs_f64(args.drain),
-                &lane.target.cpu_probe(),
-            )
+            .run_step(&args.target, rate, args.step_seconds, args.drain)
             .await;
         let verdict = verdict(&step, args.p99_limit_ms);
         eprintln!("  {:<9} {}  {verdict}", lane.label(), step_line(&step));
