@@ -116,31 +116,27 @@ async fn insert_numbered(
         .collect()
 }
 
-/// The transactional path, used on Postgres: stores `batch` in `tx`, in order. The caller
-/// holds the rooms' locks (Postgres) or is the only writer (SQLite), so the seqs read here are
-/// still the last ones at commit.
-pub async fn insert(
+/// Postgres: stores `batch` in `tx`, in order, holding the rooms' locks, so the seqs read here
+/// are still the last ones at commit.
+pub async fn insert_postgres(
     tx: &mut Transaction<'static, Any>,
-    backend: Backend,
     batch: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
-    if backend == Backend::Postgres {
-        // Ordering across instances (CONTRACT.md "Ordering"): lock each room's row before
-        // numbering its messages, so two instances writing to one room commit one after the
-        // other, and seq and id both grow in commit order. Rooms are locked in id order so two
-        // batches cannot deadlock.
-        for room_id in distinct(batch.iter().map(|m| m.room_id)) {
-            sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
-                .bind(room_id)
-                .execute(&mut **tx)
-                .await?;
-        }
+    // Ordering across instances (CONTRACT.md "Ordering"): lock each room's row before
+    // numbering its messages, so two instances writing to one room commit one after the
+    // other, and seq and id both grow in commit order. Rooms are locked in id order so two
+    // batches cannot deadlock.
+    for room_id in distinct(batch.iter().map(|m| m.room_id)) {
+        sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
+            .bind(room_id)
+            .execute(&mut **tx)
+            .await?;
     }
     // The usual case: no message repeats a nonce. Number them all and insert them in one
     // statement that skips repeats; if it skipped any, undo it (a savepoint) and take the
     // exact path, so seqs stay gap-free either way.
     let mut attempt = tx.begin().await?;
-    if let Some(out) = insert_all(&mut attempt, backend, batch).await? {
+    if let Some(out) = insert_all(&mut attempt, batch).await? {
         attempt.commit().await?;
         return Ok(out);
     }
@@ -151,10 +147,9 @@ pub async fn insert(
 /// One multi-row insert; `None` if any message repeated a nonce (nothing is then kept).
 async fn insert_all(
     tx: &mut Transaction<'_, Any>,
-    backend: Backend,
     batch: &[NewMessage],
 ) -> Result<Option<Vec<Inserted>>, sqlx::Error> {
-    let mut last_seq = last_seqs(tx, backend, batch).await?;
+    let mut last_seq = last_seqs(tx, batch).await?;
     let seqs: Vec<(usize, i64)> = batch
         .iter()
         .enumerate()
@@ -164,7 +159,7 @@ async fn insert_all(
             (i, *seq)
         })
         .collect();
-    let ids = insert_rows(tx, backend, batch, &seqs).await?;
+    let ids = insert_rows(tx, batch, &seqs).await?;
     if ids.len() < batch.len() {
         return Ok(None);
     }
@@ -263,14 +258,13 @@ fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
 /// lookup (a GROUP BY over the rooms would read all their messages).
 async fn last_seqs(
     tx: &mut Transaction<'_, Any>,
-    backend: Backend,
     batch: &[NewMessage],
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
     let rooms = distinct(batch.iter().map(|m| m.room_id));
     let sql = format!(
         "SELECT r.id AS room_id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.id) AS seq \
          FROM rooms r WHERE r.id IN {}",
-        placeholders(backend, 1, rooms.len())
+        placeholders(Backend::Postgres, 1, rooms.len())
     );
     let mut query = sqlx::query(&sql);
     for room in &rooms {
@@ -289,7 +283,6 @@ async fn last_seqs(
 /// Inserts the new messages (index into `batch`, seq) and returns their ids by (room, seq).
 async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
-    backend: Backend,
     batch: &[NewMessage],
     new: &[(usize, i64)],
 ) -> Result<HashMap<(i64, i64), i64>, sqlx::Error> {
@@ -298,7 +291,7 @@ async fn insert_rows(
         let sql = format!(
             "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) VALUES {} \
              ON CONFLICT (room_id, sender_id, nonce) DO NOTHING RETURNING id, room_id, seq",
-            placeholders(backend, chunk.len(), 6)
+            placeholders(Backend::Postgres, chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for (i, seq) in chunk {

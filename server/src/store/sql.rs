@@ -444,7 +444,7 @@ impl Store for SqlStore {
             return Ok(super::batch::insert_sqlite(&self.writer, batch).await?);
         }
         let mut tx = self.writer.begin().await?;
-        let inserted = super::batch::insert(&mut tx, self.backend, batch).await?;
+        let inserted = super::batch::insert_postgres(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(inserted)
     }
