@@ -1,9 +1,10 @@
 //! This instance's live connections, by room, and the delivery of events to them.
 //!
-//! Every event reaches [`Hubs::dispatch`], from this instance's own writers or (in scale-out)
-//! from Redis. Frames are serialized once per event and the same bytes are queued to every
-//! connection. Each connection's queue is bounded: a connection whose queue is full is dropped
-//! (it resumes with `?after=`), so one slow reader never slows a room.
+//! Every event reaches [`Hubs::dispatch_all`], from this instance's own writers or (in
+//! scale-out) from Redis. Frames are serialized once per event and the same bytes are queued to
+//! every connection; the messages a room got from one write go as one queue item. Each
+//! connection's queue is bounded in frames (`crate::outbox`): a connection whose queue is full
+//! is dropped (it resumes with `?after=`), so one slow reader never slows a room.
 //!
 //! Ordering: messages carry a per-room `seq` with no gaps (see the migrations). A hub delivers
 //! seq N+1 only after N; when it sees a later one first (two instances published out of
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::fanout::Event;
+use crate::outbox::{Outbox, Refused};
 use crate::store::{Store, StoredMessage};
 
 pub type ConnId = u64;
@@ -29,12 +31,12 @@ pub type ConnId = u64;
 /// What a connection's writer is asked to do.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// A frame's bytes, shared by every receiver. `message_id` is set on `message` frames so a
-    /// fresh connection can skip live messages its welcome history already held.
-    Frame {
-        text: Utf8Bytes,
-        message_id: Option<i64>,
-    },
+    /// A frame's bytes, shared by every receiver.
+    Frame { text: Utf8Bytes },
+    /// A room's new `message` frames from one delivery, in seq order, shared by every
+    /// receiver: one queue slot, one wake-up and one flush for all of them, where one slot per
+    /// message woke each socket for the first and made it write the rest in dribs (BENCHMARKS.md).
+    Messages(Arc<[LiveMessage]>),
     /// Close the socket with this code and reason.
     Close { code: u16, reason: &'static str },
 }
@@ -43,9 +45,16 @@ impl Outbound {
     pub fn frame<T: Serialize>(frame: &T) -> Self {
         Outbound::Frame {
             text: to_text(frame),
-            message_id: None,
         }
     }
+}
+
+/// A `message` frame on its way to a room's sockets. The id lets a fresh connection skip live
+/// messages its welcome history already held.
+#[derive(Debug)]
+pub struct LiveMessage {
+    pub id: i64,
+    pub text: Utf8Bytes,
 }
 
 /// Serializes a frame; our frame types always serialize.
@@ -60,7 +69,7 @@ pub struct ConnHandle {
     pub user_id: i64,
     pub nickname: String,
     pub session_hash: String,
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: Outbox,
     /// Cancelled to make the connection's task close the socket.
     pub kill: CancellationToken,
 }
@@ -70,12 +79,12 @@ impl ConnHandle {
     fn offer(&self, item: Outbound) -> bool {
         match self.tx.try_send(item) {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(Refused::Full) => {
                 tracing::info!(conn = self.id, nickname = %self.nickname, "dropping a connection that stopped reading");
                 self.kill.cancel();
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(Refused::Closed) => false,
         }
     }
 }
@@ -98,27 +107,28 @@ impl RoomState {
             .retain(|_, conn| !include(conn) || conn.offer(item.clone()));
     }
 
-    fn deliver(&mut self, stored: &StoredMessage) {
-        let item = Outbound::Frame {
-            text: to_text(&ServerFrame::Message(stored.message.clone())),
-            message_id: Some(stored.message.id),
-        };
-        self.broadcast(&item, |_| true);
-        self.last_seq = stored.seq;
-    }
-
-    /// Delivers what is now in order; true if a gap remains and must be filled.
-    fn accept(&mut self, stored: StoredMessage) -> bool {
-        if stored.seq <= self.last_seq {
-            return false;
+    /// Takes messages in any order and delivers, in one queue item per connection, those now
+    /// in order; true if a gap remains and must be filled.
+    fn accept(&mut self, messages: impl IntoIterator<Item = StoredMessage>) -> bool {
+        for stored in messages {
+            if stored.seq > self.last_seq {
+                self.pending.insert(stored.seq, stored);
+            }
         }
-        self.pending.insert(stored.seq, stored);
+        let mut ready = Vec::new();
         while let Some(entry) = self.pending.first_entry() {
             if *entry.key() != self.last_seq + 1 {
                 break;
             }
             let next = entry.remove();
-            self.deliver(&next);
+            self.last_seq = next.seq;
+            ready.push(LiveMessage {
+                id: next.message.id,
+                text: to_text(&ServerFrame::Message(next.message)),
+            });
+        }
+        if !ready.is_empty() {
+            self.broadcast(&Outbound::Messages(ready.into()), |_| true);
         }
         !self.pending.is_empty()
     }
@@ -271,10 +281,39 @@ impl Hubs {
         }
     }
 
+    /// Delivers events, in order, to this instance's connections. A run of messages is
+    /// delivered room by room, each room's share as one queue item per connection.
+    pub fn dispatch_all(self: &Arc<Self>, events: impl IntoIterator<Item = Event>) {
+        // Rooms in first-seen order, so delivery order does not depend on hashing.
+        let mut run: Vec<(i64, Vec<StoredMessage>)> = Vec::new();
+        let mut slot: HashMap<i64, usize> = HashMap::new();
+        for event in events {
+            match event {
+                Event::Message { message, seq } => {
+                    let room_id = message.room_id;
+                    let i = *slot.entry(room_id).or_insert_with(|| {
+                        run.push((room_id, Vec::new()));
+                        run.len() - 1
+                    });
+                    run[i].1.push(StoredMessage { message, seq });
+                }
+                other => {
+                    slot.clear();
+                    self.accept_messages(std::mem::take(&mut run));
+                    self.dispatch(other);
+                }
+            }
+        }
+        self.accept_messages(run);
+    }
+
     /// Delivers one event to this instance's connections.
     pub fn dispatch(self: &Arc<Self>, event: Event) {
         match event {
-            Event::Message { message, seq } => self.accept_message(StoredMessage { message, seq }),
+            Event::Message { message, seq } => self.accept_messages(vec![(
+                message.room_id,
+                vec![StoredMessage { message, seq }],
+            )]),
             Event::Presence {
                 room_id,
                 nickname,
@@ -332,24 +371,25 @@ impl Hubs {
         }
     }
 
-    fn accept_message(self: &Arc<Self>, stored: StoredMessage) {
-        let room_id = stored.message.room_id;
-        let Some(hub) = self.hub(room_id) else {
-            return;
-        };
-        let start_fill = {
-            let mut state = hub.state.lock().expect("room hub lock");
-            let gap = state.accept(stored);
-            if gap && !state.filling {
-                state.filling = true;
-                true
-            } else {
-                false
+    fn accept_messages(self: &Arc<Self>, by_room: Vec<(i64, Vec<StoredMessage>)>) {
+        for (room_id, messages) in by_room {
+            let Some(hub) = self.hub(room_id) else {
+                continue;
+            };
+            let start_fill = {
+                let mut state = hub.state.lock().expect("room hub lock");
+                let gap = state.accept(messages);
+                if gap && !state.filling {
+                    state.filling = true;
+                    true
+                } else {
+                    false
+                }
+            };
+            if start_fill {
+                let hubs = self.clone();
+                tokio::spawn(async move { hubs.fill_gap(hub).await });
             }
-        };
-        if start_fill {
-            let hubs = self.clone();
-            tokio::spawn(async move { hubs.fill_gap(hub).await });
         }
     }
 
@@ -377,14 +417,12 @@ impl Hubs {
             };
             let progressed = !fetched.is_empty();
             let mut state = hub.state.lock().expect("room hub lock");
-            for stored in fetched {
-                state.accept(stored);
-            }
+            state.accept(fetched);
             if !progressed {
                 // The database has nothing in the gap: do not wait forever for it.
                 if let Some((_, first)) = state.pending.pop_first() {
                     state.last_seq = first.seq - 1;
-                    state.accept(first);
+                    state.accept([first]);
                 }
             }
             if state.pending.is_empty() || state.conns.is_empty() {

@@ -9,6 +9,7 @@ pub mod fanout;
 pub mod http;
 pub mod hub;
 pub mod i18n;
+pub mod outbox;
 pub mod store;
 pub mod writer;
 

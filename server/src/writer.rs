@@ -11,6 +11,7 @@ use tokio::time::{Duration, Instant};
 
 use crate::fanout::{Event, Fanout};
 use crate::hub::{to_text, Outbound};
+use crate::outbox::Outbox;
 use crate::store::{Inserted, NewMessage, Store};
 
 /// The most messages stored in one transaction.
@@ -20,7 +21,7 @@ pub const MAX_BATCH: usize = 512;
 pub struct SendRequest {
     pub message: NewMessage,
     /// The sender's connection: gets the original frame for a repeated nonce, or an error.
-    pub reply: mpsc::Sender<Outbound>,
+    pub reply: Outbox,
 }
 
 /// The handle connections use to submit messages.
@@ -117,7 +118,6 @@ async fn publish<'a>(
             // CONTRACT.md: a repeated nonce gets the original frame, on that connection only.
             let _ = request.reply.try_send(Outbound::Frame {
                 text: to_text(&ServerFrame::Message(inserted.stored.message)),
-                message_id: None,
             });
         } else {
             events.push(Event::Message {

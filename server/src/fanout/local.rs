@@ -27,9 +27,7 @@ impl LocalFanout {
 #[async_trait]
 impl Fanout for LocalFanout {
     async fn publish(&self, events: Vec<Event>) {
-        for event in events {
-            self.hubs.dispatch(event);
-        }
+        self.hubs.dispatch_all(events);
     }
 
     async fn connected(&self, room_id: i64, nickname: &str) -> bool {

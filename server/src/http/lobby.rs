@@ -56,7 +56,7 @@ async fn serve(state: AppState, socket: WebSocket) {
                     break;
                 }
                 item = rx.recv() => match item {
-                    Some(Outbound::Frame { text, .. }) => {
+                    Some(Outbound::Frame { text }) => {
                         if sink.send(Message::Text(text)).await.is_err() { break; }
                     }
                     _ => break,

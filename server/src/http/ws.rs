@@ -19,7 +19,6 @@ use chat_shared::frame::FrameError;
 use chat_shared::limits::{MAX_CLIENT_FRAME_BYTES, WELCOME_HISTORY};
 use chat_shared::{ClientFrame, ErrorCode, Room, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -32,6 +31,7 @@ use crate::auth::session::{CurrentUser, MaybeUser};
 use crate::error::{AppError, Refusal};
 use crate::fanout::Event;
 use crate::hub::{to_text, ConnHandle, Outbound};
+use crate::outbox::{outbox, Outbox, OutboxReceiver};
 use crate::store::{now_ms, NewMessage};
 use crate::writer::SendRequest;
 
@@ -88,8 +88,8 @@ struct RoomSocket {
     state: AppState,
     room: Room,
     user: CurrentUser,
-    tx: mpsc::Sender<Outbound>,
-    rx: mpsc::Receiver<Outbound>,
+    tx: Outbox,
+    rx: OutboxReceiver,
     kill: CancellationToken,
     last_typing: Option<Instant>,
 }
@@ -102,7 +102,7 @@ impl RoomSocket {
             .config
             .connection_queue
             .max(2 * crate::writer::MAX_BATCH);
-        let (tx, rx) = mpsc::channel(queue);
+        let (tx, rx) = outbox(queue);
         // Fires on shutdown too (see `serve`).
         let kill = state.shutdown.child_token();
         Self {
@@ -248,7 +248,7 @@ impl RoomSocket {
                         close(1012, "server restarting")
                     } else {
                         let mut frame = close(1013, "too slow: reconnect with ?after=");
-                        while let Ok(item) = self.rx.try_recv() {
+                        while let Some(item) = self.rx.try_recv() {
                             if let Outbound::Close { code, reason } = item {
                                 frame = close(code, reason);
                             }
@@ -466,11 +466,12 @@ async fn write_batch(
 ) -> Result<bool, axum::Error> {
     for item in batch.drain(..) {
         match item {
-            Outbound::Frame {
-                message_id: Some(id),
-                ..
-            } if id <= seen_upto => {}
-            Outbound::Frame { text, .. } => sink.feed(Message::Text(text)).await?,
+            Outbound::Frame { text } => sink.feed(Message::Text(text)).await?,
+            Outbound::Messages(messages) => {
+                for message in messages.iter().filter(|m| m.id > seen_upto) {
+                    sink.feed(Message::Text(message.text.clone())).await?;
+                }
+            }
             Outbound::Close { code, reason } => {
                 sink.send(close(code, reason)).await?;
                 return Ok(false);

@@ -1,0 +1,141 @@
+//! A room socket's outbound queue, bounded in frames rather than in queue items.
+//!
+//! A room's messages from one write travel as one item ([`Outbound::Messages`]), so a count of
+//! items would let a client that stopped reading hold hundreds of times more frames than
+//! `CONNECTION_QUEUE` says. The queue counts the frames inside its items and refuses once the
+//! count is over the limit; the hub then drops that connection (it resumes with `?after=`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::hub::Outbound;
+
+/// Why an item was not queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The socket has more than its limit of frames waiting: it stopped reading.
+    Full,
+    /// The socket's task has ended.
+    Closed,
+}
+
+/// The sending side; cheap to clone (the hub, the writer and the socket itself hold one).
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Outbound>,
+    queued: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+/// The socket task's side.
+pub struct OutboxReceiver {
+    rx: mpsc::Receiver<Outbound>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// A queue that holds at most `limit` frames.
+pub fn outbox(limit: usize) -> (Outbox, OutboxReceiver) {
+    // Every item holds at least one frame, so `limit` items is never the tighter bound.
+    let (tx, rx) = mpsc::channel(limit.max(1));
+    let queued = Arc::new(AtomicUsize::new(0));
+    (
+        Outbox {
+            tx,
+            queued: queued.clone(),
+            limit,
+        },
+        OutboxReceiver { rx, queued },
+    )
+}
+
+fn frames(item: &Outbound) -> usize {
+    match item {
+        Outbound::Messages(messages) => messages.len(),
+        Outbound::Frame { .. } | Outbound::Close { .. } => 1,
+    }
+}
+
+impl Outbox {
+    /// Queues without waiting.
+    pub fn try_send(&self, item: Outbound) -> Result<(), Refused> {
+        let n = frames(&item);
+        if self.queued.fetch_add(n, Ordering::AcqRel) + n > self.limit {
+            self.queued.fetch_sub(n, Ordering::AcqRel);
+            return Err(Refused::Full);
+        }
+        self.tx.try_send(item).map_err(|e| {
+            self.queued.fetch_sub(n, Ordering::AcqRel);
+            match e {
+                mpsc::error::TrySendError::Full(_) => Refused::Full,
+                mpsc::error::TrySendError::Closed(_) => Refused::Closed,
+            }
+        })
+    }
+}
+
+impl OutboxReceiver {
+    /// Appends up to `limit` items to `buffer`; 0 once every sender is gone.
+    pub async fn recv_many(&mut self, buffer: &mut Vec<Outbound>, limit: usize) -> usize {
+        let start = buffer.len();
+        let n = self.rx.recv_many(buffer, limit).await;
+        let taken: usize = buffer[start..].iter().map(frames).sum();
+        self.queued.fetch_sub(taken, Ordering::AcqRel);
+        n
+    }
+
+    /// Takes one item if there is one.
+    pub fn try_recv(&mut self) -> Option<Outbound> {
+        let item = self.rx.try_recv().ok()?;
+        self.queued.fetch_sub(frames(&item), Ordering::AcqRel);
+        Some(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::LiveMessage;
+
+    fn messages(n: usize) -> Outbound {
+        Outbound::Messages(
+            (0..n)
+                .map(|i| LiveMessage {
+                    id: i as i64,
+                    text: "{}".into(),
+                })
+                .collect(),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_limit_counts_frames_inside_batches_and_frees_them_when_taken() {
+        let (tx, mut rx) = outbox(10);
+        tx.try_send(messages(6)).unwrap();
+        assert_eq!(tx.try_send(messages(5)), Err(Refused::Full), "6 + 5 > 10");
+        tx.try_send(messages(4)).unwrap();
+        assert_eq!(
+            tx.try_send(Outbound::Close {
+                code: 1000,
+                reason: "x"
+            }),
+            Err(Refused::Full)
+        );
+
+        let mut buffer = Vec::new();
+        assert_eq!(rx.recv_many(&mut buffer, 1).await, 1);
+        tx.try_send(messages(6)).unwrap();
+        assert_eq!(tx.try_send(messages(1)), Err(Refused::Full));
+        assert!(rx.try_recv().is_some());
+        tx.try_send(messages(4)).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_closed_socket_refuses_without_counting() {
+        let (tx, rx) = outbox(10);
+        drop(rx);
+        assert_eq!(tx.try_send(messages(3)), Err(Refused::Closed));
+        assert_eq!(tx.queued.load(Ordering::Acquire), 0);
+    }
+}
