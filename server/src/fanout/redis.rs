@@ -38,6 +38,8 @@ const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 const OUTBOX: usize = 65_536;
 /// Events published in one pipeline.
 const PUBLISH_BATCH: usize = 512;
+/// Most events taken off the subscription at once, when that many have already arrived.
+const RECEIVE_BATCH: usize = 512;
 
 /// What goes over the channel: the event and which instance published it.
 #[derive(Serialize, Deserialize)]
@@ -142,12 +144,14 @@ impl RedisFanout {
                         self.hubs.fill_all_gaps().await;
                     }
                     attempt = 0;
-                    let mut stream = pubsub.on_message();
+                    // What arrived together (another instance's batch, published in one
+                    // pipeline) is delivered together: one queue item per room and socket.
+                    let mut stream = pubsub.on_message().ready_chunks(RECEIVE_BATCH);
                     loop {
                         tokio::select! {
                             _ = shutdown.cancelled() => return,
                             next = stream.next() => match next {
-                                Some(msg) => self.receive(&msg),
+                                Some(messages) => self.receive(&messages),
                                 None => break,
                             },
                         }
@@ -167,16 +171,25 @@ impl RedisFanout {
         }
     }
 
-    fn receive(&self, msg: &redis::Msg) {
-        let payload: Vec<u8> = match msg.get_payload() {
-            Ok(p) => p,
-            Err(e) => return tracing::warn!(error = %e, "unreadable Redis message"),
-        };
-        match serde_json::from_slice::<Envelope>(&payload) {
-            Ok(envelope) if envelope.origin != self.instance => self.hubs.dispatch(envelope.event),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "malformed event on the Redis channel"),
-        }
+    fn receive(&self, messages: &[redis::Msg]) {
+        let events = messages.iter().filter_map(|msg| {
+            let payload: Vec<u8> = match msg.get_payload() {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "unreadable Redis message");
+                    return None;
+                }
+            };
+            match serde_json::from_slice::<Envelope>(&payload) {
+                Ok(envelope) if envelope.origin != self.instance => Some(envelope.event),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "malformed event on the Redis channel");
+                    None
+                }
+            }
+        });
+        self.hubs.dispatch_all(events);
     }
 
     /// Refreshes this instance's presence entries and reaps expired ones.
@@ -331,14 +344,19 @@ async fn timed<T>(call: impl std::future::Future<Output = redis::RedisResult<T>>
 #[async_trait]
 impl Fanout for RedisFanout {
     async fn publish(&self, events: Vec<Event>) {
+        let mut local = Vec::with_capacity(events.len());
+        let mut payloads = Vec::with_capacity(events.len());
         for event in events {
             let envelope = Envelope {
                 origin: self.instance.clone(),
                 event,
             };
-            let payload = serde_json::to_string(&envelope).expect("events serialize");
-            // Our own connections first: they are served even while Redis is away.
-            self.hubs.dispatch(envelope.event);
+            payloads.push(serde_json::to_string(&envelope).expect("events serialize"));
+            local.push(envelope.event);
+        }
+        // Our own connections first: they are served even while Redis is away.
+        self.hubs.dispatch_all(local);
+        for payload in payloads {
             if self.outbox.try_send(payload).is_err() {
                 tracing::warn!(
                     "the Redis outbox is full; an event for other instances was dropped"
