@@ -55,7 +55,7 @@ pub struct Config {
     /// Longer shares each commit, and each socket's flush, among more messages, at the cost
     /// of up to that much latency; 0 writes as soon as the previous write is done. A message
     /// after a quiet spell is always written at once.
-    #[arg(long, env = "WRITE_INTERVAL_MS", default_value_t = 40)]
+    #[arg(long, env = "WRITE_INTERVAL_MS", default_value_t = 20)]
     pub write_interval_ms: u64,
 
     /// Seconds a user stays online through an instance that stopped answering (scale-out).
