@@ -447,3 +447,81 @@ impl Hubs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{outbox, OutboxReceiver};
+    use chat_shared::Message;
+
+    fn stored(seq: i64) -> StoredMessage {
+        StoredMessage {
+            message: Message {
+                id: 100 + seq,
+                room_id: 7,
+                sender: "ana".into(),
+                body: format!("line {seq}"),
+                sent_at: "2026-11-25T00:00:00Z".into(),
+                nonce: None,
+            },
+            seq,
+        }
+    }
+
+    fn room_with_one_socket(last_seq: i64) -> (RoomState, OutboxReceiver) {
+        let (tx, rx) = outbox(16);
+        let mut state = RoomState {
+            last_seq,
+            ..RoomState::default()
+        };
+        let conn = ConnHandle {
+            id: 1,
+            user_id: 1,
+            nickname: "bo".into(),
+            session_hash: "h".into(),
+            tx,
+            kill: CancellationToken::new(),
+        };
+        state.conns.insert(conn.id, conn);
+        (state, rx)
+    }
+
+    /// The seqs in each queued item, in queue order.
+    fn queued(rx: &mut OutboxReceiver) -> Vec<Vec<i64>> {
+        std::iter::from_fn(|| rx.try_recv())
+            .map(|item| match item {
+                Outbound::Messages(m) => m.iter().map(|m| m.id - 100).collect(),
+                other => panic!("expected messages, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_write_reaches_each_socket_as_one_item_in_seq_order() {
+        let (mut room, mut rx) = room_with_one_socket(0);
+        assert!(!room.accept([stored(3), stored(1), stored(2)]));
+        assert_eq!(queued(&mut rx), vec![vec![1, 2, 3]]);
+        assert_eq!(room.last_seq, 3);
+    }
+
+    #[test]
+    fn messages_after_a_gap_wait_for_it_and_repeats_are_not_sent_again() {
+        let (mut room, mut rx) = room_with_one_socket(3);
+        assert!(room.accept([stored(5), stored(6)]), "4 is missing");
+        assert!(queued(&mut rx).is_empty());
+        assert!(!room.accept([stored(2), stored(4), stored(5)]));
+        assert_eq!(queued(&mut rx), vec![vec![4, 5, 6]]);
+        assert!(!room.accept([stored(6)]));
+        assert!(queued(&mut rx).is_empty(), "already delivered");
+    }
+
+    #[test]
+    fn a_socket_over_its_frame_limit_is_dropped_from_the_room() {
+        let (mut room, _rx) = room_with_one_socket(0);
+        let kill = room.conns[&1].kill.clone();
+        assert!(!room.accept((1..=16).map(stored)));
+        assert!(!room.accept([stored(17)]), "16 frames queued, limit 16");
+        assert!(room.conns.is_empty());
+        assert!(kill.is_cancelled());
+    }
+}
