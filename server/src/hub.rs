@@ -281,39 +281,32 @@ impl Hubs {
         }
     }
 
-    /// Delivers events, in order, to this instance's connections. A run of messages is
-    /// delivered room by room, each room's share as one queue item per connection.
+    /// Delivers events, in order, to this instance's connections. The messages among them go
+    /// room by room, each room's share as one queue item per connection.
     pub fn dispatch_all(self: &Arc<Self>, events: impl IntoIterator<Item = Event>) {
-        // Rooms in first-seen order, so delivery order does not depend on hashing.
-        let mut run: Vec<(i64, Vec<StoredMessage>)> = Vec::new();
-        let mut slot: HashMap<i64, usize> = HashMap::new();
+        // Rooms are independent, so the order between them does not matter; within a room,
+        // `RoomState::accept` delivers by seq.
+        let mut messages: HashMap<i64, Vec<StoredMessage>> = HashMap::new();
         for event in events {
             match event {
-                Event::Message { message, seq } => {
-                    let room_id = message.room_id;
-                    let i = *slot.entry(room_id).or_insert_with(|| {
-                        run.push((room_id, Vec::new()));
-                        run.len() - 1
-                    });
-                    run[i].1.push(StoredMessage { message, seq });
-                }
+                Event::Message { message, seq } => messages
+                    .entry(message.room_id)
+                    .or_default()
+                    .push(StoredMessage { message, seq }),
                 other => {
-                    slot.clear();
-                    self.accept_messages(std::mem::take(&mut run));
-                    self.dispatch(other);
+                    // Messages before an event are delivered before it.
+                    self.accept_messages(messages.drain());
+                    self.dispatch_other(other);
                 }
             }
         }
-        self.accept_messages(run);
+        self.accept_messages(messages);
     }
 
-    /// Delivers one event to this instance's connections.
-    pub fn dispatch(self: &Arc<Self>, event: Event) {
+    /// Delivers one event that is not a message.
+    fn dispatch_other(&self, event: Event) {
         match event {
-            Event::Message { message, seq } => self.accept_messages(vec![(
-                message.room_id,
-                vec![StoredMessage { message, seq }],
-            )]),
+            Event::Message { .. } => unreachable!("dispatch_all groups messages by room"),
             Event::Presence {
                 room_id,
                 nickname,
@@ -371,7 +364,10 @@ impl Hubs {
         }
     }
 
-    fn accept_messages(self: &Arc<Self>, by_room: Vec<(i64, Vec<StoredMessage>)>) {
+    fn accept_messages(
+        self: &Arc<Self>,
+        by_room: impl IntoIterator<Item = (i64, Vec<StoredMessage>)>,
+    ) {
         for (room_id, messages) in by_room {
             let Some(hub) = self.hub(room_id) else {
                 continue;
