@@ -515,8 +515,12 @@ mod tests {
     fn a_socket_over_its_frame_limit_is_dropped_from_the_room() {
         let (mut room, _rx) = room_with_one_socket(0);
         let kill = room.conns[&1].kill.clone();
-        assert!(!room.accept((1..=16).map(stored)));
-        assert!(!room.accept([stored(17)]), "16 frames queued, limit 16");
+        assert!(
+            !room.accept((1..=20).map(stored)),
+            "an empty queue takes a whole write"
+        );
+        assert!(room.conns.contains_key(&1));
+        assert!(!room.accept([stored(21)]), "20 frames queued, limit 16");
         assert!(room.conns.is_empty());
         assert!(kill.is_cancelled());
     }

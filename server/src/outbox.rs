@@ -2,8 +2,14 @@
 //!
 //! A room's messages from one write travel as one item ([`Outbound::Messages`]), so a count of
 //! items would let a client that stopped reading hold hundreds of times more frames than
-//! `CONNECTION_QUEUE` says. The queue counts the frames inside its items and refuses once the
-//! count is over the limit; the hub then drops that connection (it resumes with `?after=`).
+//! `CONNECTION_QUEUE` says. The queue counts the frames inside its items and refuses new items
+//! once `limit` frames are waiting; the hub then drops that connection (it resumes with
+//! `?after=`).
+//!
+//! An item is admitted whole while fewer than `limit` frames wait, whatever its own size: one
+//! write to a busy room can carry more messages than the limit (up to the writer's
+//! `MAX_BATCH`), and a reader that keeps up has an empty queue when it comes. So the queue holds
+//! at most `limit - 1` frames plus one item.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -35,9 +41,10 @@ pub struct OutboxReceiver {
     queued: Arc<AtomicUsize>,
 }
 
-/// A queue that holds at most `limit` frames.
+/// A queue that takes items while fewer than `limit` frames wait.
 pub fn outbox(limit: usize) -> (Outbox, OutboxReceiver) {
-    // Every item holds at least one frame, so `limit` items is never the tighter bound.
+    // Every item holds at least one frame and is admitted only while fewer than `limit` frames
+    // wait, so `limit` items is never the tighter bound.
     let (tx, rx) = mpsc::channel(limit.max(1));
     let queued = Arc::new(AtomicUsize::new(0));
     (
@@ -58,10 +65,10 @@ fn frames(item: &Outbound) -> usize {
 }
 
 impl Outbox {
-    /// Queues without waiting.
+    /// Queues without waiting; refused once `limit` frames are waiting.
     pub fn try_send(&self, item: Outbound) -> Result<(), Refused> {
         let n = frames(&item);
-        if self.queued.fetch_add(n, Ordering::AcqRel) + n > self.limit {
+        if self.queued.fetch_add(n, Ordering::AcqRel) >= self.limit {
             self.queued.fetch_sub(n, Ordering::AcqRel);
             return Err(Refused::Full);
         }
@@ -113,8 +120,12 @@ mod tests {
     async fn the_limit_counts_frames_inside_batches_and_frees_them_when_taken() {
         let (tx, mut rx) = outbox(10);
         tx.try_send(messages(6)).unwrap();
-        assert_eq!(tx.try_send(messages(5)), Err(Refused::Full), "6 + 5 > 10");
-        tx.try_send(messages(4)).unwrap();
+        tx.try_send(messages(5)).unwrap();
+        assert_eq!(
+            tx.try_send(messages(1)),
+            Err(Refused::Full),
+            "11 frames wait"
+        );
         assert_eq!(
             tx.try_send(Outbound::Close {
                 code: 1000,
@@ -125,10 +136,19 @@ mod tests {
 
         let mut buffer = Vec::new();
         assert_eq!(rx.recv_many(&mut buffer, 1).await, 1);
-        tx.try_send(messages(6)).unwrap();
+        tx.try_send(messages(5)).unwrap();
+        assert_eq!(tx.try_send(messages(1)), Err(Refused::Full), "5 + 5 wait");
+        assert!(rx.try_recv().is_some());
+        tx.try_send(messages(1)).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_item_bigger_than_the_limit_enters_a_queue_that_is_not_full() {
+        let (tx, mut rx) = outbox(10);
+        tx.try_send(messages(25)).unwrap();
         assert_eq!(tx.try_send(messages(1)), Err(Refused::Full));
         assert!(rx.try_recv().is_some());
-        tx.try_send(messages(4)).unwrap();
+        tx.try_send(messages(25)).unwrap();
     }
 
     #[tokio::test]

@@ -96,13 +96,9 @@ struct RoomSocket {
 
 impl RoomSocket {
     fn new(state: AppState, room: Room, user: CurrentUser) -> Self {
-        // A committed batch is delivered in one go, so a queue must hold at least two of
-        // them or readers that keep up would be dropped too.
-        let queue = state
-            .config
-            .connection_queue
-            .max(2 * crate::writer::MAX_BATCH);
-        let (tx, rx) = outbox(queue);
+        // A committed batch is one item however big (see `outbox`), so the limit is the
+        // configured one even when a write carries more messages than it.
+        let (tx, rx) = outbox(state.config.connection_queue);
         // Fires on shutdown too (see `serve`).
         let kill = state.shutdown.child_token();
         Self {

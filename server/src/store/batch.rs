@@ -13,9 +13,10 @@ use super::{Inserted, NewMessage, StoredMessage};
 
 /// Rows per INSERT statement on Postgres: 6 parameters each stays far below its 65535.
 const ROWS_PER_INSERT: usize = 500;
-/// Rows per INSERT statement on SQLite: 7 parameters each stays far below its 32766, and a
-/// whole writer batch fits in one statement.
-const SQLITE_ROWS_PER_INSERT: usize = 1024;
+/// Rows per INSERT statement on SQLite: a whole writer batch, in one statement.
+const SQLITE_ROWS_PER_INSERT: usize = crate::writer::MAX_BATCH;
+// 7 parameters a row must stay within SQLite's limit of 32766.
+const _: () = assert!(SQLITE_ROWS_PER_INSERT * 7 <= 32766);
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)` for Postgres, `(?, ?), (?, ?)`
 /// for SQLite. SQLite finds a numbered parameter's name by walking a list, and the driver asks
