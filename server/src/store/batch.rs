@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chat_shared::Message;
-use sqlx::{Acquire, Any, AnyPool, Row, Transaction};
+use sqlx::{Acquire, Any, AnyPool, Row, SqlitePool, Transaction};
 
 use super::sql::{message_from_row, rfc3339, Backend, MESSAGE_SELECT};
 use super::{Inserted, NewMessage, StoredMessage};
@@ -37,17 +37,19 @@ fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
         .join(", ")
 }
 
-/// SQLite: stores `batch` in order, each chunk in one self-committing statement that numbers
-/// its rows itself (see [`insert_numbered`]). A chunk that repeats a nonce stores nothing and
-/// takes the exact path instead, in its own transaction. The writer is SQLite's only writer
-/// of messages, and a statement holds the write lock from its first read to its commit.
+/// SQLite: stores `batch` in order, each chunk in one self-committing statement on `writer`
+/// that numbers its rows itself (see [`insert_numbered`]). A chunk that repeats a nonce stores
+/// nothing and takes the exact path instead, in its own transaction on `pool` (rare: a client
+/// resending after a reconnect). The writer task is SQLite's only writer of messages, and a
+/// statement holds the write lock from its first read to its commit.
 pub async fn insert_sqlite(
+    writer: &SqlitePool,
     pool: &AnyPool,
     batch: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
     let mut out = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(SQLITE_ROWS_PER_INSERT) {
-        match insert_numbered(pool, chunk).await {
+        match insert_numbered(writer, chunk).await {
             Ok(stored) => out.extend(stored),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 let mut tx = pool.begin().await?;
@@ -66,7 +68,7 @@ pub async fn insert_sqlite(
 /// before inserting any, and insert in batch order, so ids grow with seqs within a room.
 /// A repeated nonce fails the whole statement (unique violation) and stores nothing.
 async fn insert_numbered(
-    pool: &AnyPool,
+    writer: &SqlitePool,
     chunk: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
     let sql = format!(
@@ -95,7 +97,7 @@ async fn insert_numbered(
     // RETURNING's row order is not promised: pair each room's rows, by seq, with that room's
     // messages in batch order.
     let mut by_room: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
-    for row in query.fetch_all(pool).await? {
+    for row in query.fetch_all(writer).await? {
         by_room
             .entry(row.try_get("room_id")?)
             .or_default()

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chat_shared::{Message, Room};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::error::ErrorKind;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AnyPool, Executor, Row};
 
 use super::*;
@@ -26,15 +27,42 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
-    /// Where messages are inserted. SQLite: one connection of its own, so its page cache stays
+    /// SQLite: where messages are inserted, one connection of its own, so its page cache stays
     /// warm (any other connection's write would invalidate it) and it rarely checkpoints.
-    /// Postgres: the same pool.
-    writer: AnyPool,
+    /// Postgres: `None`; messages go through `pool`.
+    writer: Option<SqlitePool>,
     backend: Backend,
 }
 
-/// Pool settings per backend. `writer`: the SQLite message writer's own connection.
-fn pool_options(backend: Backend, max_connections: u32, writer: bool) -> AnyPoolOptions {
+/// SQLite's message writer connection. It uses the native driver rather than `Any` because
+/// `Any` cannot set the row buffer: with its default of 50 rows, the database thread stopped
+/// every 50 rows of a batch's `RETURNING` to wait for the writer task to take them, and on a
+/// busy machine each wait was a trip through the scheduler (BENCHMARKS.md, fourth round).
+/// The pragmas are those of [`pool_options`], plus a late automatic checkpoint.
+async fn sqlite_writer(url: &str) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("journal_size_limit", "67108864")
+        // `SqlStore::checkpoint` copies the log into the database without blocking the
+        // writer; the writer checkpoints itself only at 32 MiB of log, which then has little
+        // left to copy. Without that backstop, a log that is written to without pause is
+        // never restarted and grows without bound.
+        .pragma("wal_autocheckpoint", "8192")
+        .row_buffer_size(crate::writer::MAX_BATCH)
+        // Tells its thread apart from the pool's in `top -H` and profiles.
+        .thread_name(|id| format!("sqlite-writer-{id}"));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+}
+
+/// Pool settings per backend.
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(3));
@@ -53,13 +81,6 @@ fn pool_options(backend: Backend, max_connections: u32, writer: bool) -> AnyPool
                     .await?;
                 // After a checkpoint, a log that grew under a burst shrinks back.
                 conn.execute("PRAGMA journal_size_limit = 67108864;").await?;
-                if writer {
-                    // `SqlStore::checkpoint` copies the log into the database without blocking
-                    // the writer; the writer checkpoints itself only at 32 MiB of log, which
-                    // then has little left to copy. Without that backstop, a log that is
-                    // written to without pause is never restarted and grows without bound.
-                    conn.execute("PRAGMA wal_autocheckpoint = 8192;").await?;
-                }
                 Ok(())
             })
         })
@@ -98,7 +119,7 @@ impl SqlStore {
                 redacted(database_url)
             )
         };
-        let pool = pool_options(backend, max_connections, false)
+        let pool = pool_options(backend, max_connections)
             .connect_with(options.clone())
             .await
             .with_context(open_failed)?;
@@ -108,12 +129,9 @@ impl SqlStore {
                 pool.execute("PRAGMA journal_mode = WAL;")
                     .await
                     .context("could not switch the SQLite database to WAL mode")?;
-                pool_options(backend, 1, true)
-                    .connect_with(options)
-                    .await
-                    .with_context(open_failed)?
+                Some(sqlite_writer(&url).await.with_context(open_failed)?)
             }
-            Backend::Postgres => pool.clone(),
+            Backend::Postgres => None,
         };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -440,10 +458,10 @@ impl Store for SqlStore {
     }
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
-        if self.backend == Backend::Sqlite {
-            return Ok(super::batch::insert_sqlite(&self.writer, batch).await?);
+        if let Some(writer) = &self.writer {
+            return Ok(super::batch::insert_sqlite(writer, &self.pool, batch).await?);
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.pool.begin().await?;
         let inserted = super::batch::insert_postgres(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(inserted)
