@@ -14,10 +14,11 @@ use crate::hub::{to_text, Outbound};
 use crate::outbox::Outbox;
 use crate::store::{Inserted, NewMessage, Store};
 
-/// The most messages stored in one transaction. A write starts at most once per interval, so
-/// this caps throughput at `MAX_BATCH / WRITE_INTERVAL_MS`: 512 held 100 rooms of 10 at 25.6k
-/// messages/s with the 20 ms default, which was the measured limit (BENCHMARKS.md, fourth
-/// round). The store takes a batch in one statement and a socket queue one write whole.
+/// The most messages stored in one transaction. A full batch is written without waiting out
+/// the interval, so under load throughput is `MAX_BATCH` per store-and-publish: with 512, 100
+/// rooms of 10 members stopped at ~30k messages/s (a full batch every ~17 ms), which was the
+/// measured limit (BENCHMARKS.md, fourth round). The store takes a batch in one statement and
+/// a socket queue takes one write whole.
 pub const MAX_BATCH: usize = 4096;
 
 /// A message to store, and where to answer when it is not a plain new message.
