@@ -120,7 +120,7 @@ impl SqlStore {
             )
         };
         let pool = pool_options(backend, max_connections)
-            .connect_with(options.clone())
+            .connect_with(options)
             .await
             .with_context(open_failed)?;
         let writer = match backend {
