@@ -69,6 +69,7 @@ impl AppState {
             store.clone(),
             fanout.clone(),
             4096,
+            usize::from(config.write_batch),
             std::time::Duration::from_millis(config.write_interval_ms),
         );
         let csrf = load_csrf_key(store.as_ref()).await?;

@@ -42,8 +42,9 @@ pub struct Config {
     #[arg(long, env = "LOGIN_PER_MINUTE_PER_ADDRESS", default_value_t = 60)]
     pub login_per_minute_per_address: u32,
 
-    /// Frames queued for one connection before it counts as too slow and is dropped (at least
-    /// twice the writer's batch, 1024).
+    /// Frames queued for one connection before it counts as too slow and is dropped. One write
+    /// is queued whole while fewer wait, so a client that stopped reading holds at most this
+    /// many plus two writes (`WRITE_BATCH`) before it is dropped.
     #[arg(long, env = "CONNECTION_QUEUE", default_value_t = 1024)]
     pub connection_queue: usize,
 
@@ -57,6 +58,14 @@ pub struct Config {
     /// after a quiet spell is always written at once.
     #[arg(long, env = "WRITE_INTERVAL_MS", default_value_t = 20)]
     pub write_interval_ms: u64,
+
+    /// The most messages stored, and then delivered, in one write (1 to 4096). Under load a
+    /// full batch is written without waiting out the interval, so this caps the messages a
+    /// second the server can store; smaller bounds what a stalled client holds (see
+    /// `CONNECTION_QUEUE`).
+    #[arg(long, env = "WRITE_BATCH", default_value_t = 4096,
+          value_parser = clap::value_parser!(u16).range(1..=crate::writer::MAX_BATCH as i64))]
+    pub write_batch: u16,
 
     /// Seconds a user stays online through an instance that stopped answering (scale-out).
     #[arg(long, env = "PRESENCE_TTL_SECONDS", default_value_t = 30)]
@@ -80,5 +89,25 @@ impl Config {
         config.database_url = database_url.into();
         config.redis_url = None;
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+    use clap::Parser;
+
+    #[test]
+    fn a_write_batch_outside_1_to_4096_is_refused_with_the_range() {
+        for bad in ["0", "4097", "lots"] {
+            let error = Config::try_parse_from(["chat-server", "--write-batch", bad])
+                .expect_err("out of range")
+                .to_string();
+            assert!(error.contains("--write-batch"), "{error}");
+            assert!(error.contains(bad), "{error}");
+        }
+        let config = Config::try_parse_from(["chat-server", "--write-batch", "512"]).unwrap();
+        assert_eq!(config.write_batch, 512);
+        assert_eq!(Config::parse_from(["chat-server"]).write_batch, 4096);
     }
 }

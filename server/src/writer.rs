@@ -14,11 +14,11 @@ use crate::hub::{to_text, Outbound};
 use crate::outbox::Outbox;
 use crate::store::{Inserted, NewMessage, Store};
 
-/// The most messages stored in one transaction. A full batch is written without waiting out
-/// the interval, so under load throughput is `MAX_BATCH` per store-and-publish: with 512, 100
-/// rooms of 10 members stopped at ~30k messages/s (a full batch every ~17 ms), which was the
-/// measured limit (BENCHMARKS.md, fourth round). The store takes a batch in one statement and
-/// a socket queue takes one write whole.
+/// The largest `WRITE_BATCH`, and its default: the most messages stored in one transaction.
+/// A full batch is written without waiting out the interval, so under load throughput is one
+/// batch per store-and-publish: with 512, 100 rooms of 10 members stopped at ~30k messages/s
+/// (a full batch every ~17 ms), which was the measured limit (BENCHMARKS.md, fourth round).
+/// The store takes a batch in one statement and a socket queue takes one write whole.
 pub const MAX_BATCH: usize = 4096;
 
 /// A message to store, and where to answer when it is not a plain new message.
@@ -38,6 +38,7 @@ impl MessageWriter {
     /// Starts the writer task. It stores everything queued and ends once every handle is
     /// dropped; shutdown waits on the returned task so nothing received is left unstored.
     ///
+    /// `batch` is the most messages in one write (`WRITE_BATCH`, at most [`MAX_BATCH`]);
     /// `interval` is the shortest time between the starts of two writes (`WRITE_INTERVAL_MS`).
     /// A lone message after a quiet spell is written at once; under load each write takes
     /// everything that arrived in the interval, so a commit (and the pages it writes, and the
@@ -47,10 +48,11 @@ impl MessageWriter {
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
         queue: usize,
+        batch: usize,
         interval: Duration,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(queue);
-        let task = tokio::spawn(run(rx, store, fanout, interval));
+        let task = tokio::spawn(run(rx, store, fanout, batch.clamp(1, MAX_BATCH), interval));
         (Self { tx }, task)
     }
 
@@ -64,16 +66,17 @@ async fn run(
     mut rx: mpsc::Receiver<SendRequest>,
     store: Arc<dyn Store>,
     fanout: Arc<dyn Fanout>,
+    limit: usize,
     interval: Duration,
 ) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut batch = Vec::with_capacity(limit);
     let mut last_start = Instant::now();
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    while rx.recv_many(&mut batch, limit).await > 0 {
         // Paced: under load, wait out the interval and take what arrived meanwhile too.
         let next = last_start + interval;
-        if batch.len() < MAX_BATCH && Instant::now() < next {
+        if batch.len() < limit && Instant::now() < next {
             tokio::time::sleep_until(next).await;
-            while batch.len() < MAX_BATCH {
+            while batch.len() < limit {
                 match rx.try_recv() {
                     Ok(request) => batch.push(request),
                     Err(_) => break,

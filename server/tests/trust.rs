@@ -348,7 +348,14 @@ async fn ctrl_c_shuts_down_gracefully_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_dropped_without_slowing_the_room() {
-    let app = spawn_app_with(|c| c.messages_per_second = 100_000).await;
+    // Writes of at most 512: a stalled client holds up to two writes beyond its queue of 1024
+    // before it is dropped, and the 4000 lines below must be more than that plus what the
+    // kernel buffers take.
+    let app = spawn_app_with(|c| {
+        c.messages_per_second = 100_000;
+        c.write_batch = 512;
+    })
+    .await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let slow = app.user("slow").await;
