@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 
 use crate::fanout::{Event, Fanout};
-use crate::hub::{to_text, Outbound};
+use crate::hub::Outbound;
 use crate::outbox::Outbox;
 use crate::store::{Inserted, NewMessage, Store};
 
@@ -123,9 +123,11 @@ async fn publish<'a>(
     for (request, inserted) in stored {
         if inserted.duplicate {
             // CONTRACT.md: a repeated nonce gets the original frame, on that connection only.
-            let _ = request.reply.try_send(Outbound::Frame {
-                text: to_text(&ServerFrame::Message(inserted.stored.message)),
-            });
+            let _ = request
+                .reply
+                .try_send(Outbound::frame(&ServerFrame::Message(
+                    inserted.stored.message,
+                )));
         } else {
             events.push(Event::Message {
                 message: inserted.stored.message,

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chat_shared::{Message, Room};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::error::ErrorKind;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 
 use super::*;
@@ -34,22 +34,18 @@ pub struct SqlStore {
     backend: Backend,
 }
 
+/// Every SQLite connection's settings, the pool's and the writer's. Wait for the writer
+/// instead of failing at once; NORMAL is durable in WAL mode against process crashes, which is
+/// what `kill -9` tests; after a checkpoint, a log that grew under a burst shrinks back.
+const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+     PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;";
+
 /// SQLite's message writer connection. It uses the native driver rather than `Any` because
 /// `Any` cannot set the row buffer: with its default of 50 rows, the database thread stopped
 /// every 50 rows of a batch's `RETURNING` to wait for the writer task to take them, and on a
 /// busy machine each wait was a trip through the scheduler (BENCHMARKS.md, fourth round).
-/// The pragmas are those of [`pool_options`], plus a late automatic checkpoint.
 async fn sqlite_writer(url: &str) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
-        .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true)
-        .synchronous(SqliteSynchronous::Normal)
-        .pragma("journal_size_limit", "67108864")
-        // `SqlStore::checkpoint` copies the log into the database without blocking the
-        // writer; the writer checkpoints itself only at 32 MiB of log, which then has little
-        // left to copy. Without that backstop, a log that is written to without pause is
-        // never restarted and grows without bound.
-        .pragma("wal_autocheckpoint", "8192")
         .row_buffer_size(crate::writer::MAX_BATCH)
         // Tells its thread apart from the pool's in `top -H` and profiles.
         .thread_name(|id| format!("sqlite-writer-{id}"));
@@ -57,6 +53,17 @@ async fn sqlite_writer(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(3))
         .test_before_acquire(false)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_CONNECTION_PRAGMAS).await?;
+                // `SqlStore::checkpoint` copies the log into the database without blocking
+                // the writer; the writer checkpoints itself only at 32 MiB of log, which then
+                // has little left to copy. Without that backstop, a log that is written to
+                // without pause is never restarted and grows without bound.
+                conn.execute("PRAGMA wal_autocheckpoint = 8192;").await?;
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
 }
@@ -73,14 +80,9 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     // to its worker thread before every query.
     options
         .test_before_acquire(false)
-        .after_connect(move |conn, _meta| {
+        .after_connect(|conn, _meta| {
             Box::pin(async move {
-                // Wait for the writer instead of failing at once; NORMAL is durable in WAL
-                // mode against process crashes, which is what `kill -9` tests.
-                conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-                    .await?;
-                // After a checkpoint, a log that grew under a burst shrinks back.
-                conn.execute("PRAGMA journal_size_limit = 67108864;").await?;
+                conn.execute(SQLITE_CONNECTION_PRAGMAS).await?;
                 Ok(())
             })
         })
