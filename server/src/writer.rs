@@ -70,6 +70,8 @@ async fn run(
     interval: Duration,
 ) {
     let mut batch = Vec::with_capacity(limit);
+    let mut messages = Vec::with_capacity(limit);
+    let mut replies = Vec::with_capacity(limit);
     let mut last_start = Instant::now();
     while rx.recv_many(&mut batch, limit).await > 0 {
         // Paced: under load, wait out the interval and take what arrived meanwhile too.
@@ -84,50 +86,54 @@ async fn run(
             }
         }
         last_start = Instant::now();
-        let messages: Vec<NewMessage> = batch.iter().map(|r| r.message.clone()).collect();
+        // Moved apart, not cloned: the store takes the messages as one slice.
+        for request in batch.drain(..) {
+            messages.push(request.message);
+            replies.push(request.reply);
+        }
         let started = std::time::Instant::now();
         let stored = store.insert_messages(&messages).await;
         tracing::debug!(
-            count = batch.len(),
+            count = messages.len(),
             micros = started.elapsed().as_micros() as u64,
             "stored a batch"
         );
         match stored {
-            Ok(results) => publish(&fanout, batch.iter().zip(results)).await,
-            Err(e) if batch.len() > 1 && matches!(e.0, sqlx::Error::Database(_)) => {
+            Ok(results) => publish(&fanout, replies.iter().zip(results)).await,
+            Err(e) if messages.len() > 1 && matches!(e.0, sqlx::Error::Database(_)) => {
                 // The database refused something in the batch (not a lost connection, where
                 // retrying would only wait again): store them one at a time, so one bad
                 // message does not sink the others.
-                tracing::warn!(error = ?e, count = batch.len(), "a grouped write failed; storing one by one");
-                for (request, message) in batch.iter().zip(messages) {
-                    match store.insert_messages(std::slice::from_ref(&message)).await {
-                        Ok(results) => {
-                            publish(&fanout, std::iter::once(request).zip(results)).await
-                        }
-                        Err(e) => refuse(request, &e),
+                tracing::warn!(error = ?e, count = messages.len(), "a grouped write failed; storing one by one");
+                for (reply, message) in replies.iter().zip(&messages) {
+                    match store.insert_messages(std::slice::from_ref(message)).await {
+                        Ok(results) => publish(&fanout, std::iter::once(reply).zip(results)).await,
+                        Err(e) => refuse(reply, message, &e),
                     }
                 }
             }
-            Err(e) => batch.iter().for_each(|request| refuse(request, &e)),
+            Err(e) => replies
+                .iter()
+                .zip(&messages)
+                .for_each(|(reply, message)| refuse(reply, message, &e)),
         }
-        batch.clear();
+        messages.clear();
+        replies.clear();
     }
 }
 
 /// Publishes stored messages in order; a repeated nonce goes back to its sender only.
 async fn publish<'a>(
     fanout: &Arc<dyn Fanout>,
-    stored: impl Iterator<Item = (&'a SendRequest, Inserted)>,
+    stored: impl Iterator<Item = (&'a Outbox, Inserted)>,
 ) {
     let mut events = Vec::new();
-    for (request, inserted) in stored {
+    for (reply, inserted) in stored {
         if inserted.duplicate {
             // CONTRACT.md: a repeated nonce gets the original frame, on that connection only.
-            let _ = request
-                .reply
-                .try_send(Outbound::frame(&ServerFrame::Message(
-                    inserted.stored.message,
-                )));
+            let _ = reply.try_send(Outbound::frame(&ServerFrame::Message(
+                inserted.stored.message,
+            )));
         } else {
             events.push(Event::Message {
                 message: inserted.stored.message,
@@ -139,9 +145,9 @@ async fn publish<'a>(
 }
 
 /// Tells the sender its message was not stored, so it sends it again (same nonce).
-fn refuse(request: &SendRequest, error: &crate::store::StoreError) {
-    tracing::error!(error = ?error, room = request.message.room_id, "could not store a message");
-    let _ = request.reply.try_send(Outbound::frame(&ServerFrame::Error {
+fn refuse(reply: &Outbox, message: &NewMessage, error: &crate::store::StoreError) {
+    tracing::error!(error = ?error, room = message.room_id, "could not store a message");
+    let _ = reply.try_send(Outbound::frame(&ServerFrame::Error {
         code: ErrorCode::StoreFailed,
         message: "the server could not save your message; send it again".into(),
     }));

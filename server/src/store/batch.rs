@@ -15,26 +15,35 @@ use super::{Inserted, NewMessage, StoredMessage};
 const ROWS_PER_INSERT: usize = 500;
 /// Rows per INSERT statement on SQLite: a whole writer batch, in one statement.
 const SQLITE_ROWS_PER_INSERT: usize = crate::writer::MAX_BATCH;
-// 7 parameters a row must stay within SQLite's limit of 32766.
+// 7 parameters a row must stay within SQLite's limit of 32766, and a chunk's statement
+// (`statement_rows`, a power of two) must not outgrow it.
 const _: () = assert!(SQLITE_ROWS_PER_INSERT * 7 <= 32766);
+const _: () = assert!(SQLITE_ROWS_PER_INSERT.is_power_of_two());
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)` for Postgres, `(?, ?), (?, ?)`
 /// for SQLite. SQLite finds a numbered parameter's name by walking a list, and the driver asks
 /// for every one, which made a 3000-parameter insert quadratic (a fifth of the database
 /// thread's time in `sqlite3_bind_parameter_name`); anonymous ones cost nothing.
 fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=width)
-                .map(|c| match backend {
-                    Backend::Postgres => format!("${}", r * width + c),
-                    Backend::Sqlite => "?".to_owned(),
-                })
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write;
+    // Built in place: a batch's statement has thousands of them.
+    let mut out = String::with_capacity(rows * width * 6);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 1..=width {
+            if c > 1 {
+                out.push_str(", ");
+            }
+            match backend {
+                Backend::Postgres => {
+                    write!(out, "${}", r * width + c).expect("writing to a String")
+                }
+                Backend::Sqlite => out.push('?'),
+            }
+        }
+        out.push(')');
+    }
+    out
 }
 
 /// SQLite: stores `batch` in order, each chunk in one self-committing statement on `writer`
@@ -62,6 +71,16 @@ pub async fn insert_sqlite(
     Ok(out)
 }
 
+/// The rows of the SQLite insert statement that takes `messages` messages: the next power of
+/// two (at least 8), the rest filled with NULL rows that the statement skips. So a dozen
+/// statements serve every batch size and each is prepared once and kept by the driver's
+/// statement cache. Sized exactly, every batch was a new statement: preparing it was ~8% of
+/// the database thread's time, and the cache kept up to 100 of them, each megabytes of
+/// program for a batch of thousands (BENCHMARKS.md, fifth round).
+fn statement_rows(messages: usize) -> usize {
+    messages.next_power_of_two().max(8)
+}
+
 /// One statement: `INSERT … SELECT` from a VALUES list holding each message with its position
 /// among the chunk's messages to the same room (1, 2, …); its seq is the room's last seq plus
 /// that position. The `ORDER BY` makes SQLite sort, so read every row (and every room's MAX)
@@ -71,37 +90,44 @@ async fn insert_numbered(
     writer: &SqlitePool,
     chunk: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
+    let rows = statement_rows(chunk.len());
     let sql = format!(
         "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) \
          SELECT v.column1, \
                 (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = v.column1) + v.column2, \
                 v.column3, v.column4, v.column5, v.column6 \
-         FROM (VALUES {}) AS v ORDER BY v.column7 \
+         FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL ORDER BY v.column7 \
          RETURNING id, room_id, seq",
-        placeholders(Backend::Sqlite, chunk.len(), 7)
+        placeholders(Backend::Sqlite, rows, 7)
     );
     let mut position: HashMap<i64, i64> = HashMap::new();
     let mut query = sqlx::query(&sql);
     for (order, m) in chunk.iter().enumerate() {
         let k = position.entry(m.room_id).or_insert(0);
         *k += 1;
+        // Text is bound borrowed: the batch outlives the statement, so no copies.
         query = query
             .bind(m.room_id)
             .bind(*k)
             .bind(m.sender.id)
-            .bind(m.body.clone())
+            .bind(m.body.as_str())
             .bind(m.sent_at)
-            .bind(m.nonce.clone())
+            .bind(m.nonce.as_deref())
             .bind(order as i64);
     }
+    for _ in chunk.len()..rows {
+        for _ in 0..7 {
+            query = query.bind(None::<i64>);
+        }
+    }
     // RETURNING's row order is not promised: pair each room's rows, by seq, with that room's
-    // messages in batch order.
+    // messages in batch order. Columns by position (id, room_id, seq), not by name.
     let mut by_room: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for row in query.fetch_all(writer).await? {
         by_room
-            .entry(row.try_get("room_id")?)
+            .entry(row.try_get(1)?)
             .or_default()
-            .push((row.try_get("seq")?, row.try_get("id")?));
+            .push((row.try_get(2)?, row.try_get(0)?));
     }
     for rows in by_room.values_mut() {
         rows.sort_unstable();
@@ -303,9 +329,9 @@ async fn insert_rows(
                 .bind(m.room_id)
                 .bind(*seq)
                 .bind(m.sender.id)
-                .bind(m.body.clone())
+                .bind(m.body.as_str())
                 .bind(m.sent_at)
-                .bind(m.nonce.clone());
+                .bind(m.nonce.as_deref());
         }
         for row in query.fetch_all(&mut **tx).await? {
             ids.insert(
@@ -341,5 +367,21 @@ mod tests {
             "($1, $2, $3), ($4, $5, $6)"
         );
         assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+    }
+
+    #[test]
+    fn sqlite_statements_come_in_a_few_sizes_that_fit_the_largest_batch() {
+        use super::statement_rows;
+        assert_eq!(statement_rows(1), 8);
+        assert_eq!(statement_rows(8), 8);
+        assert_eq!(statement_rows(9), 16);
+        assert_eq!(statement_rows(1300), 2048);
+        assert_eq!(
+            statement_rows(crate::writer::MAX_BATCH),
+            crate::writer::MAX_BATCH
+        );
+        let sizes: std::collections::BTreeSet<usize> =
+            (1..=crate::writer::MAX_BATCH).map(statement_rows).collect();
+        assert_eq!(sizes.len(), 10);
     }
 }
