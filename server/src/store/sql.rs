@@ -61,6 +61,12 @@ async fn sqlite_writer(url: &str) -> Result<SqlitePool, sqlx::Error> {
                 // has little left to copy. Without that backstop, a log that is written to
                 // without pause is never restarted and grows without bound.
                 conn.execute("PRAGMA wal_autocheckpoint = 8192;").await?;
+                // A 16 MiB page cache. A batch of a thousand messages to a hundred rooms
+                // dirties ~600 pages, more than SQLite's default 2 MiB (500 pages) holds, so
+                // it spilled pages to the log in the middle of each write and read them back:
+                // 41k reads and 72k writes a second at 650k deliveries/s, 8k and 50k with
+                // this (BENCHMARKS.md, fifth round). Only this connection writes messages.
+                conn.execute("PRAGMA cache_size = -16384;").await?;
                 Ok(())
             })
         })
