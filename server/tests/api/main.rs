@@ -7,4 +7,5 @@ mod helpers;
 mod lobby;
 mod rooms;
 mod security;
+mod store;
 mod ws;

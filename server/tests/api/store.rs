@@ -1,0 +1,127 @@
+//! Grouped writes straight against the store (the real database the suite runs on): every
+//! batch size, including those that fill only part of a SQLite statement's rows, stores each
+//! message once, numbered without gaps.
+
+use std::collections::HashMap;
+
+use chat_server::store::{NewMessage, NewUser, SqlStore, Store, User};
+
+use crate::helpers::fresh_database_url;
+
+async fn user(store: &SqlStore, name: &str) -> User {
+    store
+        .create_user(NewUser {
+            email: format!("{name}@example.com"),
+            nickname: name.to_owned(),
+            password_hash: "not a real hash".to_owned(),
+        })
+        .await
+        .expect("user created")
+}
+
+fn message(room_id: i64, sender: &User, n: usize) -> NewMessage {
+    NewMessage {
+        room_id,
+        sender: sender.clone(),
+        body: format!("line {n} from {}", sender.nickname),
+        nonce: Some(format!("{}-{n}", sender.nickname)),
+        sent_at: 1_795_590_773_000 + n as i64,
+    }
+}
+
+#[tokio::test]
+async fn batches_of_every_size_store_each_message_once_numbered_without_gaps() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let ann = user(&store, "ann").await;
+    let bo = user(&store, "bo").await;
+    let mut rooms = Vec::new();
+    for title in ["one", "two", "three"] {
+        rooms.push(store.create_room(title, ann.id).await.expect("room").id);
+    }
+
+    // Sizes at, below and above the statement sizes (powers of two, at least 8), up to the
+    // largest batch the writer makes.
+    let mut sent = 0usize;
+    let mut expected: HashMap<i64, Vec<String>> = HashMap::new();
+    for size in [1, 7, 8, 9, 100, 1000, chat_server::writer::MAX_BATCH] {
+        let batch: Vec<NewMessage> = (0..size)
+            .map(|i| {
+                let n = sent + i;
+                let sender = if n.is_multiple_of(3) { &bo } else { &ann };
+                message(rooms[n % rooms.len()], sender, n)
+            })
+            .collect();
+        sent += size;
+        let last_before: HashMap<i64, i64> = {
+            let mut last = HashMap::new();
+            for room in &rooms {
+                last.insert(*room, store.last_seq(*room).await.expect("last seq"));
+            }
+            last
+        };
+
+        let results = store.insert_messages(&batch).await.expect("batch stored");
+
+        assert_eq!(results.len(), size, "one result per message");
+        let mut next_seq = last_before;
+        let mut last_id: HashMap<i64, i64> = HashMap::new();
+        for (new, inserted) in batch.iter().zip(&results) {
+            assert!(!inserted.duplicate, "nothing repeats in batch of {size}");
+            let stored = &inserted.stored;
+            assert_eq!(
+                stored.message.body, new.body,
+                "results follow the batch's order"
+            );
+            assert_eq!(stored.message.room_id, new.room_id);
+            let seq = next_seq.get_mut(&new.room_id).expect("a known room");
+            *seq += 1;
+            assert_eq!(
+                stored.seq, *seq,
+                "seqs follow on without gaps (batch of {size})"
+            );
+            let id = last_id.entry(new.room_id).or_insert(0);
+            assert!(stored.message.id > *id, "ids grow with seqs within a room");
+            *id = stored.message.id;
+            expected
+                .entry(new.room_id)
+                .or_default()
+                .push(new.body.clone());
+        }
+    }
+
+    // Exactly what was sent is stored: no row from a statement's unused rows, nothing twice.
+    for room in &rooms {
+        let stored = store
+            .messages_by_seq(*room, 0, i64::MAX)
+            .await
+            .expect("room's messages");
+        let bodies: Vec<String> = stored.into_iter().map(|s| s.message.body).collect();
+        assert_eq!(
+            &bodies, &expected[room],
+            "room {room} holds its messages in order"
+        );
+        assert_eq!(
+            store.last_seq(*room).await.expect("last seq"),
+            expected[room].len() as i64
+        );
+    }
+
+    // A repeat inside a partly filled statement comes back as the original and is not stored.
+    let again = message(rooms[0], &bo, 0);
+    let fresh = message(rooms[0], &bo, sent + 1);
+    let results = store
+        .insert_messages(&[fresh.clone(), again])
+        .await
+        .expect("batch with a repeat");
+    assert!(!results[0].duplicate);
+    assert_eq!(results[0].stored.message.body, fresh.body);
+    assert!(results[1].duplicate, "the repeated nonce is recognised");
+    assert_eq!(results[1].stored.message.body, "line 0 from bo");
+    assert_eq!(
+        store.last_seq(rooms[0]).await.expect("last seq"),
+        expected[&rooms[0]].len() as i64 + 1,
+        "only the fresh message was added"
+    );
+}
