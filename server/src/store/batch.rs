@@ -72,10 +72,10 @@ pub async fn insert_sqlite(
 }
 
 /// The rows of the SQLite insert statement that takes `messages` messages: the next power of
-/// two (at least 8), the rest filled with NULL rows that the statement skips. So a dozen
-/// statements serve every batch size and each is prepared once and kept by the driver's
+/// two (at least 8), the rest filled with NULL rows that the statement skips. So ten
+/// statements serve every batch size, and each is prepared once and kept by the driver's
 /// statement cache. Sized exactly, every batch was a new statement: preparing it was ~8% of
-/// the database thread's time, and the cache kept up to 100 of them, each megabytes of
+/// the database thread's time, and the cache kept up to 100 of them, each up to megabytes of
 /// program for a batch of thousands (BENCHMARKS.md, fifth round).
 fn statement_rows(messages: usize) -> usize {
     messages.next_power_of_two().max(8)
