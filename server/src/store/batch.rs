@@ -15,9 +15,12 @@ use super::{Inserted, NewMessage, StoredMessage};
 const ROWS_PER_INSERT: usize = 500;
 /// Rows per INSERT statement on SQLite: a whole writer batch, in one statement.
 const SQLITE_ROWS_PER_INSERT: usize = crate::writer::MAX_BATCH;
-// 7 parameters a row must stay within SQLite's limit of 32766, and a chunk's statement
-// (`statement_rows`, a power of two) must not outgrow it.
-const _: () = assert!(SQLITE_ROWS_PER_INSERT * 7 <= 32766);
+/// Parameters per row of the SQLite insert's VALUES list: room, position in the room, sender,
+/// body, sent at, nonce, position in the batch.
+const SQLITE_ROW_WIDTH: usize = 7;
+// A whole chunk's parameters must stay within SQLite's limit of 32766, and a chunk's
+// statement (`statement_rows`, a power of two) must not outgrow it.
+const _: () = assert!(SQLITE_ROWS_PER_INSERT * SQLITE_ROW_WIDTH <= 32766);
 const _: () = assert!(SQLITE_ROWS_PER_INSERT.is_power_of_two());
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)` for Postgres, `(?, ?), (?, ?)`
@@ -98,7 +101,7 @@ async fn insert_numbered(
                 v.column3, v.column4, v.column5, v.column6 \
          FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL ORDER BY v.column7 \
          RETURNING id, room_id, seq",
-        placeholders(Backend::Sqlite, rows, 7)
+        placeholders(Backend::Sqlite, rows, SQLITE_ROW_WIDTH)
     );
     let mut position: HashMap<i64, i64> = HashMap::new();
     let mut query = sqlx::query(&sql);
@@ -116,7 +119,7 @@ async fn insert_numbered(
             .bind(order as i64);
     }
     for _ in chunk.len()..rows {
-        for _ in 0..7 {
+        for _ in 0..SQLITE_ROW_WIDTH {
             query = query.bind(None::<i64>);
         }
     }
