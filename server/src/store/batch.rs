@@ -15,8 +15,8 @@ use super::{Inserted, NewMessage, StoredMessage};
 const ROWS_PER_INSERT: usize = 500;
 /// Rows per INSERT statement on SQLite: a whole writer batch, in one statement.
 const SQLITE_ROWS_PER_INSERT: usize = crate::writer::MAX_BATCH;
-/// Parameters per row of the SQLite insert's VALUES list: room, position in the room, sender,
-/// body, sent at, nonce, position in the batch.
+/// Parameters per row of the SQLite insert's VALUES list: id, room, seq, sender, body, sent at,
+/// nonce.
 const SQLITE_ROW_WIDTH: usize = 7;
 // A whole chunk's parameters must stay within SQLite's limit of 32766, and a chunk's
 // statement (`statement_rows`, a power of two) must not outgrow it.
@@ -49,29 +49,116 @@ fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
     out
 }
 
-/// SQLite: stores `batch` in order, each chunk in one self-committing statement on `writer`
-/// that numbers its rows itself (see [`insert_numbered`]). A chunk that repeats a nonce stores
-/// nothing and takes the exact path instead, in its own transaction on `pool` (rare: a client
-/// resending after a reconnect). The writer task is SQLite's only writer of messages, and a
-/// statement holds the write lock from its first read to its commit.
-pub async fn insert_sqlite(
-    writer: &SqlitePool,
-    pool: &AnyPool,
-    batch: &[NewMessage],
-) -> Result<Vec<Inserted>, sqlx::Error> {
-    let mut out = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(SQLITE_ROWS_PER_INSERT) {
-        match insert_numbered(writer, chunk).await {
-            Ok(stored) => out.extend(stored),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                let mut tx = pool.begin().await?;
-                out.extend(insert_one_by_one(&mut tx, chunk).await?);
-                tx.commit().await?;
+/// SQLite's message writer: its connection, and what it knows of the messages table.
+///
+/// It is the only writer of messages to the file, so it numbers them itself: each message's id
+/// and seq come from the last ones it stored, and the insert is a plain one, with no lookup of
+/// a room's last seq per row, no sort and no `RETURNING` rows to read back. Those were a fifth
+/// of the database thread's time (BENCHMARKS.md, sixth round). The unique keys still guard
+/// every number: if anything else wrote to the file, a clash fails the statement, the writer
+/// forgets what it knew and the batch takes the exact path.
+#[derive(Debug)]
+pub struct SqliteWriter {
+    connection: SqlitePool,
+    /// Held for a whole insert, so reading the numbers, storing and advancing them is one step.
+    /// Only the message writer task inserts, so it is never contended.
+    numbering: tokio::sync::Mutex<Numbering>,
+}
+
+/// The next message id and each room's last seq, as of the writer's last successful insert.
+#[derive(Debug, Default)]
+struct Numbering {
+    /// `None` until read from the database, and again after any failure.
+    next_id: Option<i64>,
+    last_seq: HashMap<i64, i64>,
+}
+
+impl Numbering {
+    /// Forgets everything, so the next insert reads the numbers from the database again.
+    fn forget(&mut self) {
+        self.next_id = None;
+        self.last_seq.clear();
+    }
+
+    /// Reads what the insert of `chunk` needs and is not known yet: the next id, and the last
+    /// seq of each room not written to since the start (one statement for all of them).
+    async fn learn(
+        &mut self,
+        connection: &SqlitePool,
+        chunk: &[NewMessage],
+    ) -> Result<i64, sqlx::Error> {
+        let next_id = match self.next_id {
+            Some(id) => id,
+            None => {
+                // AUTOINCREMENT's counter too: an id once used is never used again.
+                let id: i64 = sqlx::query_scalar(
+                    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0), \
+                                COALESCE((SELECT MAX(id) FROM messages), 0)) + 1",
+                )
+                .fetch_one(connection)
+                .await?;
+                *self.next_id.insert(id)
             }
-            Err(e) => return Err(e),
+        };
+        let unknown = distinct(
+            chunk
+                .iter()
+                .map(|m| m.room_id)
+                .filter(|room| !self.last_seq.contains_key(room)),
+        );
+        if !unknown.is_empty() {
+            let rooms = serde_json::to_string(&unknown).expect("a list of integers is JSON");
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT r.value, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = r.value) \
+                 FROM json_each(?) AS r",
+            )
+            .bind(rooms)
+            .fetch_all(connection)
+            .await?;
+            self.last_seq.extend(rows);
+        }
+        Ok(next_id)
+    }
+}
+
+impl SqliteWriter {
+    pub fn new(connection: SqlitePool) -> Self {
+        Self {
+            connection,
+            numbering: Default::default(),
         }
     }
-    Ok(out)
+
+    /// Stores `batch` in order, each chunk in one self-committing statement. A chunk that
+    /// repeats a nonce (or clashes with a row written by someone else) stores nothing and takes
+    /// the exact path instead, in its own transaction on `pool` (rare: a client resending after
+    /// a reconnect).
+    pub async fn insert(
+        &self,
+        pool: &AnyPool,
+        batch: &[NewMessage],
+    ) -> Result<Vec<Inserted>, sqlx::Error> {
+        let mut numbering = self.numbering.lock().await;
+        let mut out = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(SQLITE_ROWS_PER_INSERT) {
+            match insert_numbered(&self.connection, &mut numbering, chunk).await {
+                Ok(stored) => out.extend(stored),
+                Err(e) => {
+                    // Whatever failed, the numbers may no longer be the database's.
+                    numbering.forget();
+                    match e {
+                        sqlx::Error::Database(e) if e.is_unique_violation() => {
+                            let mut tx = pool.begin().await?;
+                            out.extend(insert_one_by_one(&mut tx, chunk).await?);
+                            tx.commit().await?;
+                        }
+                        e => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The rows of the SQLite insert statement that takes `messages` messages: the next power of
@@ -84,68 +171,60 @@ fn statement_rows(messages: usize) -> usize {
     messages.next_power_of_two().max(8)
 }
 
-/// One statement: `INSERT … SELECT` from a VALUES list holding each message with its position
-/// among the chunk's messages to the same room (1, 2, …); its seq is the room's last seq plus
-/// that position. The `ORDER BY` makes SQLite sort, so read every row (and every room's MAX)
-/// before inserting any, and insert in batch order, so ids grow with seqs within a room.
-/// A repeated nonce fails the whole statement (unique violation) and stores nothing.
+/// One statement, `INSERT … SELECT` from a VALUES list, numbered here: ids follow the last one
+/// stored, in batch order, and each room's seqs follow its last one, so ids grow with seqs
+/// within a room. A repeated nonce fails the whole statement (unique violation) and stores
+/// nothing; the numbers advance only once it has committed.
 async fn insert_numbered(
-    writer: &SqlitePool,
+    connection: &SqlitePool,
+    numbering: &mut Numbering,
     chunk: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
+    let first_id = numbering.learn(connection, chunk).await?;
     let rows = statement_rows(chunk.len());
     let sql = format!(
-        "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) \
-         SELECT v.column1, \
-                (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.room_id = v.column1) + v.column2, \
-                v.column3, v.column4, v.column5, v.column6 \
-         FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL ORDER BY v.column7 \
-         RETURNING id, room_id, seq",
+        "INSERT INTO messages (id, room_id, seq, sender_id, body, sent_at, nonce) \
+         SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL",
         placeholders(Backend::Sqlite, rows, SQLITE_ROW_WIDTH)
     );
-    let mut position: HashMap<i64, i64> = HashMap::new();
+    let mut last_seq: HashMap<i64, i64> = HashMap::new();
+    let mut numbered = Vec::with_capacity(chunk.len());
     let mut query = sqlx::query(&sql);
-    for (order, m) in chunk.iter().enumerate() {
-        let k = position.entry(m.room_id).or_insert(0);
-        *k += 1;
+    for (id, m) in (first_id..).zip(chunk) {
+        let seq = last_seq
+            .entry(m.room_id)
+            .or_insert_with(|| numbering.last_seq[&m.room_id]);
+        *seq += 1;
+        numbered.push((id, *seq));
         // Text is bound borrowed: the batch outlives the statement, so no copies.
         query = query
+            .bind(id)
             .bind(m.room_id)
-            .bind(*k)
+            .bind(*seq)
             .bind(m.sender.id)
             .bind(m.body.as_str())
             .bind(m.sent_at)
-            .bind(m.nonce.as_deref())
-            .bind(order as i64);
+            .bind(m.nonce.as_deref());
     }
     for _ in chunk.len()..rows {
         for _ in 0..SQLITE_ROW_WIDTH {
             query = query.bind(None::<i64>);
         }
     }
-    // RETURNING's row order is not promised: pair each room's rows, by seq, with that room's
-    // messages in batch order. Columns by position (id, room_id, seq), not by name.
-    let mut by_room: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
-    for row in query.fetch_all(writer).await? {
-        by_room
-            .entry(row.try_get(1)?)
-            .or_default()
-            .push((row.try_get(2)?, row.try_get(0)?));
+    let stored = query.execute(connection).await?.rows_affected();
+    if stored != chunk.len() as u64 {
+        return Err(sqlx::Error::Protocol(format!(
+            "stored {stored} of a batch of {} messages",
+            chunk.len()
+        )));
     }
-    for rows in by_room.values_mut() {
-        rows.sort_unstable();
-        rows.reverse();
-    }
-    chunk
+    numbering.next_id = Some(first_id + chunk.len() as i64);
+    numbering.last_seq.extend(last_seq);
+    Ok(chunk
         .iter()
-        .map(|m| {
-            let (seq, id) = by_room
-                .get_mut(&m.room_id)
-                .and_then(Vec::pop)
-                .ok_or(sqlx::Error::RowNotFound)?;
-            Ok(newly_stored(m, id, seq))
-        })
-        .collect()
+        .zip(numbered)
+        .map(|(m, (id, seq))| newly_stored(m, id, seq))
+        .collect())
 }
 
 /// Postgres: stores `batch` in `tx`, in order, holding the rooms' locks, so the seqs read here

@@ -4,6 +4,7 @@
 //! backend is checked explicitly.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,6 +15,7 @@ use sqlx::error::ErrorKind;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 
+use super::batch::SqliteWriter;
 use super::*;
 
 /// Which database is behind the pool.
@@ -30,7 +32,7 @@ pub struct SqlStore {
     /// SQLite: where messages are inserted, one connection of its own, so its page cache stays
     /// warm (any other connection's write would invalidate it) and it rarely checkpoints.
     /// Postgres: `None`; messages go through `pool`.
-    writer: Option<SqlitePool>,
+    writer: Option<Arc<SqliteWriter>>,
     backend: Backend,
 }
 
@@ -40,13 +42,12 @@ pub struct SqlStore {
 const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;";
 
-/// SQLite's message writer connection. It uses the native driver rather than `Any` because
-/// `Any` cannot set the row buffer: with its default of 50 rows, the database thread stopped
-/// every 50 rows of a batch's `RETURNING` to wait for the writer task to take them, and on a
-/// busy machine each wait was a trip through the scheduler (BENCHMARKS.md, fourth round).
+/// SQLite's message writer connection, on the native driver: its worker thread gets a name of
+/// its own, and its statements need no `Any` conversions. (It once also needed a row buffer of a
+/// whole batch for `RETURNING`, which `Any` cannot set; the insert no longer returns rows,
+/// BENCHMARKS.md sixth round.)
 async fn sqlite_writer(url: &str) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
-        .row_buffer_size(crate::writer::MAX_BATCH)
         // Tells its thread apart from the pool's in `top -H` and profiles.
         .thread_name(|id| format!("sqlite-writer-{id}"));
     SqlitePoolOptions::new()
@@ -137,7 +138,9 @@ impl SqlStore {
                 pool.execute("PRAGMA journal_mode = WAL;")
                     .await
                     .context("could not switch the SQLite database to WAL mode")?;
-                Some(sqlite_writer(&url).await.with_context(open_failed)?)
+                Some(Arc::new(SqliteWriter::new(
+                    sqlite_writer(&url).await.with_context(open_failed)?,
+                )))
             }
             Backend::Postgres => None,
         };
@@ -467,7 +470,7 @@ impl Store for SqlStore {
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
         if let Some(writer) = &self.writer {
-            return Ok(super::batch::insert_sqlite(writer, &self.pool, batch).await?);
+            return Ok(writer.insert(&self.pool, batch).await?);
         }
         let mut tx = self.pool.begin().await?;
         let inserted = super::batch::insert_postgres(&mut tx, batch).await?;

@@ -125,3 +125,62 @@ async fn batches_of_every_size_store_each_message_once_numbered_without_gaps() {
         "only the fresh message was added"
     );
 }
+
+/// The SQLite writer numbers messages from what it stored last. Another writer on the same
+/// file (a second server started by mistake, a script) makes those numbers stale: the next
+/// batch must still store every message, numbered after the other writer's, and batches after
+/// it must go on from there.
+#[tokio::test]
+async fn a_batch_after_another_writer_on_the_same_database_is_numbered_after_its_messages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let first = SqlStore::connect(&url, 4).await.expect("first store");
+    let second = SqlStore::connect(&url, 4).await.expect("second store");
+    let ann = user(&first, "ann").await;
+    let room = first.create_room("shared", ann.id).await.expect("room").id;
+
+    let batch = |from: usize, n: usize| -> Vec<NewMessage> {
+        (from..from + n).map(|i| message(room, &ann, i)).collect()
+    };
+    let mut all = Vec::new();
+    for (store, messages) in [
+        (&first, batch(0, 5)),
+        (&second, batch(5, 3)),
+        // Stale numbers here: ids and seqs 6..=9 are taken.
+        (&first, batch(8, 4)),
+        (&first, batch(12, 2)),
+    ] {
+        let results = store.insert_messages(&messages).await.expect("stored");
+        assert_eq!(results.len(), messages.len());
+        for (new, inserted) in messages.iter().zip(results) {
+            assert!(!inserted.duplicate, "{} is new", new.body);
+            assert_eq!(inserted.stored.message.body, new.body);
+            all.push(inserted.stored);
+        }
+    }
+
+    let seqs: Vec<i64> = all.iter().map(|s| s.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=14).collect::<Vec<i64>>(),
+        "numbered without gaps"
+    );
+    assert!(
+        all.windows(2).all(|w| w[0].message.id < w[1].message.id),
+        "ids grow with seqs"
+    );
+    let stored = first
+        .messages_by_seq(room, 0, i64::MAX)
+        .await
+        .expect("room's messages");
+    assert_eq!(
+        stored
+            .iter()
+            .map(|s| (s.seq, s.message.id, s.message.body.clone()))
+            .collect::<Vec<_>>(),
+        all.iter()
+            .map(|s| (s.seq, s.message.id, s.message.body.clone()))
+            .collect::<Vec<_>>(),
+        "the database holds exactly what each store reported"
+    );
+}
