@@ -20,6 +20,7 @@ use axum::extract::ws::Utf8Bytes;
 use chat_shared::{LobbyFrame, ServerFrame};
 use serde::Serialize;
 use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::fanout::Event;
@@ -37,6 +38,9 @@ pub enum Outbound {
     /// receiver: one queue slot, one wake-up and one flush for all of them, where one slot per
     /// message woke each socket for the first and made it write the rest in dribs (BENCHMARKS.md).
     Messages(Arc<[LiveMessage]>),
+    /// Presence and participant frames a room held back for a moment (see
+    /// [`NOTICE_INTERVAL`]), in order, shared by every receiver.
+    Frames(Arc<[Utf8Bytes]>),
     /// Close the socket with this code and reason.
     Close { code: u16, reason: &'static str },
 }
@@ -48,6 +52,14 @@ impl Outbound {
         }
     }
 }
+
+/// The shortest time between two sends of a room's presence and participant frames. A lone
+/// one goes out at once; those that follow within the interval are held and go out together at
+/// its end, as one queue item per connection. Sent one by one, a join storm (every member
+/// reconnecting after a restart) woke and flushed every member's socket once per join: 5000
+/// members took ~90 s to reconnect, the server making 110k `sendto` calls a second
+/// (BENCHMARKS.md, sixth round).
+pub const NOTICE_INTERVAL: Duration = Duration::from_millis(50);
 
 /// A `message` frame on its way to a room's sockets. The id lets a fresh connection skip live
 /// messages its welcome history already held.
@@ -98,13 +110,52 @@ struct RoomState {
     pending: BTreeMap<i64, StoredMessage>,
     /// A gap fill is running.
     filling: bool,
+    /// Presence and participant frames held back, in order (see [`NOTICE_INTERVAL`]).
+    notices: Vec<Utf8Bytes>,
+    /// When this room's notices last went out.
+    notices_sent: Option<Instant>,
+    /// A task will send the held notices at the end of the interval.
+    notices_due: bool,
 }
 
 impl RoomState {
     /// Sends to every connection that `include` accepts, dropping those that cannot keep up.
+    /// Held notices go first, so every connection gets a room's frames in the order of their
+    /// events.
     fn broadcast(&mut self, item: &Outbound, include: impl Fn(&ConnHandle) -> bool) {
+        self.send_notices();
+        self.send(item, include);
+    }
+
+    fn send(&mut self, item: &Outbound, include: impl Fn(&ConnHandle) -> bool) {
         self.conns
             .retain(|_, conn| !include(conn) || conn.offer(item.clone()));
+    }
+
+    /// Sends the held notices, if any, to every connection.
+    fn send_notices(&mut self) {
+        if self.notices.is_empty() {
+            return;
+        }
+        let frames: Arc<[Utf8Bytes]> = std::mem::take(&mut self.notices).into();
+        self.notices_sent = Some(Instant::now());
+        self.send(&Outbound::Frames(frames), |_| true);
+    }
+
+    /// A presence or participant frame for everyone in the room: sent now if the room's last
+    /// notices went out at least [`NOTICE_INTERVAL`] ago, else held. Returns when the held
+    /// notices are due if the caller must schedule sending them.
+    fn notice(&mut self, text: Utf8Bytes) -> Option<Instant> {
+        self.notices.push(text);
+        match self.notices_sent.map(|sent| sent + NOTICE_INTERVAL) {
+            Some(due) if due > Instant::now() => {
+                (!std::mem::replace(&mut self.notices_due, true)).then_some(due)
+            }
+            _ => {
+                self.send_notices();
+                None
+            }
+        }
     }
 
     /// Takes messages in any order and delivers, in one queue item per connection, those now
@@ -264,6 +315,23 @@ impl Hubs {
         }
     }
 
+    /// Sends a presence or participant frame to everyone in a room, held for a moment if the
+    /// room just had one (see [`NOTICE_INTERVAL`]).
+    fn to_room_soon(&self, room_id: i64, text: Utf8Bytes) {
+        let Some(hub) = self.hub(room_id) else {
+            return;
+        };
+        let due = hub.state.lock().expect("room hub lock").notice(text);
+        if let Some(due) = due {
+            tokio::spawn(async move {
+                tokio::time::sleep_until(due).await;
+                let mut state = hub.state.lock().expect("room hub lock");
+                state.notices_due = false;
+                state.send_notices();
+            });
+        }
+    }
+
     /// Closes the connections `which` selects, in every room.
     fn close_where(
         &self,
@@ -311,16 +379,13 @@ impl Hubs {
                 room_id,
                 nickname,
                 online,
-            } => self.to_room(
+            } => self.to_room_soon(
                 room_id,
-                &Outbound::frame(&ServerFrame::Presence { nickname, online }),
-                |_| true,
+                to_text(&ServerFrame::Presence { nickname, online }),
             ),
-            Event::Participant { room_id, nickname } => self.to_room(
-                room_id,
-                &Outbound::frame(&ServerFrame::Participant { nickname }),
-                |_| true,
-            ),
+            Event::Participant { room_id, nickname } => {
+                self.to_room_soon(room_id, to_text(&ServerFrame::Participant { nickname }))
+            }
             Event::Typing {
                 room_id,
                 user_id,
@@ -523,5 +588,65 @@ mod tests {
         assert!(!room.accept([stored(21)]), "20 frames queued, limit 16");
         assert!(room.conns.is_empty());
         assert!(kill.is_cancelled());
+    }
+
+    /// Each queued item as text: a held group of notices as their texts, messages as seqs.
+    fn items(rx: &mut OutboxReceiver) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv())
+            .map(|item| match item {
+                Outbound::Frames(frames) => frames
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                Outbound::Messages(m) => format!(
+                    "messages {:?}",
+                    m.iter().map(|m| m.id - 100).collect::<Vec<_>>()
+                ),
+                other => panic!("expected notices or messages, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_notice_goes_at_once_and_those_close_behind_it_go_together() {
+        let (mut room, mut rx) = room_with_one_socket(0);
+        assert_eq!(room.notice("a".into()), None, "nothing to wait for");
+        assert_eq!(items(&mut rx), ["a"]);
+
+        tokio::time::advance(Duration::from_millis(10)).await;
+        let due = room
+            .notice("b".into())
+            .expect("held: the caller schedules the send");
+        assert_eq!(due, room.notices_sent.unwrap() + NOTICE_INTERVAL);
+        assert_eq!(room.notice("c".into()), None, "already scheduled");
+        assert!(items(&mut rx).is_empty(), "held until the interval ends");
+
+        // What the scheduled task does when the interval ends.
+        tokio::time::advance(NOTICE_INTERVAL).await;
+        room.notices_due = false;
+        room.send_notices();
+        assert_eq!(items(&mut rx), ["b+c"], "one queue item for both");
+
+        tokio::time::advance(NOTICE_INTERVAL).await;
+        assert_eq!(
+            room.notice("d".into()),
+            None,
+            "a quiet interval later, at once"
+        );
+        assert_eq!(items(&mut rx), ["d"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn held_notices_reach_the_sockets_before_the_next_message() {
+        let (mut room, mut rx) = room_with_one_socket(0);
+        assert_eq!(room.notice("joined".into()), None);
+        assert!(room.notice("online".into()).is_some());
+        assert!(!room.accept([stored(1)]));
+        assert_eq!(items(&mut rx), ["joined", "online", "messages [1]"]);
+        // The scheduled task then finds nothing left to send.
+        room.notices_due = false;
+        room.send_notices();
+        assert!(items(&mut rx).is_empty());
     }
 }

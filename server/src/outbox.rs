@@ -60,6 +60,7 @@ pub fn outbox(limit: usize) -> (Outbox, OutboxReceiver) {
 fn frames(item: &Outbound) -> usize {
     match item {
         Outbound::Messages(messages) => messages.len(),
+        Outbound::Frames(frames) => frames.len(),
         Outbound::Frame { .. } | Outbound::Close { .. } => 1,
     }
 }

@@ -463,6 +463,11 @@ async fn write_batch(
     for item in batch.drain(..) {
         match item {
             Outbound::Frame { text } => sink.feed(Message::Text(text)).await?,
+            Outbound::Frames(frames) => {
+                for text in frames.iter() {
+                    sink.feed(Message::Text(text.clone())).await?;
+                }
+            }
             Outbound::Messages(messages) => {
                 for message in messages.iter().filter(|m| m.id > seen_upto) {
                     sink.feed(Message::Text(message.text.clone())).await?;
