@@ -57,9 +57,9 @@ impl Outbound {
 /// one goes out at once; those that follow within the interval are held and go out together at
 /// its end, as one queue item per connection. Sent one by one, a join storm (every member
 /// reconnecting after a restart) woke and flushed every member's socket once per join: 5000
-/// members took ~90 s to reconnect, the server making 110k `sendto` calls a second
-/// (BENCHMARKS.md, sixth round).
-pub const NOTICE_INTERVAL: Duration = Duration::from_millis(50);
+/// members in one room took 143 s to reconnect, 99 s with 50 ms here and 44 s with 200 ms
+/// (BENCHMARKS.md, sixth round). A presence shown a fifth of a second late goes unnoticed.
+pub const NOTICE_INTERVAL: Duration = Duration::from_millis(200);
 
 /// A `message` frame on its way to a room's sockets. The id lets a fresh connection skip live
 /// messages its welcome history already held.
