@@ -114,8 +114,6 @@ struct RoomState {
     notices: Vec<Utf8Bytes>,
     /// When this room's notices last went out.
     notices_sent: Option<Instant>,
-    /// A task will send the held notices at the end of the interval.
-    notices_due: bool,
 }
 
 impl RoomState {
@@ -144,13 +142,13 @@ impl RoomState {
 
     /// A presence or participant frame for everyone in the room: sent now if the room's last
     /// notices went out at least [`NOTICE_INTERVAL`] ago, else held. Returns when the held
-    /// notices are due if the caller must schedule sending them.
+    /// notices are due if the caller must schedule sending them: when this is the first one
+    /// held (a send already scheduled for the others takes it too).
     fn notice(&mut self, text: Utf8Bytes) -> Option<Instant> {
+        let first_held = self.notices.is_empty();
         self.notices.push(text);
         match self.notices_sent.map(|sent| sent + NOTICE_INTERVAL) {
-            Some(due) if due > Instant::now() => {
-                (!std::mem::replace(&mut self.notices_due, true)).then_some(due)
-            }
+            Some(due) if due > Instant::now() => first_held.then_some(due),
             _ => {
                 self.send_notices();
                 None
@@ -325,9 +323,7 @@ impl Hubs {
         if let Some(due) = due {
             tokio::spawn(async move {
                 tokio::time::sleep_until(due).await;
-                let mut state = hub.state.lock().expect("room hub lock");
-                state.notices_due = false;
-                state.send_notices();
+                hub.state.lock().expect("room hub lock").send_notices();
             });
         }
     }
@@ -624,7 +620,6 @@ mod tests {
 
         // What the scheduled task does when the interval ends.
         tokio::time::advance(NOTICE_INTERVAL).await;
-        room.notices_due = false;
         room.send_notices();
         assert_eq!(items(&mut rx), ["b+c"], "one queue item for both");
 
@@ -645,7 +640,6 @@ mod tests {
         assert!(!room.accept([stored(1)]));
         assert_eq!(items(&mut rx), ["joined", "online", "messages [1]"]);
         // The scheduled task then finds nothing left to send.
-        room.notices_due = false;
         room.send_notices();
         assert!(items(&mut rx).is_empty());
     }
