@@ -3,9 +3,11 @@
 //! this crate, so a frame is defined exactly once.
 
 pub mod api;
+pub mod close;
 pub mod frame;
 pub mod limits;
 pub mod model;
+pub mod session;
 
 pub use frame::{ClientFrame, ErrorCode, LobbyFrame, ServerFrame};
 pub use model::{Message, Participant, Room};
