@@ -64,7 +64,7 @@ pub struct Config {
     /// second the server can store; smaller bounds what a stalled client holds (see
     /// `CONNECTION_QUEUE`).
     #[arg(long, env = "WRITE_BATCH", default_value_t = 4096,
-          value_parser = clap::value_parser!(u16).range(1..=crate::writer::MAX_BATCH as i64))]
+          value_parser = clap::value_parser!(u16).range(1..=crate::store::MAX_BATCH as i64))]
     pub write_batch: u16,
 
     /// Seconds a user stays online through an instance that stopped answering (scale-out).

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use chat_shared::api::ErrorBody;
 
-use crate::http::{found, wants_json};
+use crate::http::respond::{found, wants_json};
 use crate::i18n::{self, Texts};
 use crate::store::StoreError;
 

@@ -5,13 +5,14 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod event;
 pub mod fanout;
 pub mod http;
-pub mod hub;
 pub mod i18n;
-pub mod outbox;
+pub mod rooms;
+pub mod socket;
+pub mod state;
 pub mod store;
-pub mod writer;
 
 pub use app::{start, Server};
 pub use config::Config;

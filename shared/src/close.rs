@@ -19,4 +19,3 @@ pub const SERVER_ERROR: u16 = 1011;
 pub const RESTARTING: u16 = 1012;
 /// The client read too slowly and fell behind: reconnect with `?after=`.
 pub const TOO_SLOW: u16 = 1013;
-

@@ -8,71 +8,20 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::Sha256;
 
-use super::session::{cookie_header, hash_token, is_https, request_cookie, SESSION_COOKIE};
-use crate::app::AppState;
+use chat_shared::session::{CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE};
+
+use super::session::{cookie_header, hash_token, is_https, request_cookie};
 use crate::error::AppError;
-
-pub const CSRF_COOKIE: &str = "csrftoken";
-pub const CSRF_FIELD: &str = "csrfmiddlewaretoken";
-pub const CSRF_HEADER: &str = "x-csrftoken";
+use crate::state::AppState;
 /// A year, as Django does: the token is only useful together with the session it is bound to.
 const CSRF_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
 /// Forms are small; a larger body is refused before it is read into memory.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// The key that signs tokens; shared by every instance through the database.
-#[derive(Clone)]
-pub struct CsrfKey(pub [u8; 32]);
-
 /// The token valid for this request, for templates to put in their forms.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
-
-impl CsrfKey {
-    fn sign(&self, nonce: &[u8], binding: &str) -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
-        mac.update(nonce);
-        mac.update(b"|");
-        mac.update(binding.as_bytes());
-        mac.finalize().into_bytes().to_vec()
-    }
-
-    /// A fresh token bound to `binding` (the session's hash, or "" when anonymous).
-    pub fn issue(&self, binding: &str) -> String {
-        let mut nonce = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(nonce),
-            URL_SAFE_NO_PAD.encode(self.sign(&nonce, binding))
-        )
-    }
-
-    /// True when `token` was issued by this server for `binding`.
-    pub fn verify(&self, token: &str, binding: &str) -> bool {
-        let Some((nonce, sig)) = token.split_once('.') else {
-            return false;
-        };
-        let (Ok(nonce), Ok(sig)) = (URL_SAFE_NO_PAD.decode(nonce), URL_SAFE_NO_PAD.decode(sig))
-        else {
-            return false;
-        };
-        if nonce.len() != 16 {
-            return false;
-        }
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
-        mac.update(&nonce);
-        mac.update(b"|");
-        mac.update(binding.as_bytes());
-        mac.verify_slice(&sig).is_ok()
-    }
-}
 
 /// What a token is bound to for this request: the session cookie's hash, or "".
 pub fn binding(headers: &HeaderMap) -> String {
@@ -193,7 +142,7 @@ async fn form_field(request: Request) -> Result<(Request, Option<String>), Respo
         .and_then(|pairs| {
             pairs
                 .into_iter()
-                .find(|(k, _)| k == CSRF_FIELD)
+                .find(|(k, _)| k == CSRF_FORM_FIELD)
                 .map(|(_, v)| v)
         });
     Ok((Request::from_parts(parts, Body::from(bytes)), value))
@@ -202,6 +151,7 @@ async fn form_field(request: Request) -> Result<(Request, Option<String>), Respo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::csrf_key::CsrfKey;
 
     #[test]
     fn tokens_verify_only_for_their_binding_and_key() {

@@ -11,11 +11,11 @@ use cookie::{Cookie, SameSite};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::{now_ms, User};
 
-pub const SESSION_COOKIE: &str = "sessionid";
+pub use chat_shared::session::SESSION_COOKIE;
 
 /// A new random session token (what the cookie holds).
 pub fn new_token() -> String {

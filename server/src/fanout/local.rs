@@ -1,65 +1,39 @@
-//! In-process fan-out for a single instance: events go straight to this instance's hubs and
-//! presence is a count of open connections.
+//! The loop-back transport for a single instance: what is published is delivered at once, and
+//! nobody is online anywhere else.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Event, Fanout};
-use crate::hub::Hubs;
+use super::{Fanout, Sink};
+use crate::event::Event;
 
 pub struct LocalFanout {
-    hubs: Arc<Hubs>,
-    /// Open connections per (room, nickname).
-    presence: Mutex<HashMap<(i64, String), usize>>,
+    sink: Arc<dyn Sink>,
 }
 
 impl LocalFanout {
-    pub fn new(hubs: Arc<Hubs>) -> Self {
-        Self {
-            hubs,
-            presence: Mutex::default(),
-        }
+    pub fn new(sink: Arc<dyn Sink>) -> Self {
+        Self { sink }
     }
 }
 
 #[async_trait]
 impl Fanout for LocalFanout {
     async fn publish(&self, events: Vec<Event>) {
-        self.hubs.dispatch_all(events);
+        self.sink.deliver(events);
     }
 
-    async fn connected(&self, room_id: i64, nickname: &str) -> bool {
-        let mut presence = self.presence.lock().expect("presence lock");
-        let count = presence.entry((room_id, nickname.to_owned())).or_default();
-        *count += 1;
-        *count == 1
+    async fn arrived(&self, _room_id: i64, _nickname: &str) -> bool {
+        true
     }
 
-    async fn disconnected(&self, room_id: i64, nickname: &str) -> bool {
-        let mut presence = self.presence.lock().expect("presence lock");
-        let key = (room_id, nickname.to_owned());
-        match presence.get_mut(&key) {
-            Some(count) if *count > 1 => {
-                *count -= 1;
-                false
-            }
-            Some(_) => {
-                presence.remove(&key);
-                true
-            }
-            None => false,
-        }
+    async fn departed(&self, _room_id: i64, _nickname: &str) -> bool {
+        true
     }
 
-    async fn online(&self, room_id: i64) -> HashSet<String> {
-        self.presence
-            .lock()
-            .expect("presence lock")
-            .keys()
-            .filter(|(room, _)| *room == room_id)
-            .map(|(_, nick)| nick.clone())
-            .collect()
+    async fn online_elsewhere(&self, _room_id: i64) -> HashSet<String> {
+        HashSet::new()
     }
 }

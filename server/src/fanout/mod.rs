@@ -1,6 +1,7 @@
-//! Fan-out behind one interface: delivering events to every instance's connections and
-//! knowing who is online. [`local`] does it in-process (the embedded default); [`redis`]
-//! across instances (scale-out).
+//! Fan-out is a transport. It carries events to every instance, this one included, and hands
+//! what arrives to a [`Sink`] (the rooms); and it tells whether a user is online on another
+//! instance. It knows nothing of rooms or sockets. [`local`] is a loop-back for one instance
+//! (the embedded default); [`redis`] spans instances (scale-out).
 
 pub mod local;
 pub mod redis;
@@ -8,67 +9,32 @@ pub mod redis;
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use chat_shared::{Message, Room};
-use serde::{Deserialize, Serialize};
 
-/// Something every instance must show its connections.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Event {
-    /// A stored message and its place in the room.
-    Message {
-        message: Message,
-        seq: i64,
-    },
-    Presence {
-        room_id: i64,
-        nickname: String,
-        online: bool,
-    },
-    Participant {
-        room_id: i64,
-        nickname: String,
-    },
-    /// Shown to everyone in the room but the typist's own connections.
-    Typing {
-        room_id: i64,
-        user_id: i64,
-        nickname: String,
-    },
-    RoomCreated {
-        room: Room,
-    },
-    /// Renamed, or someone left: the room's sockets get a `room` frame, the lobby an update.
-    RoomChanged {
-        room: Room,
-    },
-    /// Someone joined: only the lobby needs the new count (the room's sockets already got a
-    /// `participant` frame, and a `room` frame per join would double a big room's join cost).
-    RoomCounted {
-        room: Room,
-    },
-    RoomRemoved {
-        room_id: i64,
-    },
-    /// A user left a room: their sockets to it close.
-    Left {
-        room_id: i64,
-        user_id: i64,
-    },
-    /// A session was logged out: its sockets close.
-    SessionEnded {
-        session_hash: String,
-    },
-}
+use crate::event::Event;
 
 #[async_trait]
 pub trait Fanout: Send + Sync + 'static {
-    /// Delivers the events, in order, to every instance's connections (this one's included).
+    /// Carries the events, in order, to every instance's sink, this instance's first.
     async fn publish(&self, events: Vec<Event>);
-    /// Counts a connection of `nickname` to the room; true if it is their first anywhere.
-    async fn connected(&self, room_id: i64, nickname: &str) -> bool;
-    /// Uncounts one; true if it was their last anywhere.
-    async fn disconnected(&self, room_id: i64, nickname: &str) -> bool;
-    /// Who has at least one connection to the room, on any instance.
-    async fn online(&self, room_id: i64) -> HashSet<String>;
+    /// This instance has its first connection of `nickname` to the room. True if the user was
+    /// online on no other instance: checked and recorded in one step, so two instances never
+    /// both announce them.
+    async fn arrived(&self, room_id: i64, nickname: &str) -> bool;
+    /// This instance's last connection of `nickname` to the room closed. True if no other
+    /// instance has one either: removed and checked in one step.
+    async fn departed(&self, room_id: i64, nickname: &str) -> bool;
+    /// Users with a connection to the room on another instance.
+    async fn online_elsewhere(&self, room_id: i64) -> HashSet<String>;
+}
+
+/// Where a transport hands what it receives.
+#[async_trait]
+pub trait Sink: Send + Sync + 'static {
+    /// Events, in the order they were published.
+    fn deliver(&self, events: Vec<Event>);
+    /// The transport may have lost events (it reconnected after an outage): read again what
+    /// may have been missed.
+    async fn resync(&self);
+    /// The (room, nickname) pairs with a connection on this instance.
+    fn present_here(&self) -> Vec<(i64, String)>;
 }

@@ -1,21 +1,23 @@
 //! Scale-out fan-out over Redis.
 //!
 //! Events: every instance publishes each event to one pub/sub channel (`{prefix}:events`)
-//! after delivering it to its own connections, and delivers what the others publish. Pub/sub
+//! after handing it to its own sink, and hands its sink what the others publish. Pub/sub
 //! rather than streams because delivery is already made exact by the database: messages carry
-//! a gap-free per-room `seq`, a hub that sees a gap reads the missing range from the database
-//! (`hub.rs`), and after every reconnect to Redis each hub re-reads everything after the last
-//! seq it delivered. So what pub/sub drops while a subscriber is away is filled in, and Redis
-//! never has to keep a log.
+//! a gap-free per-room `seq`, a room that sees a gap reads the missing range from the database
+//! (`rooms/room.rs`), and after every reconnect to Redis the sink re-reads everything after
+//! the last seq it delivered. So what pub/sub drops while a subscriber is away is filled in,
+//! and Redis never has to keep a log.
 //!
 //! Presence: a sorted set per room (`{prefix}:presence:{room}`) whose members are
-//! `nickname \0 instance` scored by an expiry time. Each instance counts its own connections,
-//! refreshes its members' expiry on a heartbeat and, on the same beat, removes members whose
-//! time ran out (an instance that died): whoever removes the last member of a nickname
-//! announces that user offline. So nobody stays online forever when an instance dies.
+//! `nickname \0 instance` scored by an expiry time, and a sorted set of live instances
+//! (`{prefix}:instances`). The rooms count their own connections; this records which
+//! instances have a user, refreshes the expiry on a heartbeat and, on the same beat, removes
+//! members whose time ran out (an instance that died): whoever removes the last member of a
+//! nickname announces that user offline. Each change and the check of the other instances that
+//! goes with it is one Lua script, so it is atomic.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,19 +29,46 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Event, Fanout};
-use crate::hub::Hubs;
+use super::{Fanout, Sink};
+use crate::event::Event;
 use crate::store::now_ms;
 
 /// The longest a Redis call may hold up the caller while Redis is unreachable.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 /// Events waiting to be published. Past this (Redis away for long) new ones are dropped:
 /// messages are recovered from the database after the outage, the rest are momentary.
-const OUTBOX: usize = 65_536;
+const UNPUBLISHED_LIMIT: usize = 65_536;
 /// Events published in one pipeline.
 const PUBLISH_BATCH: usize = 512;
 /// Most events taken off the subscription at once, when that many have already arrived.
 const RECEIVE_BATCH: usize = 512;
+
+/// Lua: sets `elsewhere` to 1 if `nickname` (ARGV[1]) has a live member in the room's set
+/// (KEYS[1]) from a live instance (KEYS[2]) other than `instance` (ARGV[2]), at `now` (ARGV[3]).
+const ONLINE_ELSEWHERE_LUA: &str = r#"
+local elsewhere = 0
+for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[3], '+inf')) do
+  if other ~= ARGV[2] then
+    local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1] .. '\0' .. other)
+    if expiry and tonumber(expiry) > tonumber(ARGV[3]) then elsewhere = 1 end
+  end
+end
+"#;
+
+/// Adds this instance's member (expiring at ARGV[4]); 1 if the user was online nowhere else.
+fn arrive_script() -> redis::Script {
+    redis::Script::new(&format!(
+        "{ONLINE_ELSEWHERE_LUA}\nredis.call('ZADD', KEYS[1], ARGV[4], ARGV[1] .. '\\0' .. ARGV[2])\nreturn 1 - elsewhere"
+    ))
+}
+
+/// Removes this instance's member (ARGV[2] is the instance whose member goes); 1 if it was
+/// there and the user is now online nowhere.
+fn depart_script() -> redis::Script {
+    redis::Script::new(&format!(
+        "local removed = redis.call('ZREM', KEYS[1], ARGV[1] .. '\\0' .. ARGV[2])\n{ONLINE_ELSEWHERE_LUA}\nif removed == 0 then return 0 end\nreturn 1 - elsewhere"
+    ))
+}
 
 /// What goes over the channel: the event and which instance published it.
 #[derive(Serialize, Deserialize)]
@@ -49,19 +78,19 @@ struct Envelope {
 }
 
 pub struct RedisFanout {
-    hubs: Arc<Hubs>,
+    sink: Arc<dyn Sink>,
     conn: ConnectionManager,
     channel: String,
     prefix: String,
-    /// This instance's id: it skips its own envelopes, which it already delivered.
+    /// This instance's id: it skips its own envelopes, which its sink already has.
     instance: String,
-    /// This instance's open connections per (room, nickname).
-    local: Mutex<HashMap<(i64, String), usize>>,
     /// How long a presence entry lives without a heartbeat; refreshed every third of it.
     presence_ttl_ms: i64,
+    arrive: redis::Script,
+    depart: redis::Script,
     /// Serialized envelopes for the publisher task, so a slow or absent Redis never holds up
-    /// the message writer or a socket.
-    outbox: mpsc::Sender<String>,
+    /// the send queue or a socket.
+    unpublished: mpsc::Sender<String>,
 }
 
 impl RedisFanout {
@@ -70,7 +99,7 @@ impl RedisFanout {
         url: &str,
         prefix: &str,
         presence_ttl: Duration,
-        hubs: Arc<Hubs>,
+        sink: Arc<dyn Sink>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Arc<dyn Fanout>> {
         let client = redis::Client::open(url).context("invalid REDIS_URL")?;
@@ -82,19 +111,25 @@ impl RedisFanout {
         .context("timed out connecting to Redis")?
         .context("could not connect to Redis")?;
         let instance = format!("{:016x}", rand::thread_rng().gen::<u64>());
-        let (outbox, outbox_rx) = mpsc::channel(OUTBOX);
+        let (unpublished, unpublished_rx) = mpsc::channel(UNPUBLISHED_LIMIT);
         let channel = format!("{prefix}:events");
-        tokio::spawn(publish_forever(conn.clone(), channel.clone(), outbox_rx));
+        tokio::spawn(publish_forever(
+            conn.clone(),
+            channel.clone(),
+            unpublished_rx,
+        ));
         let fanout = Arc::new(Self {
-            hubs,
+            sink,
             conn,
             channel,
             prefix: prefix.to_owned(),
             instance,
-            local: Mutex::default(),
             presence_ttl_ms: presence_ttl.as_millis().max(300) as i64,
-            outbox,
+            arrive: arrive_script(),
+            depart: depart_script(),
+            unpublished,
         });
+        fanout.register_instance().await;
         let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(
             fanout
@@ -114,12 +149,28 @@ impl RedisFanout {
         format!("{}:presence:{room_id}", self.prefix)
     }
 
+    fn instances_key(&self) -> String {
+        format!("{}:instances", self.prefix)
+    }
+
     fn member(&self, nickname: &str) -> String {
         format!("{nickname}\0{}", self.instance)
     }
 
+    /// Marks this instance live until the next heartbeat is overdue.
+    async fn register_instance(&self) {
+        let mut pipe = redis::pipe();
+        pipe.zadd(
+            self.instances_key(),
+            &self.instance,
+            now_ms() + self.presence_ttl_ms,
+        )
+        .ignore();
+        self.run(pipe).await;
+    }
+
     /// Receives the other instances' events until shutdown, reconnecting with backoff; after
-    /// each reconnect the hubs re-read what they may have missed.
+    /// each reconnect the sink re-reads what it may have missed.
     async fn subscribe_forever(
         self: Arc<Self>,
         client: redis::Client,
@@ -141,7 +192,7 @@ impl RedisFanout {
                         let _ = tx.send(());
                     } else {
                         tracing::info!("reconnected to Redis; filling what was missed");
-                        self.hubs.fill_all_gaps().await;
+                        self.sink.resync().await;
                     }
                     attempt = 0;
                     // What arrived together (another instance's batch, published in one
@@ -172,24 +223,27 @@ impl RedisFanout {
     }
 
     fn receive(&self, messages: &[redis::Msg]) {
-        let events = messages.iter().filter_map(|msg| {
-            let payload: Vec<u8> = match msg.get_payload() {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::warn!(error = %e, "unreadable Redis message");
-                    return None;
+        let events = messages
+            .iter()
+            .filter_map(|msg| {
+                let payload: Vec<u8> = match msg.get_payload() {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "unreadable Redis message");
+                        return None;
+                    }
+                };
+                match serde_json::from_slice::<Envelope>(&payload) {
+                    Ok(envelope) if envelope.origin != self.instance => Some(envelope.event),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "malformed event on the Redis channel");
+                        None
+                    }
                 }
-            };
-            match serde_json::from_slice::<Envelope>(&payload) {
-                Ok(envelope) if envelope.origin != self.instance => Some(envelope.event),
-                Ok(_) => None,
-                Err(e) => {
-                    tracing::warn!(error = %e, "malformed event on the Redis channel");
-                    None
-                }
-            }
-        });
-        self.hubs.dispatch_all(events);
+            })
+            .collect();
+        self.sink.deliver(events);
     }
 
     /// Refreshes this instance's presence entries and reaps expired ones.
@@ -204,17 +258,20 @@ impl RedisFanout {
                 }
                 _ = tick.tick() => {}
             }
-            let entries = self.own_presence();
+            let entries = self.sink.present_here();
             let expiry = now_ms() + self.presence_ttl_ms;
             let mut pipe = redis::pipe();
+            pipe.zadd(self.instances_key(), &self.instance, expiry)
+                .ignore();
             for (room_id, nickname) in &entries {
                 pipe.zadd(self.presence_key(*room_id), self.member(nickname), expiry)
                     .ignore();
             }
-            if !entries.is_empty() {
-                self.run(pipe).await;
-            }
-            for room_id in self.hubs.room_ids() {
+            self.run(pipe).await;
+            let mut rooms: Vec<i64> = entries.iter().map(|(room, _)| *room).collect();
+            rooms.sort_unstable();
+            rooms.dedup();
+            for room_id in rooms {
                 self.reap(room_id).await;
             }
         }
@@ -237,19 +294,13 @@ impl RedisFanout {
             None => return,
         };
         for member in expired {
-            let removed: i64 = timed(
-                redis::cmd("ZREM")
-                    .arg(&key)
-                    .arg(&member)
-                    .query_async(&mut conn),
-            )
-            .await
-            .unwrap_or(0);
-            let nickname = member.split('\0').next().unwrap_or_default().to_owned();
-            if removed == 1 && !self.online(room_id).await.contains(&nickname) {
+            let Some((nickname, instance)) = member.split_once('\0') else {
+                continue;
+            };
+            if self.leave_for(room_id, nickname, instance).await {
                 self.publish(vec![Event::Presence {
                     room_id,
-                    nickname,
+                    nickname: nickname.to_owned(),
                     online: false,
                 }])
                 .await;
@@ -257,47 +308,29 @@ impl RedisFanout {
         }
     }
 
-    /// The (room, nickname) pairs this instance has connections for.
-    fn own_presence(&self) -> Vec<(i64, String)> {
-        self.local
-            .lock()
-            .expect("presence lock")
-            .keys()
-            .cloned()
-            .collect()
+    /// Removes `instance`'s member for `nickname`; true if it was there and the user is now
+    /// online on no instance.
+    async fn leave_for(&self, room_id: i64, nickname: &str, instance: &str) -> bool {
+        let mut conn = self.conn.clone();
+        let mut call = self.depart.prepare_invoke();
+        call.key(self.presence_key(room_id))
+            .key(self.instances_key())
+            .arg(nickname)
+            .arg(instance)
+            .arg(now_ms());
+        timed(call.invoke_async::<i64>(&mut conn)).await == Some(1)
     }
 
     /// At shutdown: this instance's users are no longer online through it.
     async fn clear_own_presence(&self) {
-        let entries = self.own_presence();
+        let entries = self.sink.present_here();
         let mut pipe = redis::pipe();
+        pipe.zrem(self.instances_key(), &self.instance).ignore();
         for (room_id, nickname) in &entries {
             pipe.zrem(self.presence_key(*room_id), self.member(nickname))
                 .ignore();
         }
-        if !entries.is_empty() {
-            self.run(pipe).await;
-        }
-    }
-
-    /// Users with a live presence entry from another instance.
-    async fn online_elsewhere(&self, room_id: i64) -> HashSet<String> {
-        let mut conn = self.conn.clone();
-        let members: Option<Vec<String>> = timed(
-            redis::cmd("ZRANGEBYSCORE")
-                .arg(self.presence_key(room_id))
-                .arg(now_ms())
-                .arg("+inf")
-                .query_async(&mut conn),
-        )
-        .await;
-        members
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|m| m.split_once('\0'))
-            .filter(|(_, instance)| *instance != self.instance)
-            .map(|(nickname, _)| nickname.to_owned())
-            .collect()
+        self.run(pipe).await;
     }
 
     async fn run(&self, pipe: redis::Pipeline) {
@@ -309,14 +342,14 @@ impl RedisFanout {
 }
 
 /// Publishes queued envelopes in pipelines until the fan-out is dropped. A batch that fails
-/// is dropped (see [`OUTBOX`]); the subscribers' gap filling recovers its messages.
+/// is dropped (see [`UNPUBLISHED_LIMIT`]); the subscribers' gap filling recovers its messages.
 async fn publish_forever(
     mut conn: ConnectionManager,
     channel: String,
-    mut outbox: mpsc::Receiver<String>,
+    mut unpublished: mpsc::Receiver<String>,
 ) {
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
-    while outbox.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+    while unpublished.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
         let mut pipe = redis::pipe();
         for payload in batch.drain(..) {
             pipe.publish(&channel, payload).ignore();
@@ -355,81 +388,61 @@ impl Fanout for RedisFanout {
             local.push(envelope.event);
         }
         // Our own connections first: they are served even while Redis is away.
-        self.hubs.dispatch_all(local);
+        self.sink.deliver(local);
         for payload in payloads {
-            if self.outbox.try_send(payload).is_err() {
+            if self.unpublished.try_send(payload).is_err() {
                 tracing::warn!(
-                    "the Redis outbox is full; an event for other instances was dropped"
+                    "the Redis publish queue is full; an event for other instances was dropped"
                 );
             }
         }
     }
 
-    async fn connected(&self, room_id: i64, nickname: &str) -> bool {
-        let first_here = {
-            let mut local = self.local.lock().expect("presence lock");
-            let count = local.entry((room_id, nickname.to_owned())).or_default();
-            *count += 1;
-            *count == 1
-        };
-        if !first_here {
-            return false;
-        }
-        let elsewhere = self.online_elsewhere(room_id).await.contains(nickname);
+    async fn arrived(&self, room_id: i64, nickname: &str) -> bool {
         let mut conn = self.conn.clone();
-        let expiry = now_ms() + self.presence_ttl_ms;
-        timed(
-            redis::cmd("ZADD")
-                .arg(self.presence_key(room_id))
-                .arg(expiry)
-                .arg(self.member(nickname))
-                .query_async::<()>(&mut conn),
-        )
-        .await;
-        !elsewhere
+        let mut call = self.arrive.prepare_invoke();
+        call.key(self.presence_key(room_id))
+            .key(self.instances_key())
+            .arg(nickname)
+            .arg(&self.instance)
+            .arg(now_ms())
+            .arg(now_ms() + self.presence_ttl_ms);
+        // Redis away: say online, as a user with a fresh connection is.
+        timed(call.invoke_async::<i64>(&mut conn))
+            .await
+            .is_none_or(|first| first == 1)
     }
 
-    async fn disconnected(&self, room_id: i64, nickname: &str) -> bool {
-        let last_here = {
-            let mut local = self.local.lock().expect("presence lock");
-            let key = (room_id, nickname.to_owned());
-            match local.get_mut(&key) {
-                Some(count) if *count > 1 => {
-                    *count -= 1;
-                    false
-                }
-                Some(_) => {
-                    local.remove(&key);
-                    true
-                }
-                None => false,
-            }
-        };
-        if !last_here {
-            return false;
-        }
+    async fn departed(&self, room_id: i64, nickname: &str) -> bool {
         let mut conn = self.conn.clone();
-        timed(
-            redis::cmd("ZREM")
-                .arg(self.presence_key(room_id))
-                .arg(self.member(nickname))
-                .query_async::<()>(&mut conn),
-        )
-        .await;
-        !self.online_elsewhere(room_id).await.contains(nickname)
+        let mut call = self.depart.prepare_invoke();
+        call.key(self.presence_key(room_id))
+            .key(self.instances_key())
+            .arg(nickname)
+            .arg(&self.instance)
+            .arg(now_ms());
+        // Redis away: say offline, as nobody can be seen elsewhere.
+        timed(call.invoke_async::<i64>(&mut conn))
+            .await
+            .is_none_or(|last| last == 1)
     }
 
-    async fn online(&self, room_id: i64) -> HashSet<String> {
-        let mut online = self.online_elsewhere(room_id).await;
-        // Whatever Redis says, our own connections are online.
-        online.extend(
-            self.local
-                .lock()
-                .expect("presence lock")
-                .keys()
-                .filter(|(room, _)| *room == room_id)
-                .map(|(_, nick)| nick.clone()),
-        );
-        online
+    async fn online_elsewhere(&self, room_id: i64) -> HashSet<String> {
+        let mut conn = self.conn.clone();
+        let members: Option<Vec<String>> = timed(
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(self.presence_key(room_id))
+                .arg(now_ms())
+                .arg("+inf")
+                .query_async(&mut conn),
+        )
+        .await;
+        members
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.split_once('\0'))
+            .filter(|(_, instance)| *instance != self.instance)
+            .map(|(nickname, _)| nickname.to_owned())
+            .collect()
     }
 }

@@ -14,15 +14,14 @@ use serde::Deserialize;
 
 use super::pages::{render, Ctx, LoginPage, RegisterPage};
 use super::{found, Input, Routes};
-use crate::app::AppState;
 use crate::auth::csrf::csrf_cookie;
 use crate::auth::password::{check_password, hash_password, verify_password};
 use crate::auth::session::{
     cookie_header, hash_token, is_https, new_token, request_cookie, SESSION_COOKIE,
 };
 use crate::error::AppError;
-use crate::fanout::Event;
 use crate::i18n::Texts;
+use crate::state::AppState;
 use crate::store::{now_ms, CreateUserError, NewUser};
 
 pub fn routes() -> Routes {
@@ -324,12 +323,7 @@ fn set_cookie(response: &mut Response, value: &str) {
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let current = ctx.require_user()?;
     state.store.delete_session(&current.session_hash).await?;
-    state
-        .fanout
-        .publish(vec![Event::SessionEnded {
-            session_hash: current.session_hash.clone(),
-        }])
-        .await;
+    state.rooms.end_session(&current.session_hash).await;
     tracing::info!(nickname = %current.user.nickname, "logged out");
     let mut response = if ctx.json {
         StatusCode::NO_CONTENT.into_response()

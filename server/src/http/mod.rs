@@ -5,42 +5,24 @@
 mod accounts;
 mod assets;
 mod chat;
-mod closing;
-mod echo;
 mod input;
-mod lobby;
 mod pages;
-mod ws;
+pub mod respond;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::MethodRouter;
+use axum::response::Response;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 
-use crate::app::AppState;
 use crate::auth::csrf;
 use crate::error::render_errors;
+use crate::socket;
+use crate::state::AppState;
 
 pub use input::Input;
-
-/// True when the client asked for JSON (`Accept: application/json`).
-pub fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
-}
-
-/// A 302 redirect (the contract's status for every redirect; axum's `Redirect` sends 303).
-pub fn found(location: &str) -> Response {
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
+pub use respond::{found, wants_json};
 
 /// Routes `path` and `path/` to the same handlers.
 fn route_both(
@@ -66,15 +48,15 @@ pub fn router(state: AppState) -> Router {
                 .fold(router, |r, (path, handlers)| route_both(r, path, handlers))
         })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect));
-    let echo = if state.config.enable_echo_route {
-        echo::routes()
-    } else {
-        Vec::new()
-    };
-    let sockets = ws::routes()
+    let mut sockets: Routes = vec![
+        ("/ws/chat/{id}", get(socket::upgrade::room)),
+        ("/ws/lobby", get(socket::upgrade::lobby)),
+    ];
+    if state.config.enable_echo_route {
+        sockets.push(("/ws/echo", get(socket::echo::upgrade)));
+    }
+    let sockets = sockets
         .into_iter()
-        .chain(lobby::routes())
-        .chain(echo)
         .fold(Router::new(), |r, (path, handlers)| {
             route_both(r, path, handlers)
         });

@@ -10,11 +10,11 @@ use chat_shared::{Participant, Room};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::session::{CurrentUser, MaybeUser};
 use crate::error::AppError;
 use crate::i18n::Texts;
+use crate::state::AppState;
 
 /// What every page's layout needs: the language, who is logged in, the CSRF token for forms.
 pub struct Chrome {

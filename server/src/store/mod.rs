@@ -1,18 +1,86 @@
-//! Storage behind one interface. [`Store`] is what handlers and the message writer call; the
-//! SQL behind it (one implementation over SQLite or Postgres) lives in [`sql`].
+//! Storage behind one interface: [`Store`] and the rows it takes and gives. [`SqlStore`]
+//! implements it over either database ([`sql`]); what differs by backend lives in [`sqlite`]
+//! and [`postgres`].
 
-mod batch;
+mod one_by_one;
+mod postgres;
+mod rows;
 mod sql;
+mod sqlite;
 
 use async_trait::async_trait;
 use chat_shared::{Message, Room};
+use serde::{Deserialize, Serialize};
 
-pub use sql::{now_ms, redacted, rfc3339, Backend, SqlStore};
+pub use rows::{now_ms, rfc3339};
+pub use sql::SqlStore;
 
-/// A storage failure. The cause is logged; users see a generic error.
+/// The most messages one [`Store::insert_messages`] call takes in one statement on SQLite, and
+/// so the largest batch the send queue makes (`WRITE_BATCH`). A bigger call is still stored
+/// whole, in one transaction.
+pub const MAX_BATCH: usize = 4096;
+
+/// A storage failure, by what the caller can do about it. The cause is kept for the log;
+/// users see a generic error.
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct StoreError(#[from] pub sqlx::Error);
+pub enum StoreError {
+    /// The database could not be reached or did not answer in time: the same request may
+    /// succeed later.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// The database refused the statement (a constraint, a value it does not take): the same
+    /// request will fail again, though a batch may succeed one item at a time.
+    #[error("the database refused the change")]
+    Refused(#[source] sqlx::Error),
+    /// Anything else: a bug, or a database not in the shape the migrations made.
+    #[error("storage failed")]
+    Failed(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Database(_) => StoreError::Refused(e),
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
+            _ => StoreError::Failed(e),
+        }
+    }
+}
+
+/// Which database is behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `DATABASE_URL` names, if it is one we support.
+    pub fn of(database_url: &str) -> Option<Self> {
+        if database_url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redacted(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => database_url.to_owned(),
+    }
+}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -68,8 +136,9 @@ pub struct NewMessage {
     pub sent_at: i64,
 }
 
-/// A stored message with its position in the room.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored message with its position in the room. It travels between instances as it is (in
+/// the `message` event), so its JSON is part of the fan-out's wire format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMessage {
     pub message: Message,
     /// 1, 2, 3, ... within the room: see the `seq` column in the migrations.
@@ -121,7 +190,8 @@ pub trait Store: Send + Sync + 'static {
     /// Participants' nicknames in the order they joined.
     async fn participants(&self, room_id: i64) -> StoreResult<Vec<String>>;
 
-    /// Stores a batch in one transaction, in order; a repeated nonce returns the original.
+    /// Stores a batch in one transaction, in order, all or nothing; a repeated nonce returns
+    /// the original.
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>>;
     /// The latest `limit` messages, oldest first.
     async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>>;

@@ -1,7 +1,6 @@
-//! The one SQL implementation of [`Store`], over SQLite (the embedded default) or Postgres
-//! (scale-out). Queries use `$N` placeholders and Unix-millisecond integers, which both
-//! dialects share, so each query is written once; where the dialects differ (locking) the
-//! backend is checked explicitly.
+//! The one implementation of [`Store`] over either database. Queries use `$N` placeholders and
+//! Unix-millisecond integers, which both dialects share, so each query is written once; message
+//! inserts, where the backends differ, go to [`sqlite::inserts`] or [`postgres`].
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -9,90 +8,28 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use chat_shared::{Message, Room};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use chat_shared::Room;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::error::ErrorKind;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Row};
+use tokio_util::sync::CancellationToken;
 
-use super::batch::SqliteWriter;
-use super::*;
-
-/// Which database is behind the pool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+use super::rows::{messages_from_rows, now_ms, room_from_row, MESSAGE_SELECT, ROOM_SELECT};
+use super::sqlite::inserts::SqliteInserter;
+use super::{
+    postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, NewMessage,
+    NewUser, RoomRecord, Store, StoreError, StoreResult, StoredMessage, User,
+};
 
 /// SQL storage. Cheap to clone (the pools are shared).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
-    /// SQLite: where messages are inserted, one connection of its own, so its page cache stays
+    /// SQLite: where messages are inserted, on a connection of its own, so its page cache stays
     /// warm (any other connection's write would invalidate it) and it rarely checkpoints.
     /// Postgres: `None`; messages go through `pool`.
-    writer: Option<Arc<SqliteWriter>>,
+    inserter: Option<Arc<SqliteInserter>>,
     backend: Backend,
-}
-
-/// Every SQLite connection's settings, the pool's and the writer's. Wait for the writer
-/// instead of failing at once; NORMAL is durable in WAL mode against process crashes, which is
-/// what `kill -9` tests; after a checkpoint, a log that grew under a burst shrinks back.
-const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-     PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;";
-
-/// SQLite's message writer connection, on the native driver: its worker thread gets a name of
-/// its own, and its statements need no `Any` conversions. (It once also needed a row buffer of a
-/// whole batch for `RETURNING`, which `Any` cannot set; the insert no longer returns rows,
-/// BENCHMARKS.md sixth round.)
-async fn sqlite_writer(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
-        // Tells its thread apart from the pool's in `top -H` and profiles.
-        .thread_name(|id| format!("sqlite-writer-{id}"));
-    SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_secs(3))
-        .test_before_acquire(false)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(SQLITE_CONNECTION_PRAGMAS).await?;
-                // `SqlStore::checkpoint` copies the log into the database without blocking
-                // the writer; the writer checkpoints itself only at 32 MiB of log, which then
-                // has little left to copy. Without that backstop, a log that is written to
-                // without pause is never restarted and grows without bound.
-                conn.execute("PRAGMA wal_autocheckpoint = 8192;").await?;
-                // A 16 MiB page cache. A batch of a thousand messages to a hundred rooms
-                // dirties ~600 pages, more than SQLite's default 2 MiB (500 pages) holds, so
-                // it spilled pages to the log in the middle of each write and read them back:
-                // 41k reads and 72k writes a second at 650k deliveries/s, 8k and 50k with
-                // this (BENCHMARKS.md, fifth round). Only this connection writes messages.
-                conn.execute("PRAGMA cache_size = -16384;").await?;
-                Ok(())
-            })
-        })
-        .connect_with(options)
-        .await
-}
-
-/// Pool settings per backend.
-fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
-    let options = AnyPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(3));
-    if backend == Backend::Postgres {
-        return options;
-    }
-    // A local file: checking a connection before handing it out would only add a round trip
-    // to its worker thread before every query.
-    options
-        .test_before_acquire(false)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(SQLITE_CONNECTION_PRAGMAS).await?;
-                Ok(())
-            })
-        })
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -103,22 +40,15 @@ impl SqlStore {
     /// migrations. A SQLite file is created if missing and put in WAL mode.
     pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
-        let backend = if database_url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            anyhow::bail!(
+        let backend = Backend::of(database_url).with_context(|| {
+            format!(
                 "unsupported DATABASE_URL {:?}: use sqlite://FILE or postgres://USER@HOST/DB",
                 redacted(database_url)
-            );
-        };
+            )
+        })?;
         let url = match backend {
-            Backend::Sqlite if !database_url.contains("mode=") => {
-                let sep = if database_url.contains('?') { '&' } else { '?' };
-                format!("{database_url}{sep}mode=rwc")
-            }
-            _ => database_url.to_owned(),
+            Backend::Sqlite => sqlite::creating(database_url),
+            Backend::Postgres => database_url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)
             .with_context(|| format!("invalid DATABASE_URL {:?}", redacted(database_url)))?;
@@ -128,21 +58,22 @@ impl SqlStore {
                 redacted(database_url)
             )
         };
-        let pool = pool_options(backend, max_connections)
-            .connect_with(options)
-            .await
-            .with_context(open_failed)?;
-        let writer = match backend {
+        let (pool, inserter) = match backend {
             Backend::Sqlite => {
-                // WAL lets readers (history, room lists) run while the writer commits.
-                pool.execute("PRAGMA journal_mode = WAL;")
+                let (pool, inserter) = sqlite::open(&url, options, max_connections)
                     .await
-                    .context("could not switch the SQLite database to WAL mode")?;
-                Some(Arc::new(SqliteWriter::new(
-                    sqlite_writer(&url).await.with_context(open_failed)?,
-                )))
+                    .with_context(open_failed)?;
+                (pool, Some(Arc::new(inserter)))
             }
-            Backend::Postgres => None,
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(3))
+                    .connect_with(options)
+                    .await
+                    .with_context(open_failed)?;
+                (pool, None)
+            }
         };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -156,97 +87,32 @@ impl SqlStore {
             .context("could not apply the database migrations")?;
         Ok(Self {
             pool,
-            writer,
+            inserter,
             backend,
         })
-    }
-
-    /// SQLite: copies the write-ahead log into the database file, without blocking anyone, so
-    /// the checkpoint's copying and fsyncs stay off the message writer's path (which checkpoints
-    /// by itself only as a backstop). The server calls this several times a second.
-    pub async fn checkpoint(&self) -> StoreResult<()> {
-        if self.backend == Backend::Sqlite {
-            self.pool.execute("PRAGMA wal_checkpoint(PASSIVE);").await?;
-        }
-        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
+
+    /// Starts what the backend needs in the background until `shutdown`: on SQLite, copying
+    /// the write-ahead log into the database file ([`sqlite::checkpoint`]).
+    pub fn start_upkeep(&self, shutdown: CancellationToken) {
+        if self.backend == Backend::Sqlite {
+            tokio::spawn(sqlite::checkpoint::checkpoint_until(
+                self.pool.clone(),
+                shutdown,
+            ));
+        }
+    }
 }
-
-const ROOM_SELECT: &str =
-    "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
-     (SELECT COUNT(*) FROM participants p WHERE p.room_id = r.id) AS participant_count \
-     FROM rooms r JOIN users u ON u.id = r.creator_id";
-
-pub(super) const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce \
-     FROM messages m JOIN users u ON u.id = m.sender_id";
 
 /// The lowercase key to look a user up by, or `None` for a value with NUL in it: Postgres
 /// refuses NUL in text, and no stored email or nickname has one, so such a value matches
 /// no account (rather than being altered into one that might).
 fn lookup_key(value: &str) -> Option<String> {
     (!value.contains('\0')).then(|| value.to_lowercase())
-}
-
-/// The URL without its password, for messages and logs.
-pub fn redacted(database_url: &str) -> String {
-    match url::Url::parse(database_url) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => database_url.to_owned(),
-    }
-}
-
-/// Unix milliseconds as RFC 3339 UTC, the contract's time format.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-fn room_from_row(row: &AnyRow) -> Result<RoomRecord, sqlx::Error> {
-    Ok(RoomRecord {
-        room: Room {
-            id: row.try_get("id")?,
-            title: row.try_get("title")?,
-            creator: row.try_get("creator")?,
-            participant_count: row.try_get("participant_count")?,
-            created_at: rfc3339(row.try_get("created_at")?),
-        },
-        creator_id: row.try_get("creator_id")?,
-        active: row.try_get::<i64, _>("active")? != 0,
-    })
-}
-
-pub(super) fn message_from_row(row: &AnyRow) -> Result<StoredMessage, sqlx::Error> {
-    Ok(StoredMessage {
-        message: Message {
-            id: row.try_get("id")?,
-            room_id: row.try_get("room_id")?,
-            sender: row.try_get("sender")?,
-            body: row.try_get("body")?,
-            sent_at: rfc3339(row.try_get("sent_at")?),
-            nonce: row.try_get("nonce")?,
-        },
-        seq: row.try_get("seq")?,
-    })
-}
-
-fn messages_from_rows(rows: &[AnyRow]) -> StoreResult<Vec<StoredMessage>> {
-    Ok(rows
-        .iter()
-        .map(message_from_row)
-        .collect::<Result<_, _>>()?)
 }
 
 /// Which unique constraint a failed insert broke, if any (Postgres names it; SQLite's
@@ -280,7 +146,7 @@ impl Store for SqlStore {
         .await;
         match result {
             Ok(row) => Ok(User {
-                id: row.try_get("id").map_err(StoreError)?,
+                id: row.try_get("id").map_err(StoreError::from)?,
                 nickname: new.nickname,
             }),
             Err(err) => match violated_constraint(&err) {
@@ -326,7 +192,7 @@ impl Store for SqlStore {
             })
         })
         .transpose()
-        .map_err(StoreError)
+        .map_err(<StoreError as From<sqlx::Error>>::from)
     }
 
     async fn create_session(
@@ -361,7 +227,7 @@ impl Store for SqlStore {
             })
         })
         .transpose()
-        .map_err(StoreError)
+        .map_err(<StoreError as From<sqlx::Error>>::from)
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -411,7 +277,7 @@ impl Store for SqlStore {
         let record = self
             .room(id)
             .await?
-            .ok_or(StoreError(sqlx::Error::RowNotFound))?;
+            .ok_or(StoreError::from(sqlx::Error::RowNotFound))?;
         Ok(record.room)
     }
 
@@ -469,11 +335,11 @@ impl Store for SqlStore {
     }
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
-        if let Some(writer) = &self.writer {
-            return Ok(writer.insert(&self.pool, batch).await?);
+        if let Some(inserter) = &self.inserter {
+            return Ok(inserter.insert(&self.pool, batch).await?);
         }
         let mut tx = self.pool.begin().await?;
-        let inserted = super::batch::insert_postgres(&mut tx, batch).await?;
+        let inserted = postgres::insert(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(inserted)
     }

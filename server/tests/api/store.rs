@@ -45,7 +45,7 @@ async fn batches_of_every_size_store_each_message_once_numbered_without_gaps() {
     // largest batch the writer makes.
     let mut sent = 0usize;
     let mut expected: HashMap<i64, Vec<String>> = HashMap::new();
-    for size in [1, 7, 8, 9, 100, 1000, chat_server::writer::MAX_BATCH] {
+    for size in [1, 7, 8, 9, 100, 1000, chat_server::store::MAX_BATCH] {
         let batch: Vec<NewMessage> = (0..size)
             .map(|i| {
                 let n = sent + i;

@@ -7,6 +7,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use chat_shared::close::{NOT_UTF8, PROTOCOL_ERROR, TOO_BIG};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 
@@ -25,9 +26,9 @@ pub fn close(code: u16, reason: &'static str) -> Message {
 pub fn close_code_for(error: &axum::Error) -> Option<(u16, &'static str)> {
     let cause = error.source()?.downcast_ref::<tungstenite::Error>()?;
     match cause {
-        tungstenite::Error::Capacity(_) => Some((1009, "frame too large; the limit is 64 KiB")),
-        tungstenite::Error::Utf8(_) => Some((1007, "text frames must be valid UTF-8")),
-        tungstenite::Error::Protocol(_) => Some((1002, "WebSocket protocol error")),
+        tungstenite::Error::Capacity(_) => Some((TOO_BIG, "frame too large; the limit is 64 KiB")),
+        tungstenite::Error::Utf8(_) => Some((NOT_UTF8, "text frames must be valid UTF-8")),
+        tungstenite::Error::Protocol(_) => Some((PROTOCOL_ERROR, "WebSocket protocol error")),
         _ => None,
     }
 }

@@ -1,21 +1,15 @@
 //! `GET /ws/echo`: echoes every text and binary message back, over a socket configured exactly
-//! like the chat's (`ws::configure`). Mounted only with `--enable-echo-route`, for running the
+//! like the chat's (`socket::configure`). Mounted only with `--enable-echo-route`, for running the
 //! Autobahn|Testsuite conformance cases against our WebSocket stack.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
 
-use super::closing::finish;
-use super::ws::configure;
-use super::Routes;
+use super::close::finish;
+use super::configure;
 
-pub fn routes() -> Routes {
-    vec![("/ws/echo", get(upgrade))]
-}
-
-async fn upgrade(ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(ws: WebSocketUpgrade) -> Response {
     configure(ws).on_upgrade(echo)
 }
 

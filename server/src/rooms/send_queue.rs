@@ -1,7 +1,7 @@
-//! The message writer: every `send` from every connection goes through one queue, and whatever
-//! arrived while the last transaction was committing is stored together in the next one
-//! (grouped writes), so storage keeps up with many senders. A message is published, and so
-//! acknowledged to its sender, only after its transaction commits.
+//! The send queue: every `send` from every socket goes through one queue, and whatever arrived
+//! while the last write was committing is stored together in the next one (grouped writes), so
+//! storage keeps up with many senders. A message is published, and so acknowledged to its
+//! sender, only after it is stored.
 
 use std::sync::Arc;
 
@@ -9,41 +9,39 @@ use chat_shared::{ErrorCode, ServerFrame};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 
-use crate::fanout::{Event, Fanout};
-use crate::hub::Outbound;
-use crate::outbox::Outbox;
-use crate::store::{Inserted, NewMessage, Store};
+use crate::event::Event;
+use crate::fanout::Fanout;
+use crate::socket::outbox::{Outbound, Outbox};
+use crate::store::{Inserted, NewMessage, Store, StoreError, MAX_BATCH};
 
-/// The largest `WRITE_BATCH`, and its default: the most messages stored in one transaction.
-/// A full batch is written without waiting out the interval, so under load throughput is one
-/// batch per store-and-publish: with 512, 100 rooms of 10 members stopped at ~30k messages/s
-/// (a full batch every ~17 ms), which was the measured limit (BENCHMARKS.md, fourth round).
-/// The store takes a batch in one statement and a socket queue takes one write whole.
-pub const MAX_BATCH: usize = 4096;
+/// A message to store, and the sender's socket: it gets the original frame for a repeated
+/// nonce, or an error.
+type Queued = (NewMessage, Outbox);
 
-/// A message to store, and where to answer when it is not a plain new message.
-pub struct SendRequest {
-    pub message: NewMessage,
-    /// The sender's connection: gets the original frame for a repeated nonce, or an error.
-    pub reply: Outbox,
-}
-
-/// The handle connections use to submit messages.
+/// The handle sockets queue messages with. Cheap to clone.
 #[derive(Clone)]
-pub struct MessageWriter {
-    tx: mpsc::Sender<SendRequest>,
+pub struct SendQueue {
+    tx: mpsc::Sender<Queued>,
 }
 
-impl MessageWriter {
-    /// Starts the writer task. It stores everything queued and ends once every handle is
-    /// dropped; shutdown waits on the returned task so nothing received is left unstored.
+/// Room for one message in the queue, taken before the message is ready to go.
+pub struct SendPermit<'a>(mpsc::Permit<'a, Queued>);
+
+impl SendPermit<'_> {
+    pub fn send(self, message: NewMessage, reply: Outbox) {
+        self.0.send((message, reply));
+    }
+}
+
+impl SendQueue {
+    /// Starts the task that stores and publishes what is queued. It ends once every handle is
+    /// dropped, after storing everything queued; shutdown waits on the returned task.
     ///
     /// `batch` is the most messages in one write (`WRITE_BATCH`, at most [`MAX_BATCH`]);
     /// `interval` is the shortest time between the starts of two writes (`WRITE_INTERVAL_MS`).
     /// A lone message after a quiet spell is written at once; under load each write takes
     /// everything that arrived in the interval, so a commit (and the pages it writes, and the
-    /// flush of each socket it delivers to) is shared by more messages. BENCHMARKS.md has
-    /// what it bought.
+    /// flush of each socket it delivers to) is shared by more messages.
     pub fn start(
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
@@ -56,14 +54,16 @@ impl MessageWriter {
         (Self { tx }, task)
     }
 
-    /// Queues a message; waits if the writer is behind (backpressure on that sender only).
-    pub async fn submit(&self, request: SendRequest) -> bool {
-        self.tx.send(request).await.is_ok()
+    /// Waits for room in the queue; `None` once the server is shutting down. A socket waits on
+    /// this in its loop beside its other work, so a full queue (the database behind) never
+    /// stops it writing what others sent.
+    pub async fn reserve(&self) -> Option<SendPermit<'_>> {
+        self.tx.reserve().await.ok().map(SendPermit)
     }
 }
 
 async fn run(
-    mut rx: mpsc::Receiver<SendRequest>,
+    mut rx: mpsc::Receiver<Queued>,
     store: Arc<dyn Store>,
     fanout: Arc<dyn Fanout>,
     limit: usize,
@@ -80,16 +80,16 @@ async fn run(
             tokio::time::sleep_until(next).await;
             while batch.len() < limit {
                 match rx.try_recv() {
-                    Ok(request) => batch.push(request),
+                    Ok(queued) => batch.push(queued),
                     Err(_) => break,
                 }
             }
         }
         last_start = Instant::now();
         // Moved apart, not cloned: the store takes the messages as one slice.
-        for request in batch.drain(..) {
-            messages.push(request.message);
-            replies.push(request.reply);
+        for (message, reply) in batch.drain(..) {
+            messages.push(message);
+            replies.push(reply);
         }
         let started = std::time::Instant::now();
         let stored = store.insert_messages(&messages).await;
@@ -100,10 +100,10 @@ async fn run(
         );
         match stored {
             Ok(results) => publish(&fanout, replies.iter().zip(results)).await,
-            Err(e) if messages.len() > 1 && matches!(e.0, sqlx::Error::Database(_)) => {
-                // The database refused something in the batch (not a lost connection, where
-                // retrying would only wait again): store them one at a time, so one bad
-                // message does not sink the others.
+            Err(e @ StoreError::Refused(_)) if messages.len() > 1 => {
+                // The database refused something in the batch, and stored none of it: store
+                // them one at a time, so one bad message does not sink the others. (Not when
+                // it is unreachable, where retrying would only wait again.)
                 tracing::warn!(error = ?e, count = messages.len(), "a grouped write failed; storing one by one");
                 for (reply, message) in replies.iter().zip(&messages) {
                     match store.insert_messages(std::slice::from_ref(message)).await {
@@ -130,22 +130,19 @@ async fn publish<'a>(
     let mut events = Vec::new();
     for (reply, inserted) in stored {
         if inserted.duplicate {
-            // CONTRACT.md: a repeated nonce gets the original frame, on that connection only.
+            // CONTRACT.md: a repeated nonce gets the original frame, on that socket only.
             let _ = reply.try_send(Outbound::frame(&ServerFrame::Message(
                 inserted.stored.message,
             )));
         } else {
-            events.push(Event::Message {
-                message: inserted.stored.message,
-                seq: inserted.stored.seq,
-            });
+            events.push(Event::Message(inserted.stored));
         }
     }
     fanout.publish(events).await;
 }
 
 /// Tells the sender its message was not stored, so it sends it again (same nonce).
-fn refuse(reply: &Outbox, message: &NewMessage, error: &crate::store::StoreError) {
+fn refuse(reply: &Outbox, message: &NewMessage, error: &StoreError) {
     tracing::error!(error = ?error, room = message.room_id, "could not store a message");
     let _ = reply.try_send(Outbound::frame(&ServerFrame::Error {
         code: ErrorCode::StoreFailed,

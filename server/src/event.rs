@@ -1,0 +1,83 @@
+//! What one instance tells every instance's rooms (its own included): the events the fan-out
+//! carries and the rooms deliver. Handlers never build these; `rooms` does.
+
+use chat_shared::Room;
+use serde::{Deserialize, Serialize};
+
+use crate::store::StoredMessage;
+
+/// Something every instance must show its connections. Its JSON is the fan-out's wire format
+/// between instances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A stored message and its place in the room.
+    Message(StoredMessage),
+    Presence {
+        room_id: i64,
+        nickname: String,
+        online: bool,
+    },
+    Participant {
+        room_id: i64,
+        nickname: String,
+    },
+    /// Shown to everyone in the room but the typist's own connections.
+    Typing {
+        room_id: i64,
+        user_id: i64,
+        nickname: String,
+    },
+    RoomCreated {
+        room: Room,
+    },
+    /// Renamed, or someone left: the room's sockets get a `room` frame, the lobby an update.
+    RoomChanged {
+        room: Room,
+    },
+    /// Someone joined: only the lobby needs the new count (the room's sockets already got a
+    /// `participant` frame, and a `room` frame per join would double a big room's join cost).
+    RoomCounted {
+        room: Room,
+    },
+    RoomRemoved {
+        room_id: i64,
+    },
+    /// A user left a room: their sockets to it close.
+    Left {
+        room_id: i64,
+        user_id: i64,
+    },
+    /// A session was logged out: its sockets close.
+    SessionEnded {
+        session_hash: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_shared::Message;
+
+    /// Instances of the last release and this one share a Redis channel during a rolling
+    /// upgrade, so a message event keeps the shape it had: `{"kind":"message","message":{..},"seq":N}`.
+    #[test]
+    fn a_message_event_keeps_its_wire_shape() {
+        let event = Event::Message(StoredMessage {
+            message: Message {
+                id: 5,
+                room_id: 2,
+                sender: "ana".into(),
+                body: "hi".into(),
+                sent_at: "2026-11-25T00:00:00.000Z".into(),
+                nonce: None,
+            },
+            seq: 3,
+        });
+        let json: serde_json::Value = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["kind"], "message");
+        assert_eq!(json["seq"], 3);
+        assert_eq!(json["message"]["body"], "hi");
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
+    }
+}

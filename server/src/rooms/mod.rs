@@ -1,0 +1,275 @@
+//! Rooms own delivery. Handlers and sockets call the one service here, [`Rooms`], to create,
+//! enter, rename, leave and remove rooms, to connect sockets, send and type; it stores what must
+//! be stored, builds the events, and publishes them through the fan-out, which hands them back
+//! (from every instance) to the [`registry`] for delivery to this instance's sockets.
+//!
+//! A message's path: `socket/room.rs` reads a `send` frame → [`send_queue`] stores it with
+//! others (`store/`) → `fanout/` carries the event to every instance → [`registry`] finds the
+//! room → [`room`] puts it in seq order and queues it to each socket (`socket/outbox.rs`) →
+//! each socket's task writes it.
+
+pub mod lobby;
+pub mod notices;
+pub mod presence;
+pub mod registry;
+pub mod room;
+pub mod send_queue;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chat_shared::{Participant, Room};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::event::Event;
+use crate::fanout::local::LocalFanout;
+use crate::fanout::redis::RedisFanout;
+use crate::fanout::Fanout;
+use crate::socket::outbox::Outbox;
+use crate::store::{redacted, RoomRecord, Store, StoreResult, User};
+use registry::Registry;
+use room::{Member, SocketId};
+use send_queue::SendQueue;
+
+/// Events waiting for the send queue's task, across all sockets.
+const SEND_QUEUE: usize = 4096;
+
+pub struct Rooms {
+    registry: Arc<Registry>,
+    fanout: Arc<dyn Fanout>,
+    store: Arc<dyn Store>,
+    sends: SendQueue,
+}
+
+/// A socket's place in a room, from [`Rooms::connect`] until [`Rooms::disconnect`].
+pub struct Seat {
+    room_id: i64,
+    socket: SocketId,
+    nickname: String,
+}
+
+impl Rooms {
+    /// Starts delivery: the registry, the fan-out (Redis if `REDIS_URL` is set, else the
+    /// loop-back) and the send queue, whose task is returned to wait for at shutdown.
+    pub async fn start(
+        config: &Config,
+        store: Arc<dyn Store>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<(Arc<Self>, JoinHandle<()>)> {
+        let registry = Registry::new(store.clone());
+        let fanout: Arc<dyn Fanout> = match &config.redis_url {
+            Some(url) => RedisFanout::start(
+                url,
+                &config.redis_prefix,
+                Duration::from_secs(config.presence_ttl_seconds),
+                registry.clone(),
+                shutdown,
+            )
+            .await
+            .with_context(|| format!("could not start Redis fan-out at {}", redacted(url)))?,
+            None => Arc::new(LocalFanout::new(registry.clone())),
+        };
+        let (sends, task) = SendQueue::start(
+            store.clone(),
+            fanout.clone(),
+            SEND_QUEUE,
+            usize::from(config.write_batch),
+            Duration::from_millis(config.write_interval_ms),
+        );
+        let rooms = Arc::new(Self {
+            registry,
+            fanout,
+            store,
+            sends,
+        });
+        Ok((rooms, task))
+    }
+
+    /// The active room with this id (ids that are not numbers are simply not found).
+    pub async fn active(&self, id: &str) -> Result<RoomRecord, AppError> {
+        let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+        match self.store.room(id).await? {
+            Some(record) if record.active => Ok(record),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// The room's participants, in the order they joined, each online if they have a socket
+    /// to it on any instance.
+    pub async fn participants(&self, room_id: i64) -> StoreResult<Vec<Participant>> {
+        let mut online = self.fanout.online_elsewhere(room_id).await;
+        online.extend(self.registry.present(room_id));
+        Ok(self
+            .store
+            .participants(room_id)
+            .await?
+            .into_iter()
+            .map(|nickname| Participant {
+                online: online.contains(&nickname),
+                nickname,
+            })
+            .collect())
+    }
+
+    /// Creates a room with its creator as the first participant, as entering it would make
+    /// them, and shows it in every lobby.
+    pub async fn create(&self, title: &str, creator: &User) -> StoreResult<Room> {
+        let room = self.store.create_room(title, creator.id).await?;
+        self.store.add_participant(room.id, creator.id).await?;
+        let room = self
+            .store
+            .room(room.id)
+            .await?
+            .map(|r| r.room)
+            .unwrap_or(room);
+        tracing::info!(room = room.id, creator = %creator.nickname, "room created");
+        self.publish(Event::RoomCreated { room: room.clone() })
+            .await;
+        Ok(room)
+    }
+
+    /// Makes the user a participant (CONTRACT.md: entering a room does) and, if they were not
+    /// one, tells the room and the lobby.
+    pub async fn enter(&self, room_id: i64, user: &User) -> StoreResult<()> {
+        if self.store.add_participant(room_id, user.id).await? {
+            let mut events = vec![Event::Participant {
+                room_id,
+                nickname: user.nickname.clone(),
+            }];
+            if let Some(record) = self.store.room(room_id).await? {
+                events.push(Event::RoomCounted { room: record.room });
+            }
+            self.fanout.publish(events).await;
+        }
+        Ok(())
+    }
+
+    /// Renames the room and tells its sockets and the lobby; the room as it is now.
+    pub async fn rename(&self, room_id: i64, title: &str) -> Result<Room, AppError> {
+        self.store.rename_room(room_id, title).await?;
+        let room = self
+            .store
+            .room(room_id)
+            .await?
+            .map(|r| r.room)
+            .ok_or(AppError::NotFound)?;
+        self.publish(Event::RoomChanged { room: room.clone() })
+            .await;
+        Ok(room)
+    }
+
+    /// The user stops being a participant: their sockets to the room close, and the room and
+    /// lobby see the new count.
+    pub async fn leave(&self, room_id: i64, user_id: i64) -> StoreResult<()> {
+        if self.store.remove_participant(room_id, user_id).await? {
+            let mut events = vec![Event::Left { room_id, user_id }];
+            if let Some(record) = self.store.room(room_id).await? {
+                events.push(Event::RoomChanged { room: record.room });
+            }
+            self.fanout.publish(events).await;
+        }
+        Ok(())
+    }
+
+    /// Removes the room: its sockets get `room_removed` and close, lobbies drop it.
+    pub async fn remove(&self, room_id: i64) -> StoreResult<()> {
+        self.store.remove_room(room_id).await?;
+        tracing::info!(room = room_id, "room removed");
+        self.publish(Event::RoomRemoved { room_id }).await;
+        Ok(())
+    }
+
+    /// Closes every socket of a session that was logged out, on every instance.
+    pub async fn end_session(&self, session_hash: &str) {
+        self.publish(Event::SessionEnded {
+            session_hash: session_hash.to_owned(),
+        })
+        .await;
+    }
+
+    /// Registers a room socket, so it gets every event from now on, and announces its user
+    /// online if this is their first socket anywhere. Fails (and registers nothing) if the
+    /// room's position could not be read: without it, delivery would start from seq 0 and
+    /// read the whole room to fill the "gap".
+    pub async fn connect(
+        &self,
+        room_id: i64,
+        user: &User,
+        session_hash: &str,
+        outbox: Outbox,
+    ) -> StoreResult<Seat> {
+        let last_seq = self.store.last_seq(room_id).await?;
+        let socket = self.registry.next_socket_id();
+        let member = Member {
+            socket,
+            user_id: user.id,
+            nickname: user.nickname.clone(),
+            session_hash: session_hash.to_owned(),
+            outbox,
+        };
+        if self.registry.join(room_id, member, last_seq)
+            && self.fanout.arrived(room_id, &user.nickname).await
+        {
+            self.publish(Event::Presence {
+                room_id,
+                nickname: user.nickname.clone(),
+                online: true,
+            })
+            .await;
+        }
+        Ok(Seat {
+            room_id,
+            socket,
+            nickname: user.nickname.clone(),
+        })
+    }
+
+    /// Unregisters a room socket, and announces its user offline if it was their last
+    /// anywhere.
+    pub async fn disconnect(&self, seat: Seat) {
+        if self.registry.leave(seat.room_id, seat.socket)
+            && self.fanout.departed(seat.room_id, &seat.nickname).await
+        {
+            self.publish(Event::Presence {
+                room_id: seat.room_id,
+                nickname: seat.nickname,
+                online: false,
+            })
+            .await;
+        }
+    }
+
+    /// The queue a socket's messages go through to be stored and delivered.
+    pub fn sends(&self) -> &SendQueue {
+        &self.sends
+    }
+
+    /// Shows the room's other sockets that the user is typing.
+    pub async fn typing(&self, room_id: i64, user: &User) {
+        self.publish(Event::Typing {
+            room_id,
+            user_id: user.id,
+            nickname: user.nickname.clone(),
+        })
+        .await;
+    }
+
+    /// Registers a lobby socket: it gets every room list change from now on.
+    pub fn join_lobby(&self, outbox: Outbox) -> SocketId {
+        let socket = self.registry.next_socket_id();
+        self.registry.lobby().join(socket, outbox);
+        socket
+    }
+
+    pub fn leave_lobby(&self, socket: SocketId) {
+        self.registry.lobby().leave(socket);
+    }
+
+    async fn publish(&self, event: Event) {
+        self.fanout.publish(vec![event]).await;
+    }
+}

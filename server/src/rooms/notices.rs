@@ -1,0 +1,58 @@
+//! A room's presence and participant frames, grouped: a lone one goes out at once; those that
+//! follow within [`NOTICE_INTERVAL`] are held and go out together at its end, as one queue item
+//! per socket. Sent one by one, a join storm (every member reconnecting after a restart) would
+//! wake and flush every member's socket once per join (BENCHMARKS.md); a presence shown a fifth
+//! of a second late goes unnoticed.
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::time::{Duration, Instant};
+
+/// The shortest time between two sends of a room's presence and participant frames.
+pub const NOTICE_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The frames held back, and when the last group went out.
+#[derive(Debug, Default)]
+pub struct Notices {
+    held: Vec<Utf8Bytes>,
+    last_sent: Option<Instant>,
+}
+
+/// What to do with a notice just taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// Send [`Notices::take`] now.
+    SendNow,
+    /// Held: schedule a send of [`Notices::take`] at this instant (the first one held).
+    SendAt(Instant),
+    /// Held with others; a send is already scheduled.
+    Scheduled,
+}
+
+impl Notices {
+    /// Takes a frame for everyone in the room.
+    pub fn hold(&mut self, text: Utf8Bytes) -> Hold {
+        let first_held = self.held.is_empty();
+        self.held.push(text);
+        match self.last_sent.map(|sent| sent + NOTICE_INTERVAL) {
+            Some(due) if due > Instant::now() && first_held => Hold::SendAt(due),
+            Some(due) if due > Instant::now() => Hold::Scheduled,
+            _ => Hold::SendNow,
+        }
+    }
+
+    /// The held frames, if any, to send now (which starts a new interval).
+    pub fn take(&mut self) -> Option<Arc<[Utf8Bytes]>> {
+        if self.held.is_empty() {
+            return None;
+        }
+        self.last_sent = Some(Instant::now());
+        Some(std::mem::take(&mut self.held).into())
+    }
+
+    #[cfg(test)]
+    pub fn last_sent(&self) -> Option<Instant> {
+        self.last_sent
+    }
+}

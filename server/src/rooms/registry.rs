@@ -1,0 +1,223 @@
+//! Every live room on this instance and the lobby, and the delivery of events to them: the
+//! [`Sink`] the fan-out hands what it carries to.
+//!
+//! Frames are serialized once per event and the same bytes are queued to every socket; the
+//! messages a room got from one write go as one queue item. A socket whose queue is full is
+//! told to close (it resumes with `?after=`), so one slow reader never slows a room.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chat_shared::close::{DONE, LOGGED_OUT};
+use chat_shared::{LobbyFrame, ServerFrame};
+
+use super::lobby::Lobby;
+use super::room::{LiveRoom, Member, SocketId};
+use crate::event::Event;
+use crate::fanout::Sink;
+use crate::socket::outbox::{to_text, Outbound};
+use crate::store::{Store, StoredMessage};
+
+pub struct Registry {
+    rooms: Mutex<HashMap<i64, Arc<LiveRoom>>>,
+    lobby: Lobby,
+    store: Arc<dyn Store>,
+    next_socket: AtomicU64,
+}
+
+impl Registry {
+    pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(Self {
+            rooms: Mutex::default(),
+            lobby: Lobby::default(),
+            store,
+            next_socket: AtomicU64::new(1),
+        })
+    }
+
+    pub fn next_socket_id(&self) -> SocketId {
+        self.next_socket.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn lobby(&self) -> &Lobby {
+        &self.lobby
+    }
+
+    /// Adds a socket to its room, which starts at `last_seq` (read from the database before
+    /// this call) if it had no socket here yet; true if it is its user's first here. The room
+    /// is found and the socket added under one lock, so a concurrent leave of the room's last
+    /// socket cannot remove the room in between.
+    pub fn join(&self, room_id: i64, member: Member, last_seq: i64) -> bool {
+        let mut rooms = self.rooms();
+        let room = rooms
+            .entry(room_id)
+            .or_insert_with(|| Arc::new(LiveRoom::new(room_id, last_seq)));
+        let first = room.state().add(member);
+        first
+    }
+
+    /// Removes a socket; the room goes when its last socket does. True if it was its user's
+    /// last here.
+    pub fn leave(&self, room_id: i64, socket: SocketId) -> bool {
+        let mut rooms = self.rooms();
+        let Some(room) = rooms.get(&room_id) else {
+            return false;
+        };
+        let (last, empty) = {
+            let mut state = room.state();
+            (state.remove(socket), state.is_empty())
+        };
+        if empty {
+            rooms.remove(&room_id);
+        }
+        last
+    }
+
+    /// Users with a socket to the room on this instance.
+    pub fn present(&self, room_id: i64) -> HashSet<String> {
+        self.room(room_id)
+            .map(|room| room.state().present().nicknames().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<LiveRoom>>> {
+        self.rooms.lock().expect("room registry lock")
+    }
+
+    fn all(&self) -> Vec<Arc<LiveRoom>> {
+        self.rooms().values().cloned().collect()
+    }
+
+    fn room(&self, room_id: i64) -> Option<Arc<LiveRoom>> {
+        self.rooms().get(&room_id).cloned()
+    }
+
+    fn to_room(&self, room_id: i64, item: &Outbound, include: impl Fn(&Member) -> bool) {
+        if let Some(room) = self.room(room_id) {
+            room.state().broadcast(item, include);
+        }
+    }
+
+    fn notice(&self, room_id: i64, frame: &ServerFrame) {
+        if let Some(room) = self.room(room_id) {
+            room.notice(to_text(frame));
+        }
+    }
+
+    /// Closes the sockets `which` selects, in every room.
+    fn close_where(&self, code: u16, reason: &'static str, which: impl Fn(i64, &Member) -> bool) {
+        for room in self.all() {
+            for member in room.state().members().filter(|m| which(room.id, m)) {
+                member.outbox.close(code, reason);
+            }
+        }
+    }
+
+    /// Delivers messages room by room, each room's share as one queue item per socket.
+    fn deliver_messages(&self, by_room: impl IntoIterator<Item = (i64, Vec<StoredMessage>)>) {
+        for (room_id, messages) in by_room {
+            if let Some(room) = self.room(room_id) {
+                room.accept(messages, &self.store);
+            }
+        }
+    }
+
+    /// Delivers one event that is not a message.
+    fn deliver_other(&self, event: Event) {
+        match event {
+            Event::Message(_) => unreachable!("deliver groups messages by room"),
+            Event::Presence {
+                room_id,
+                nickname,
+                online,
+            } => self.notice(room_id, &ServerFrame::Presence { nickname, online }),
+            Event::Participant { room_id, nickname } => {
+                self.notice(room_id, &ServerFrame::Participant { nickname })
+            }
+            Event::Typing {
+                room_id,
+                user_id,
+                nickname,
+            } => self.to_room(
+                room_id,
+                &Outbound::frame(&ServerFrame::Typing { nickname }),
+                |m| m.user_id != user_id,
+            ),
+            Event::RoomCreated { room } | Event::RoomCounted { room } => {
+                self.lobby.send(&LobbyFrame::Room { room })
+            }
+            Event::RoomChanged { room } => {
+                self.to_room(
+                    room.id,
+                    &Outbound::frame(&ServerFrame::Room { room: room.clone() }),
+                    |_| true,
+                );
+                self.lobby.send(&LobbyFrame::Room { room });
+            }
+            Event::RoomRemoved { room_id } => {
+                // The close is queued behind the frame, so the frame is written first.
+                self.to_room(room_id, &Outbound::frame(&ServerFrame::RoomRemoved), |_| {
+                    true
+                });
+                let close = Outbound::Close {
+                    code: DONE,
+                    reason: "room removed",
+                };
+                self.to_room(room_id, &close, |_| true);
+                self.lobby.send(&LobbyFrame::RoomRemoved { id: room_id });
+            }
+            Event::Left { room_id, user_id } => self.close_where(DONE, "left the room", |r, m| {
+                r == room_id && m.user_id == user_id
+            }),
+            Event::SessionEnded { session_hash } => {
+                self.close_where(LOGGED_OUT, "logged out", |_, m| {
+                    m.session_hash == session_hash
+                })
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Sink for Registry {
+    /// Delivers events in order. Rooms are independent, so the order between them does not
+    /// matter; within a room, messages go by seq (`room.rs`), and messages before another
+    /// event are delivered before it.
+    fn deliver(&self, events: Vec<Event>) {
+        let mut messages: HashMap<i64, Vec<StoredMessage>> = HashMap::new();
+        for event in events {
+            match event {
+                Event::Message(stored) => messages
+                    .entry(stored.message.room_id)
+                    .or_default()
+                    .push(stored),
+                other => {
+                    self.deliver_messages(messages.drain());
+                    self.deliver_other(other);
+                }
+            }
+        }
+        self.deliver_messages(messages);
+    }
+
+    async fn resync(&self) {
+        for room in self.all() {
+            room.resync(self.store.clone()).await;
+        }
+    }
+
+    fn present_here(&self) -> Vec<(i64, String)> {
+        self.all()
+            .iter()
+            .flat_map(|room| {
+                room.state()
+                    .present()
+                    .nicknames()
+                    .map(|n| (room.id, n.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}

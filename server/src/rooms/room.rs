@@ -1,0 +1,378 @@
+//! One room on this instance: its sockets, who they belong to, and the order its messages go
+//! out in.
+//!
+//! Ordering: messages carry a per-room `seq` with no gaps (see the migrations). A room delivers
+//! seq N+1 only after N; when it sees a later one first (two instances published out of order,
+//! or Redis dropped something while disconnected) it holds it and reads the missing range from
+//! the database, where every lower seq is already committed: each backend numbers a room's
+//! messages in commit order (`store::sqlite::inserts`, `store::postgres`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::Utf8Bytes;
+use chat_shared::ServerFrame;
+use tokio::time::Duration;
+
+use super::notices::{Hold, Notices};
+use super::presence::Headcount;
+use crate::socket::outbox::{to_text, LiveMessage, Outbound, Outbox};
+use crate::store::{Store, StoredMessage};
+
+/// Tells a room's sockets apart, on this instance.
+pub type SocketId = u64;
+
+/// One open room socket, as its room sees it.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub socket: SocketId,
+    pub user_id: i64,
+    pub nickname: String,
+    pub session_hash: String,
+    pub outbox: Outbox,
+}
+
+/// A room with sockets on this instance.
+pub struct LiveRoom {
+    pub id: i64,
+    state: Mutex<RoomState>,
+}
+
+#[derive(Default)]
+pub struct RoomState {
+    members: HashMap<SocketId, Member>,
+    headcount: Headcount,
+    /// The last seq delivered to this room's sockets.
+    last_seq: i64,
+    /// Messages that arrived ahead of a gap, by seq.
+    pending: BTreeMap<i64, StoredMessage>,
+    /// A gap fill is running.
+    filling: bool,
+    notices: Notices,
+}
+
+impl LiveRoom {
+    /// A room whose last delivered message is `last_seq`.
+    pub fn new(id: i64, last_seq: i64) -> Self {
+        Self {
+            id,
+            state: Mutex::new(RoomState {
+                last_seq,
+                ..RoomState::default()
+            }),
+        }
+    }
+
+    pub fn state(&self) -> std::sync::MutexGuard<'_, RoomState> {
+        self.state.lock().expect("room lock")
+    }
+
+    /// A presence or participant frame for everyone in the room, grouped with those close
+    /// behind it (`notices`).
+    pub fn notice(self: &Arc<Self>, text: Utf8Bytes) {
+        let hold = self.state().notices.hold(text);
+        match hold {
+            Hold::SendNow => self.state().send_notices(),
+            Hold::SendAt(due) => {
+                let room = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(due).await;
+                    room.state().send_notices();
+                });
+            }
+            Hold::Scheduled => {}
+        }
+    }
+
+    /// Takes messages in any order; starts a gap fill if some are missing and none is running.
+    pub fn accept(self: &Arc<Self>, messages: Vec<StoredMessage>, store: &Arc<dyn Store>) {
+        let start_fill = {
+            let mut state = self.state();
+            state.accept(messages) && !std::mem::replace(&mut state.filling, true)
+        };
+        if start_fill {
+            tokio::spawn(self.clone().fill_gap(store.clone()));
+        }
+    }
+
+    /// Reads every message after the last delivered seq from the database and delivers them in
+    /// order. Also used after a Redis reconnect, when the gap is unknown.
+    pub async fn fill_gap(self: Arc<Self>, store: Arc<dyn Store>) {
+        loop {
+            let (after, upto) = {
+                let state = self.state();
+                let upto = state
+                    .pending
+                    .keys()
+                    .next_back()
+                    .copied()
+                    .unwrap_or(i64::MAX);
+                (state.last_seq, upto)
+            };
+            let fetched = match store.messages_by_seq(self.id, after, upto).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(room = self.id, error = ?e, "could not fill a delivery gap; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            let progressed = !fetched.is_empty();
+            let mut state = self.state();
+            state.accept(fetched);
+            if !progressed {
+                // The database has nothing in the gap: do not wait forever for it.
+                if let Some((_, first)) = state.pending.pop_first() {
+                    state.last_seq = first.seq - 1;
+                    state.accept([first]);
+                }
+            }
+            if state.pending.is_empty() || state.members.is_empty() {
+                state.filling = false;
+                state.pending.clear();
+                return;
+            }
+        }
+    }
+
+    /// After an outage: fills whatever may have been missed, unless a fill is running.
+    pub async fn resync(self: Arc<Self>, store: Arc<dyn Store>) {
+        let start = !std::mem::replace(&mut self.state().filling, true);
+        if start {
+            self.fill_gap(store).await;
+        }
+    }
+}
+
+impl RoomState {
+    /// Adds a socket; true if it is its user's first here.
+    pub fn add(&mut self, member: Member) -> bool {
+        let first = self.headcount.arrive(&member.nickname);
+        self.members.insert(member.socket, member);
+        first
+    }
+
+    /// Removes a socket; true if it was its user's last here.
+    pub fn remove(&mut self, socket: SocketId) -> bool {
+        match self.members.remove(&socket) {
+            Some(member) => self.headcount.depart(&member.nickname),
+            None => false,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn present(&self) -> &Headcount {
+        &self.headcount
+    }
+
+    pub fn members(&self) -> impl Iterator<Item = &Member> {
+        self.members.values()
+    }
+
+    /// Sends to every socket that `include` accepts; one that cannot keep up is told to close
+    /// (and stays a member until its task leaves). Held notices go first, so every socket gets
+    /// a room's frames in the order of their events.
+    pub fn broadcast(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) {
+        self.send_notices();
+        self.send(item, include);
+    }
+
+    fn send(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) {
+        for member in self.members.values() {
+            if include(member) && !member.outbox.is_closing() {
+                member.outbox.offer(item.clone());
+            }
+        }
+    }
+
+    /// Sends the held notices, if any, to every socket.
+    fn send_notices(&mut self) {
+        if let Some(frames) = self.notices.take() {
+            self.send(&Outbound::Frames(frames), |_| true);
+        }
+    }
+
+    /// Takes messages in any order and delivers, in one queue item per socket, those now in
+    /// order; true if a gap remains and must be filled.
+    fn accept(&mut self, messages: impl IntoIterator<Item = StoredMessage>) -> bool {
+        for stored in messages {
+            if stored.seq > self.last_seq {
+                self.pending.insert(stored.seq, stored);
+            }
+        }
+        let mut ready = Vec::new();
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() != self.last_seq + 1 {
+                break;
+            }
+            let next = entry.remove();
+            self.last_seq = next.seq;
+            ready.push(LiveMessage {
+                id: next.message.id,
+                text: to_text(&ServerFrame::Message(next.message)),
+            });
+        }
+        if !ready.is_empty() {
+            self.broadcast(&Outbound::Messages(ready.into()), |_| true);
+        }
+        !self.pending.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rooms::notices::NOTICE_INTERVAL;
+    use crate::socket::outbox::{outbox, OutboxReceiver};
+    use chat_shared::Message;
+    use tokio_util::sync::CancellationToken;
+
+    fn stored(seq: i64) -> StoredMessage {
+        StoredMessage {
+            message: Message {
+                id: 100 + seq,
+                room_id: 7,
+                sender: "ana".into(),
+                body: format!("line {seq}"),
+                sent_at: "2026-11-25T00:00:00Z".into(),
+                nonce: None,
+            },
+            seq,
+        }
+    }
+
+    fn room_with_one_socket(last_seq: i64) -> (RoomState, OutboxReceiver, CancellationToken) {
+        let kill = CancellationToken::new();
+        let (tx, rx) = outbox(16, kill.clone());
+        let mut state = RoomState {
+            last_seq,
+            ..RoomState::default()
+        };
+        state.add(Member {
+            socket: 1,
+            user_id: 1,
+            nickname: "bo".into(),
+            session_hash: "h".into(),
+            outbox: tx,
+        });
+        (state, rx, kill)
+    }
+
+    impl RoomState {
+        /// What `LiveRoom::notice` does, without scheduling.
+        fn notice(&mut self, text: &str) -> Hold {
+            let hold = self.notices.hold(text.into());
+            if hold == Hold::SendNow {
+                self.send_notices();
+            }
+            hold
+        }
+    }
+
+    /// The seqs in each queued item, in queue order.
+    fn queued(rx: &mut OutboxReceiver) -> Vec<Vec<i64>> {
+        std::iter::from_fn(|| rx.try_recv())
+            .map(|item| match item {
+                Outbound::Messages(m) => m.iter().map(|m| m.id - 100).collect(),
+                other => panic!("expected messages, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_write_reaches_each_socket_as_one_item_in_seq_order() {
+        let (mut room, mut rx, _) = room_with_one_socket(0);
+        assert!(!room.accept([stored(3), stored(1), stored(2)]));
+        assert_eq!(queued(&mut rx), vec![vec![1, 2, 3]]);
+        assert_eq!(room.last_seq, 3);
+    }
+
+    #[test]
+    fn messages_after_a_gap_wait_for_it_and_repeats_are_not_sent_again() {
+        let (mut room, mut rx, _) = room_with_one_socket(3);
+        assert!(room.accept([stored(5), stored(6)]), "4 is missing");
+        assert!(queued(&mut rx).is_empty());
+        assert!(!room.accept([stored(2), stored(4), stored(5)]));
+        assert_eq!(queued(&mut rx), vec![vec![4, 5, 6]]);
+        assert!(!room.accept([stored(6)]));
+        assert!(queued(&mut rx).is_empty(), "already delivered");
+    }
+
+    #[test]
+    fn a_socket_over_its_frame_limit_is_told_to_close_and_sent_nothing_more() {
+        let (mut room, mut rx, kill) = room_with_one_socket(0);
+        assert!(
+            !room.accept((1..=20).map(stored)),
+            "an empty queue takes a whole write"
+        );
+        assert!(!kill.is_cancelled());
+        assert!(!room.accept([stored(21)]), "20 frames queued, limit 16");
+        assert!(kill.is_cancelled());
+        assert_eq!(queued(&mut rx), vec![(1..=20).collect::<Vec<_>>()]);
+        assert!(!room.accept([stored(22)]));
+        assert!(queued(&mut rx).is_empty(), "nothing after the close");
+    }
+
+    /// Each queued item as text: a held group of notices as their texts, messages as seqs.
+    fn items(rx: &mut OutboxReceiver) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv())
+            .map(|item| match item {
+                Outbound::Frames(frames) => frames
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                Outbound::Messages(m) => format!(
+                    "messages {:?}",
+                    m.iter().map(|m| m.id - 100).collect::<Vec<_>>()
+                ),
+                other => panic!("expected notices or messages, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_notice_goes_at_once_and_those_close_behind_it_go_together() {
+        let (mut room, mut rx, _) = room_with_one_socket(0);
+        assert_eq!(room.notice("a"), Hold::SendNow, "nothing to wait for");
+        assert_eq!(items(&mut rx), ["a"]);
+
+        tokio::time::advance(Duration::from_millis(10)).await;
+        let due = room.notices.last_sent().unwrap() + NOTICE_INTERVAL;
+        assert_eq!(
+            room.notice("b"),
+            Hold::SendAt(due),
+            "held: the caller schedules the send"
+        );
+        assert_eq!(room.notice("c"), Hold::Scheduled);
+        assert!(items(&mut rx).is_empty(), "held until the interval ends");
+
+        // What the scheduled task does when the interval ends.
+        tokio::time::advance(NOTICE_INTERVAL).await;
+        room.send_notices();
+        assert_eq!(items(&mut rx), ["b+c"], "one queue item for both");
+
+        tokio::time::advance(NOTICE_INTERVAL).await;
+        assert_eq!(
+            room.notice("d"),
+            Hold::SendNow,
+            "a quiet interval later, at once"
+        );
+        assert_eq!(items(&mut rx), ["d"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn held_notices_reach_the_sockets_before_the_next_message() {
+        let (mut room, mut rx, _) = room_with_one_socket(0);
+        assert_eq!(room.notice("joined"), Hold::SendNow);
+        assert_ne!(room.notice("online"), Hold::SendNow);
+        assert!(!room.accept([stored(1)]));
+        assert_eq!(items(&mut rx), ["joined", "online", "messages [1]"]);
+        // The scheduled task then finds nothing left to send.
+        room.send_notices();
+        assert!(items(&mut rx).is_empty());
+    }
+}

@@ -1,0 +1,83 @@
+//! The lobby socket's life (CONTRACT.md "Lobby"): the room list, then every change to it.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use chat_shared::close::{RESTARTING, TOO_SLOW};
+use chat_shared::LobbyFrame;
+use futures_util::{SinkExt, StreamExt};
+
+use super::close::{close, finish};
+use super::outbox::{outbox, to_text, Outbound};
+use crate::state::AppState;
+
+pub async fn serve(state: AppState, socket: WebSocket) {
+    let kill = state.shutdown.child_token();
+    let (tx, mut rx) = outbox(state.config.connection_queue, kill.clone());
+    // Register before reading the list: a room created in between arrives as an update.
+    let id = state.rooms.join_lobby(tx);
+    let (mut sink, mut stream) = socket.split();
+    let rooms = match state.store.active_rooms().await {
+        Ok(rooms) => rooms,
+        Err(e) => {
+            tracing::error!(error = ?e, "could not list rooms for the lobby");
+            state.rooms.leave_lobby(id);
+            return;
+        }
+    };
+    if sink
+        .send(Message::Text(to_text(&LobbyFrame::Rooms { rooms })))
+        .await
+        .is_ok()
+    {
+        let ping_every = Duration::from_secs(state.config.ping_seconds.max(1));
+        let mut ping = tokio::time::interval(ping_every);
+        let mut batch = Vec::new();
+        loop {
+            tokio::select! {
+                biased;
+                _ = kill.cancelled() => {
+                    let frame = if state.shutdown.is_cancelled() {
+                        close(RESTARTING, "server restarting")
+                    } else {
+                        // Its queue filled: it stopped reading the list's changes.
+                        close(TOO_SLOW, "too slow: reconnect to get the room list again")
+                    };
+                    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+                    break;
+                }
+                n = rx.recv_many(&mut batch, 64) => {
+                    if n == 0 {
+                        break;
+                    }
+                    let write = async {
+                        for item in batch.drain(..) {
+                            if let Outbound::Frame { text } = item {
+                                sink.feed(Message::Text(text)).await?;
+                            }
+                        }
+                        sink.flush().await
+                    };
+                    // A client that stopped reading must not pin this task: the stop signal
+                    // (its queue filled meanwhile) ends the write, and the next turn closes.
+                    tokio::select! {
+                        biased;
+                        _ = kill.cancelled() => {}
+                        written = write => if written.is_err() { break; },
+                    }
+                }
+                incoming = stream.next() => match incoming {
+                    Some(Ok(Message::Text(_) | Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
+                    ending => {
+                        finish(&mut sink, &mut stream, ending).await;
+                        break;
+                    }
+                },
+                _ = ping.tick() => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() { break; }
+                }
+            }
+        }
+    }
+    state.rooms.leave_lobby(id);
+}

@@ -1,0 +1,26 @@
+//! Every WebSocket the server holds: the upgrade (`upgrade.rs`), a room socket's life and its
+//! select loop (`room.rs`), what it answers to client frames (`commands.rs`), its welcome and
+//! resume backlog (`welcome.rs`), the lobby socket (`lobby.rs`), the outbound queue the rooms
+//! fill (`outbox.rs`), and how sockets close (`close.rs`). `http/` only routes to these.
+
+pub mod close;
+mod commands;
+pub mod echo;
+pub mod lobby;
+pub mod outbox;
+mod room;
+pub mod upgrade;
+mod welcome;
+
+use axum::extract::ws::WebSocketUpgrade;
+use chat_shared::limits::MAX_CLIENT_FRAME_BYTES;
+
+/// Socket buffers sized on purpose: tungstenite's defaults (128 KiB each way) would cost far
+/// more per idle socket than the messages need.
+pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(2 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(16 * 1024 * 1024)
+        .max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+}

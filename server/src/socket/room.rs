@@ -1,0 +1,255 @@
+//! A room socket's life: it takes its seat in the room (so nothing is missed from then on),
+//! sends the welcome, then `select!`s over its outbound queue (drained in batches, flushed
+//! once), the messages waiting for the send queue, client frames, pings, and the signal to stop.
+//! Live `message` frames already in the welcome's history are skipped by id, so there is no
+//! duplicate either.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::task::Poll;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use chat_shared::close::{NO_PONG, RESTARTING, SERVER_ERROR, TOO_SLOW};
+use chat_shared::frame::FrameError;
+use chat_shared::{ErrorCode, Room, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::close::{close, finish};
+use super::outbox::{outbox, to_text, Outbound, Outbox, OutboxReceiver};
+use crate::auth::session::CurrentUser;
+use crate::state::AppState;
+use crate::store::NewMessage;
+
+/// Outbound frames written before one flush.
+const FRAMES_PER_FLUSH: usize = 64;
+/// The longest one batch may take to write before the client counts as gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Messages a socket holds while the send queue is full (the database is behind) before it
+/// stops reading the client's frames.
+const MAX_UNSENT: usize = 16;
+
+pub(super) struct RoomSocket {
+    pub(super) state: AppState,
+    pub(super) room: Room,
+    pub(super) user: CurrentUser,
+    pub(super) tx: Outbox,
+    rx: OutboxReceiver,
+    kill: CancellationToken,
+    pub(super) last_typing: Option<Instant>,
+    /// Valid messages not yet in the send queue, oldest first.
+    pub(super) unsent: VecDeque<NewMessage>,
+}
+
+impl RoomSocket {
+    pub(super) fn new(state: AppState, room: Room, user: CurrentUser) -> Self {
+        // Fires on shutdown too (see `serve`).
+        let kill = state.shutdown.child_token();
+        // A committed batch is one item however big (see `outbox`), so the limit is the
+        // configured one even when a write carries more messages than it.
+        let (tx, rx) = outbox(state.config.connection_queue, kill.clone());
+        Self {
+            state,
+            room,
+            user,
+            tx,
+            rx,
+            kill,
+            last_typing: None,
+            unsent: VecDeque::new(),
+        }
+    }
+
+    pub(super) async fn run(self, mut socket: WebSocket, after: Option<i64>) {
+        let rooms = self.state.rooms.clone();
+        let seat = match rooms
+            .connect(
+                self.room.id,
+                &self.user.user,
+                &self.user.session_hash,
+                self.tx.clone(),
+            )
+            .await
+        {
+            Ok(seat) => seat,
+            Err(e) => {
+                tracing::error!(error = ?e, room = self.room.id, "could not read the room's last message; refusing the socket");
+                let frame = close(
+                    SERVER_ERROR,
+                    "the server could not open this room; try again",
+                );
+                let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
+                return;
+            }
+        };
+        // Boxed, like the cold paths inside it: inline, `serve`'s state made every socket's
+        // task bigger for its whole life (`chat-bench idle`, BENCHMARKS.md).
+        Box::pin(self.serve(socket, after)).await;
+        rooms.disconnect(seat).await;
+    }
+
+    async fn serve(mut self, socket: WebSocket, after: Option<i64>) {
+        let (mut sink, mut stream) = socket.split();
+        // Boxed: the one-off welcome and backlog futures would otherwise sit inline in this
+        // long-lived task for the socket's whole life (memory per idle connection).
+        let (welcome, seen_upto) = match Box::pin(self.welcome(after)).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = ?e, "could not build the welcome frame");
+                let _ = sink
+                    .send(close(SERVER_ERROR, "server error; try again"))
+                    .await;
+                return;
+            }
+        };
+        // Serialized and dropped before the first await, so its history and participant list
+        // are not kept for the life of the socket.
+        let text = to_text(&welcome);
+        drop(welcome);
+        if sink.send(Message::Text(text)).await.is_err() {
+            return;
+        }
+        let seen_upto = match after {
+            Some(_) => match Box::pin(self.send_backlog(&mut sink, seen_upto)).await {
+                Some(upto) => upto,
+                None => return,
+            },
+            None => seen_upto,
+        };
+
+        let ping_every = Duration::from_secs(self.state.config.ping_seconds.max(1));
+        let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+        let mut last_heard = Instant::now();
+        // Grown by `recv_many` only for sockets that get traffic.
+        let mut batch = Vec::new();
+        // One stop signal, created once and polled in place: `kill` is a child of the server's
+        // shutdown token, so it fires for both (re-creating the futures on every wake-up was a
+        // tenth of the socket task's time under load).
+        let kill_token = self.kill.clone();
+        let stop = kill_token.cancelled();
+        tokio::pin!(stop);
+        let sends = self.state.rooms.sends().clone();
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut stop => {
+                    let frame = if self.state.shutdown.is_cancelled() {
+                        // CONTRACT/SECURITY: 1012 tells clients to reconnect at once.
+                        close(RESTARTING, "server restarting")
+                    } else {
+                        let mut frame = close(TOO_SLOW, "too slow: reconnect with ?after=");
+                        while let Some(item) = self.rx.try_recv() {
+                            if let Outbound::Close { code, reason } = item {
+                                frame = close(code, reason);
+                            }
+                        }
+                        frame
+                    };
+                    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+                    return;
+                }
+                n = self.rx.recv_many(&mut batch, FRAMES_PER_FLUSH) => {
+                    if n == 0 {
+                        return;
+                    }
+                    let keep_going = {
+                        let write = write_batch(&mut sink, &mut batch, seen_upto);
+                        tokio::pin!(write);
+                        // Most writes finish at once (the socket buffer has room), and those
+                        // need no timer. A client that stops reading must not pin this task:
+                        // a write that waits gives way to the stop signal (handled on the
+                        // next turn) and to a deadline.
+                        match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+                            Poll::Ready(written) => matches!(written, Ok(true)),
+                            Poll::Pending => tokio::select! {
+                                biased;
+                                _ = &mut stop => true,
+                                written = tokio::time::timeout(WRITE_TIMEOUT, &mut write) => {
+                                    matches!(written, Ok(Ok(true)))
+                                }
+                            },
+                        }
+                    };
+                    batch.clear();
+                    if !keep_going {
+                        return;
+                    }
+                }
+                // Sends waiting for room in the send queue go in order, one at a time, while
+                // this loop goes on writing what others sent.
+                permit = sends.reserve(), if !self.unsent.is_empty() => match permit {
+                    Some(permit) => {
+                        let message = self.unsent.pop_front().expect("checked not empty");
+                        permit.send(message, self.tx.clone());
+                    }
+                    None => {
+                        self.unsent.clear();
+                        self.reply(&ServerFrame::Error {
+                            code: ErrorCode::StoreFailed,
+                            message: "the server is shutting down; send the message again after reconnecting".into(),
+                        });
+                    }
+                },
+                // Past MAX_UNSENT, this client's frames wait in its TCP buffers: back-pressure
+                // on the one sender whose messages wait, nobody else.
+                incoming = stream.next(), if self.unsent.len() < MAX_UNSENT => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        // Boxed (one small allocation per client frame) to keep this
+                        // long-lived task small.
+                        Some(Ok(Message::Text(text))) => Box::pin(self.handle_text(&text)).await,
+                        Some(Ok(Message::Binary(_))) => self.reply_error(FrameError {
+                            code: ErrorCode::InvalidFrame,
+                            message: "binary frames are not supported; send JSON text".into(),
+                        }),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        ending => return Box::pin(finish(&mut sink, &mut stream, ending)).await,
+                    }
+                }
+                _ = ping.tick() => {
+                    // A client whose frames we stopped reading is not silent.
+                    if self.unsent.is_empty() && last_heard.elapsed() > ping_every * 3 {
+                        tracing::info!(nickname = %self.user.user.nickname, "closing a socket that stopped answering pings");
+                        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close(NO_PONG, "no answer to ping"))).await;
+                        return;
+                    }
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes queued frames (skipping messages the welcome already held) and flushes once.
+/// `Ok(false)` when a close frame was sent and the socket is done.
+async fn write_batch(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    batch: &mut Vec<Outbound>,
+    seen_upto: i64,
+) -> Result<bool, axum::Error> {
+    for item in batch.drain(..) {
+        match item {
+            Outbound::Frame { text } => sink.feed(Message::Text(text)).await?,
+            Outbound::Frames(frames) => {
+                for text in frames.iter() {
+                    sink.feed(Message::Text(text.clone())).await?;
+                }
+            }
+            Outbound::Messages(messages) => {
+                for message in messages.iter().filter(|m| m.id > seen_upto) {
+                    sink.feed(Message::Text(message.text.clone())).await?;
+                }
+            }
+            Outbound::Close { code, reason } => {
+                sink.send(close(code, reason)).await?;
+                return Ok(false);
+            }
+        }
+    }
+    sink.flush().await?;
+    Ok(true)
+}

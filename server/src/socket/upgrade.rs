@@ -1,0 +1,54 @@
+//! `GET /ws/chat/{room_id}` and `GET /ws/lobby`: who may open a socket, and the hand-over to
+//! its task (CONTRACT.md "WebSocket", "Lobby").
+
+use std::collections::HashMap;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::configure;
+use super::room::RoomSocket;
+use crate::auth::csrf::foreign_origin;
+use crate::auth::session::MaybeUser;
+use crate::error::{AppError, Refusal};
+use crate::state::AppState;
+
+/// A room socket: for a logged-in participant of an active room, from this site's pages (or
+/// a client that sends no `Origin`). Entering makes the user a participant.
+pub async fn room(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, AppError> {
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    if foreign_origin(&headers, false) {
+        return Err(AppError::Forbidden(Refusal::CrossOrigin));
+    }
+    let record = state.rooms.active(&id).await?;
+    let after = match query.get("after") {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest)?),
+        None => None,
+    };
+    let ws = ws.map_err(|_| AppError::BadRequest)?;
+    state.rooms.enter(record.room.id, &user.user).await?;
+    Ok(configure(ws).on_upgrade(move |socket| async move {
+        RoomSocket::new(state, record.room, user)
+            .run(socket, after)
+            .await
+    }))
+}
+
+/// The lobby's socket: the live room list. No session needed.
+pub async fn lobby(
+    State(state): State<AppState>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, AppError> {
+    let ws = ws.map_err(|_| AppError::BadRequest)?;
+    Ok(configure(ws).on_upgrade(move |socket| super::lobby::serve(state, socket)))
+}

@@ -1,0 +1,28 @@
+//! What every handler can reach: the configuration, storage, the rooms service, and the keys
+//! and limits of authentication. Built by `app.rs`.
+
+use std::sync::Arc;
+
+use governor::DefaultKeyedRateLimiter;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::csrf_key::CsrfKey;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::rooms::Rooms;
+use crate::store::Store;
+
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub rooms: Arc<Rooms>,
+    pub csrf: CsrfKey,
+    /// Per-user message rate on sockets.
+    pub send_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Login and registration attempts per account and per address.
+    pub login_throttle: Arc<LoginThrottle>,
+    /// Cancelled at shutdown; socket tasks watch it to close with 1012.
+    pub shutdown: CancellationToken,
+}

@@ -1,0 +1,127 @@
+//! How rows become the server's types, and the SQL both backends share for reading them.
+
+use chat_shared::{Message, Room};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{Backend, Inserted, NewMessage, RoomRecord, StoreResult, StoredMessage};
+
+pub const ROOM_SELECT: &str =
+    "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
+     (SELECT COUNT(*) FROM participants p WHERE p.room_id = r.id) AS participant_count \
+     FROM rooms r JOIN users u ON u.id = r.creator_id";
+
+pub const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce \
+     FROM messages m JOIN users u ON u.id = m.sender_id";
+
+/// Unix milliseconds as RFC 3339 UTC, the contract's time format.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn room_from_row(row: &AnyRow) -> Result<RoomRecord, sqlx::Error> {
+    Ok(RoomRecord {
+        room: Room {
+            id: row.try_get("id")?,
+            title: row.try_get("title")?,
+            creator: row.try_get("creator")?,
+            participant_count: row.try_get("participant_count")?,
+            created_at: rfc3339(row.try_get("created_at")?),
+        },
+        creator_id: row.try_get("creator_id")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+pub fn message_from_row(row: &AnyRow) -> Result<StoredMessage, sqlx::Error> {
+    Ok(StoredMessage {
+        message: Message {
+            id: row.try_get("id")?,
+            room_id: row.try_get("room_id")?,
+            sender: row.try_get("sender")?,
+            body: row.try_get("body")?,
+            sent_at: rfc3339(row.try_get("sent_at")?),
+            nonce: row.try_get("nonce")?,
+        },
+        seq: row.try_get("seq")?,
+    })
+}
+
+pub fn messages_from_rows(rows: &[AnyRow]) -> StoreResult<Vec<StoredMessage>> {
+    Ok(rows
+        .iter()
+        .map(message_from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)` for Postgres, `(?, ?), (?, ?)`
+/// for SQLite. SQLite finds a numbered parameter's name by walking a list, and the driver asks
+/// for every one, which makes a batch's insert quadratic in its parameters; anonymous ones cost
+/// nothing (BENCHMARKS.md).
+pub fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
+    use std::fmt::Write;
+    // Built in place: a batch's statement has thousands of them.
+    let mut out = String::with_capacity(rows * width * 6);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 1..=width {
+            if c > 1 {
+                out.push_str(", ");
+            }
+            match backend {
+                Backend::Postgres => {
+                    write!(out, "${}", r * width + c).expect("writing to a String")
+                }
+                Backend::Sqlite => out.push('?'),
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// A message this batch stored (not a repeat), as the writer publishes it.
+pub fn newly_stored(m: &NewMessage, id: i64, seq: i64) -> Inserted {
+    Inserted {
+        stored: StoredMessage {
+            message: Message {
+                id,
+                room_id: m.room_id,
+                sender: m.sender.nickname.clone(),
+                body: m.body.clone(),
+                sent_at: rfc3339(m.sent_at),
+                nonce: m.nonce.clone(),
+            },
+            seq,
+        },
+        duplicate: false,
+    }
+}
+
+pub fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = values.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_row_by_row() {
+        use super::placeholders;
+        use crate::store::Backend;
+        assert_eq!(
+            placeholders(Backend::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+    }
+}
