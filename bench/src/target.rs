@@ -5,8 +5,8 @@
 use url::Url;
 
 use crate::ceiling::{Ceiling, CeilingProcess};
+use crate::cpu::CpuProbe;
 use crate::layout::Layout;
-use crate::swarm::CpuProbe;
 use crate::sys::{self, Memory};
 use crate::users::{Users, UsersOptions};
 
