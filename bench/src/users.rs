@@ -39,8 +39,8 @@ pub struct UsersOptions {
     pub cache: Option<PathBuf>,
     /// Told apart from another database behind the same URL (e.g. the `DATABASE_URL`).
     pub tag: String,
-    /// Sign-ins in flight at once. Argon2 costs ~50 ms of CPU each, so more than the cores
-    /// only queues on the server.
+    /// Sign-ins in flight at once. Each is an argon2 hash, CPU-bound on the server (about
+    /// 50 ms, BENCHMARKS.md), so more than the server's cores only queues there.
     pub concurrency: usize,
 }
 
