@@ -4,6 +4,18 @@
 "use strict";
 
 (() => {
+  // WebSocket close codes the server sends; defined in shared/src/close.rs, mirrored here.
+  const CLOSE = Object.freeze({
+    DONE: 1000, // left the room, or it was removed: do not reconnect
+    NO_PONG: 1001,
+    PROTOCOL_ERROR: 1002,
+    NOT_UTF8: 1007,
+    LOGGED_OUT: 1008, // log in again before reconnecting
+    TOO_BIG: 1009,
+    SERVER_ERROR: 1011,
+    RESTARTING: 1012, // reconnect at once, with ?after=
+    TOO_SLOW: 1013, // fell behind: reconnect with ?after=
+  });
   const root = document.getElementById("room");
   if (!root) return;
   const { el, localTime, wsUrl, backoff } = window.chat;
@@ -224,13 +236,13 @@
     socket.onclose = (event) => {
       socket = null;
       if (closedForGood) return;
-      if (event.code === 1008) {
+      if (event.code === CLOSE.LOGGED_OUT) {
         // Logged out elsewhere: the session is gone.
         location.href = `/accounts/login/?next=${encodeURIComponent(location.pathname)}`;
         return;
       }
       setStatus(texts.reconnecting, "offline");
-      setTimeout(connect, event.code === 1012 ? 200 : backoff(attempt++));
+      setTimeout(connect, event.code === CLOSE.RESTARTING ? 200 : backoff(attempt++));
     };
   }
 

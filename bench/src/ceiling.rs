@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use chat_shared::close::TOO_SLOW;
+use chat_shared::session::SESSION_COOKIE;
 use chat_shared::{ClientFrame, Message, Room, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -214,7 +216,7 @@ fn nickname(request: &Request) -> String {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix("sessionid="))
+        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
         .unwrap_or("anonymous")
         .to_owned()
 }
@@ -274,7 +276,7 @@ async fn serve(stream: TcpStream, hub: Arc<Hub>) {
                 let first = match item {
                     Ok(first) => first,
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        let _ = sink.send(close(CloseCode::Again, "too slow")).await;
+                        let _ = sink.send(close(CloseCode::from(TOO_SLOW), "too slow")).await;
                         return;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
@@ -290,7 +292,7 @@ async fn serve(stream: TcpStream, hub: Arc<Hub>) {
                             }
                         }
                         Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                            let _ = sink.send(close(CloseCode::Again, "too slow")).await;
+                            let _ = sink.send(close(CloseCode::from(TOO_SLOW), "too slow")).await;
                             return;
                         }
                         Err(_) => break,

@@ -5,6 +5,7 @@
 
 mod ceiling;
 mod client;
+mod cpu;
 mod layout;
 mod plot;
 mod recorder;

@@ -2,11 +2,12 @@
 //! the API) or the in-process ceiling (no accounts; a cookie that only names the sender).
 //! Either way the clients see a WebSocket URL per room and a cookie per user.
 
+use chat_shared::session::SESSION_COOKIE;
 use url::Url;
 
 use crate::ceiling::{Ceiling, CeilingProcess};
+use crate::cpu::CpuProbe;
 use crate::layout::Layout;
-use crate::swarm::CpuProbe;
 use crate::sys::{self, Memory};
 use crate::users::{Users, UsersOptions};
 
@@ -108,7 +109,7 @@ impl Target {
     pub fn cookie(&self, user: usize) -> String {
         match &self.access {
             Access::Open { .. } | Access::OpenProcess { .. } => {
-                format!("sessionid={}", crate::users::nickname(user))
+                format!("{SESSION_COOKIE}={}", crate::users::nickname(user))
             }
             Access::Accounts(users) => users.cookie(user),
         }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use chat_shared::api::{FieldErrors, RoomBody};
+use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
@@ -38,8 +39,8 @@ pub struct UsersOptions {
     pub cache: Option<PathBuf>,
     /// Told apart from another database behind the same URL (e.g. the `DATABASE_URL`).
     pub tag: String,
-    /// Sign-ins in flight at once. Argon2 costs ~50 ms of CPU each, so more than the cores
-    /// only queues on the server.
+    /// Sign-ins in flight at once. Each is an argon2 hash, CPU-bound on the server (about
+    /// 50 ms, BENCHMARKS.md), so more than the server's cores only queues there.
     pub concurrency: usize,
 }
 
@@ -154,7 +155,7 @@ impl Users {
     pub fn cookie(&self, user: usize) -> String {
         self.sessions
             .get(&user)
-            .map(|s| format!("sessionid={}", s.sessionid))
+            .map(|s| format!("{SESSION_COOKIE}={}", s.sessionid))
             .unwrap_or_default()
     }
 
@@ -252,7 +253,8 @@ impl Accounts {
             .send()
             .await
             .with_context(|| format!("is the server running at {}?", self.base))?;
-        cookie(&response, "csrftoken").context("the registration form set no csrftoken cookie")
+        cookie(&response, CSRF_COOKIE)
+            .with_context(|| format!("the registration form set no {CSRF_COOKIE} cookie"))
     }
 
     async fn post_form(
@@ -267,7 +269,7 @@ impl Accounts {
                 .http
                 .post(self.url(path))
                 .header(ACCEPT, JSON)
-                .header("X-CSRFToken", csrf)
+                .header(CSRF_HEADER, csrf)
                 .header(COOKIE, cookies)
                 .form(form)
                 .send()
@@ -311,7 +313,7 @@ impl Accounts {
             .post_form(
                 "/accounts/register/",
                 csrf,
-                &format!("csrftoken={csrf}"),
+                &format!("{CSRF_COOKIE}={csrf}"),
                 &[
                     ("email", &email),
                     ("nickname", &nickname),
@@ -345,14 +347,15 @@ impl Accounts {
             .post_form(
                 "/accounts/login/",
                 csrf,
-                &format!("csrftoken={csrf}"),
+                &format!("{CSRF_COOKIE}={csrf}"),
                 &[("username", &email(user)), ("password", PASSWORD)],
             )
             .await?;
         match response.status() {
             StatusCode::OK => Ok(Some(Session {
-                sessionid: cookie(&response, "sessionid").context("login set no sessionid")?,
-                csrftoken: cookie(&response, "csrftoken").unwrap_or_else(|| csrf.to_owned()),
+                sessionid: cookie(&response, SESSION_COOKIE)
+                    .with_context(|| format!("login set no {SESSION_COOKIE}"))?,
+                csrftoken: cookie(&response, CSRF_COOKIE).unwrap_or_else(|| csrf.to_owned()),
             })),
             StatusCode::UNAUTHORIZED => Ok(None),
             status => bail!(
@@ -367,7 +370,7 @@ impl Accounts {
             "/chat/create/",
             &session.csrftoken,
             &format!(
-                "sessionid={}; csrftoken={}",
+                "{SESSION_COOKIE}={}; {CSRF_COOKIE}={}",
                 session.sessionid, session.csrftoken
             ),
             &[("title", title)],

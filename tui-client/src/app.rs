@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chat_shared::api::FieldErrors;
 use chat_shared::{Message, Participant, Room};
+use chrono::{DateTime, Local, NaiveDate};
 
 use crate::action::ConnState;
 use crate::input::LineInput;
@@ -25,6 +26,28 @@ pub const HISTORY_PAGE: u32 = 50;
 pub enum Clock {
     Local,
     Fixed(chrono::FixedOffset),
+}
+
+impl Clock {
+    /// `HH:MM` of an RFC 3339 time in this zone; `??:??` if the server sent something else.
+    pub fn hhmm(self, sent_at: &str) -> String {
+        let Ok(time) = DateTime::parse_from_rfc3339(sent_at) else {
+            return "??:??".to_owned();
+        };
+        match self {
+            Clock::Local => time.with_timezone(&Local).format("%H:%M").to_string(),
+            Clock::Fixed(offset) => time.with_timezone(&offset).format("%H:%M").to_string(),
+        }
+    }
+
+    /// The calendar day of an RFC 3339 time in this zone.
+    pub fn day(self, sent_at: &str) -> Option<NaiveDate> {
+        let time = DateTime::parse_from_rfc3339(sent_at).ok()?;
+        Some(match self {
+            Clock::Local => time.with_timezone(&Local).date_naive(),
+            Clock::Fixed(offset) => time.with_timezone(&offset).date_naive(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -267,5 +290,17 @@ impl App {
             text: text.into(),
             until: None,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_the_given_zone() {
+        let seoul = Clock::Fixed(chrono::FixedOffset::east_opt(9 * 3600).expect("valid offset"));
+        assert_eq!(seoul.hhmm("2026-11-24T21:46:22Z"), "06:46");
+        assert_eq!(seoul.hhmm("garbage"), "??:??");
     }
 }

@@ -4,7 +4,7 @@
 
 use unicode_width::UnicodeWidthChar;
 
-use crate::ui::sanitize::sanitize_char;
+use crate::sanitize::sanitize_char;
 
 /// The display width of one character (control characters take no cell).
 pub fn char_width(c: char) -> usize {

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use chat_shared::session::{CSRF_COOKIE, SESSION_COOKIE};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -193,9 +194,9 @@ async fn restore(http: Http, file: Option<SessionFile>) -> NetEvent {
     let Some(saved) = saved.filter(|s| s.server == http.base().as_str()) else {
         return NetEvent::SessionMissing { note: None };
     };
-    http.set_cookie("sessionid", &saved.sessionid);
+    http.set_cookie(SESSION_COOKIE, &saved.sessionid);
     if let Some(token) = &saved.csrftoken {
-        http.set_cookie("csrftoken", token);
+        http.set_cookie(CSRF_COOKIE, token);
     }
     match http.check_session().await {
         Ok(false) => {
@@ -213,14 +214,14 @@ async fn restore(http: Http, file: Option<SessionFile>) -> NetEvent {
 }
 
 fn save_session(http: &Http, file: Option<&SessionFile>, nickname: &str) {
-    let (Some(file), Some(sessionid)) = (file, http.cookie("sessionid")) else {
+    let (Some(file), Some(sessionid)) = (file, http.cookie(SESSION_COOKIE)) else {
         return;
     };
     let saved = SavedSession {
         server: http.base().to_string(),
         nickname: nickname.to_owned(),
         sessionid,
-        csrftoken: http.cookie("csrftoken"),
+        csrftoken: http.cookie(CSRF_COOKIE),
     };
     // Not being able to save only means logging in again next time.
     let _ = file.save(&saved);

@@ -1,18 +1,16 @@
 //! `render(&App, &mut Frame)`: draws the state and nothing else. Each pane has its own file;
-//! `layout.rs` splits the screen the same way for drawing and for `update`'s paging. Text
-//! from other people goes through `sanitize` wherever a pane draws it.
+//! where things go (the pane split, wrapping, the message pane's lines) is `crate::layout`'s,
+//! which `update` pages by too. Text from other people goes through `crate::sanitize`
+//! wherever a pane draws it.
 
 pub mod help;
-pub mod layout;
 pub mod lobby;
 pub mod login;
 pub mod messages;
 pub mod prompt;
-pub mod sanitize;
 pub mod sidebar;
 pub mod status;
 pub mod theme;
-pub mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -22,12 +20,14 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::{App, Screen, View};
+use crate::layout::screen::main_layout;
+use crate::sanitize::{sanitize, scrub};
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     match &app.screen {
         Screen::Starting => {
-            let text = format!("Connecting to {}…", sanitize::sanitize(&app.server));
+            let text = format!("Connecting to {}…", sanitize(&app.server));
             let y = area.y + area.height / 2;
             let line = ratatui::layout::Rect::new(area.x, y, area.width, 1.min(area.height));
             frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), line);
@@ -36,7 +36,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Register(form) => login::render_register(app, form, frame, area),
         Screen::Main => {
             let in_room = matches!(app.view, View::Room(_));
-            let areas = layout::main_layout(area, in_room);
+            let areas = main_layout(area, in_room);
             if let Some(rect) = areas.sidebar {
                 sidebar::render(app, frame, rect);
             }
@@ -57,5 +57,5 @@ pub fn render(app: &App, frame: &mut Frame) {
             }
         }
     }
-    sanitize::scrub(frame.buffer_mut());
+    scrub(frame.buffer_mut());
 }

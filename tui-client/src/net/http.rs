@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody};
+use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
 use chat_shared::Room;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::ACCEPT;
@@ -106,7 +107,7 @@ impl Http {
     /// Drops the session and CSRF cookies, so a new login starts clean and never sends a
     /// stale session along (an expired cookie removes the stored one).
     pub fn forget_cookies(&self) {
-        for name in ["sessionid", "csrftoken"] {
+        for name in [SESSION_COOKIE, CSRF_COOKIE] {
             self.jar
                 .add_cookie_str(&format!("{name}=; Max-Age=0; Path=/"), &self.base);
         }
@@ -131,14 +132,14 @@ impl Http {
 
     /// POSTs a form with the CSRF header, fetching the token first if we have none.
     async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Result<Response, HttpError> {
-        if self.cookie("csrftoken").is_none() {
+        if self.cookie(CSRF_COOKIE).is_none() {
             self.get_page("/accounts/login/").await?;
         }
-        let token = self.cookie("csrftoken").unwrap_or_default();
+        let token = self.cookie(CSRF_COOKIE).unwrap_or_default();
         self.client
             .post(self.url(path))
             .header(ACCEPT, JSON)
-            .header("X-CSRFToken", token)
+            .header(CSRF_HEADER, token)
             .form(form)
             .send()
             .await
@@ -302,18 +303,18 @@ mod tests {
     #[test]
     fn cookies_are_read_by_name_and_can_be_forgotten() {
         let http = http();
-        http.set_cookie("sessionid", "abc");
-        http.set_cookie("csrftoken", "t1");
-        http.set_cookie("csrftoken", "t2");
-        assert_eq!(http.cookie("sessionid").as_deref(), Some("abc"));
+        http.set_cookie(SESSION_COOKIE, "abc");
+        http.set_cookie(CSRF_COOKIE, "t1");
+        http.set_cookie(CSRF_COOKIE, "t2");
+        assert_eq!(http.cookie(SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(
-            http.cookie("csrftoken").as_deref(),
+            http.cookie(CSRF_COOKIE).as_deref(),
             Some("t2"),
             "the newest one wins"
         );
         http.forget_cookies();
-        assert_eq!(http.cookie("sessionid"), None);
-        assert_eq!(http.cookie("csrftoken"), None);
+        assert_eq!(http.cookie(SESSION_COOKIE), None);
+        assert_eq!(http.cookie(CSRF_COOKIE), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use chat_shared::session::SESSION_COOKIE;
 use chat_shared::{ClientFrame, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -51,7 +52,7 @@ pub async fn connect(url: &url::Url, session: Option<String>) -> Result<Socket, 
         .into_client_request()
         .map_err(|e| ConnectError::Refused(format!("bad socket address {url}: {e}")))?;
     if let Some(sid) = session {
-        let value = HeaderValue::from_str(&format!("sessionid={sid}"))
+        let value = HeaderValue::from_str(&format!("{SESSION_COOKIE}={sid}"))
             .map_err(|_| ConnectError::Unauthorized)?;
         request.headers_mut().insert(COOKIE, value);
     }
@@ -109,7 +110,7 @@ async fn room_task(
             url.query_pairs_mut()
                 .append_pair("after", &after.to_string());
         }
-        let reason = match connect(&url, http.cookie("sessionid")).await {
+        let reason = match connect(&url, http.cookie(SESSION_COOKIE)).await {
             Ok(socket) => {
                 backoff.reset();
                 match run(socket, room_id, &actions, &mut commands, &mut last_id).await {

@@ -7,10 +7,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::sanitize::sanitize;
 use super::theme::{self, dim, nick_style};
 use crate::action::ConnState;
 use crate::app::App;
+use crate::sanitize::sanitize;
 
 pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
     let state = match &app.lobby.state {

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::sanitize::sanitize;
 use super::theme::{self, dim};
 use crate::app::{App, LoginForm, RegisterForm};
 use crate::input::LineInput;
+use crate::sanitize::sanitize;
 
 const LABEL_WIDTH: u16 = 11;
 

@@ -1,7 +1,7 @@
-//! The message pane: `HH:MM  nickname │ text`, wrapped by display width with a hanging indent,
-//! pending lines dimmed after the stored ones, anchored to the bottom and scrolled back by
-//! `RoomView::scroll` lines. Also the room's header line (title, typing hint). Nicknames,
-//! titles and bodies are sanitized here (bodies by `wrap`, line by line).
+//! The message pane: the rows of `layout::messages` (`HH:MM  nickname │ text`, wrapped with a
+//! hanging indent) styled, pending lines dimmed after the stored ones, anchored to the bottom
+//! and scrolled back by `RoomView::scroll` lines. Also the room's header line (title, typing
+//! hint). Nicknames and titles are sanitized here; bodies were, line by line, by `wrap`.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -9,53 +9,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::layout::main_layout;
-use super::sanitize::sanitize;
-use super::theme::{self, dim, hhmm, local_day, nick_style, pad_left, truncate};
-use super::wrap::wrap;
-use crate::app::{App, RoomView, View};
+use super::theme::{self, dim, nick_style, pad_left, truncate};
+use crate::app::{App, RoomView};
 use crate::input::str_width;
+use crate::layout::messages::{nick_width, rows, Entry, EntryKind, Row};
+use crate::sanitize::sanitize;
 
-/// Columns for the nickname: narrower panes give the text more room.
-fn nick_width(width: u16) -> usize {
-    if width >= 60 {
-        12
-    } else {
-        8
-    }
-}
-
-/// The width left for message text after `HH:MM nick │ `.
-fn text_width(width: u16) -> usize {
-    usize::from(width)
-        .saturating_sub(6 + nick_width(width) + 3)
-        .max(1)
-}
-
-/// The message pane's size for the current view (what `update` pages by).
-pub fn pane_size(app: &App) -> (u16, u16) {
-    let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let body = main_layout(area, matches!(app.view, View::Room(_))).body;
-    (body.width, body.height)
-}
-
-/// How many screen lines the whole room takes (what scrolling is bounded by).
-pub fn line_count(app: &App, room: &RoomView, width: u16) -> usize {
-    build_lines(app, room, width).len()
-}
-
-/// One message (or pending line) as screen lines.
-fn entry_lines(
-    time: &str,
-    nickname: &str,
-    body: &str,
-    width: u16,
-    style: Style,
-) -> Vec<Line<'static>> {
+/// One message (or pending line) as styled screen lines.
+fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<Line<'static>> {
+    let style = match entry.kind {
+        EntryKind::Stored => Style::default(),
+        EntryKind::Pending => Style::default().add_modifier(Modifier::DIM),
+        EntryKind::Failed => Style::default().add_modifier(Modifier::CROSSED_OUT),
+        EntryKind::Note => theme::error(),
+    };
     let nick_w = nick_width(width);
-    let nick = pad_left(&truncate(&sanitize(nickname), nick_w), nick_w);
+    let nick = pad_left(&truncate(&sanitize(entry.nickname), nick_w), nick_w);
     let indent = " ".repeat(6 + nick_w);
-    wrap(body, text_width(width))
+    let time = entry.time;
+    let nickname = entry.nickname;
+    entry
+        .lines
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
@@ -75,58 +49,17 @@ fn entry_lines(
         .collect()
 }
 
-/// Every line of the room, oldest first; the first one says what is above it.
+/// Every line of the room, oldest first, styled: `layout::messages::rows` says what they are.
 pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>> {
-    let top = if room.loading_history {
-        "⋯ loading older messages".to_owned()
-    } else if room.has_more {
-        "↑ PageUp for older messages".to_owned()
-    } else if room.welcomed {
-        format!("── start of “{}” ──", sanitize(&room.title()))
-    } else {
-        "⋯ connecting".to_owned()
-    };
-    let mut lines = vec![Line::styled(top, dim())];
-    let mut day = None;
-    for message in &room.messages {
-        // A line for each new day, since the times alone do not say which day it is.
-        let this_day = local_day(&message.sent_at, app.clock);
-        if this_day.is_some() && this_day != day {
-            day = this_day;
-            if let Some(date) = this_day {
+    let mut lines = Vec::new();
+    for row in rows(app, room, width) {
+        match row {
+            Row::Top(text) => lines.push(Line::styled(text, dim())),
+            Row::Day(date) => {
                 let label = date.format("%a %d %b %Y");
                 lines.push(Line::styled(format!("── {label} ──"), dim()));
             }
-        }
-        lines.extend(entry_lines(
-            &hhmm(&message.sent_at, app.clock),
-            &message.sender,
-            &message.body,
-            width,
-            Style::default(),
-        ));
-    }
-    let me = app.me.as_deref().unwrap_or("me");
-    for line in &room.pending {
-        match &line.failed {
-            None => lines.extend(entry_lines(
-                "--:--",
-                me,
-                &line.body,
-                width,
-                Style::default().add_modifier(Modifier::DIM),
-            )),
-            Some(reason) => {
-                lines.extend(entry_lines(
-                    "--:--",
-                    me,
-                    &line.body,
-                    width,
-                    Style::default().add_modifier(Modifier::CROSSED_OUT),
-                ));
-                let note = format!("✗ not sent: {reason} (Up recalls the line)");
-                lines.extend(entry_lines("     ", "", &note, width, theme::error()));
-            }
+            Row::Entry(entry) => lines.extend(entry_lines(entry, width)),
         }
     }
     lines

@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::sanitize::sanitize;
 use super::theme::{dim, nick_style, selected, truncate};
 use crate::action::ConnState;
 use crate::app::{App, RoomView, View};
 use crate::input::str_width;
+use crate::sanitize::sanitize;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::default().borders(Borders::RIGHT).border_style(dim());

@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::sanitize::sanitize;
 use super::theme::{self, dim};
 use crate::action::ConnState;
 use crate::app::{App, NoticeKind, View};
+use crate::sanitize::sanitize;
 
 /// The badge for a socket state: what it is and, when offline, why and when it tries again.
 fn badge(state: &ConnState) -> Span<'static> {

@@ -12,10 +12,10 @@ use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
 
 use super::render;
-use super::sanitize::is_dangerous;
 use crate::action::{ConnState, NetEvent};
 use crate::app::{App, LoginForm, PendingLine, RegisterForm, Screen};
 use crate::input::{str_width, LineInput};
+use crate::sanitize::is_dangerous;
 use crate::update::tests::{app, frame, msg, net, open, room};
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
@@ -429,5 +429,25 @@ fn the_server_messages_on_the_login_and_register_forms_are_sanitized() {
             .iter()
             .any(|c| c.symbol().chars().any(is_dangerous)));
         assert!(screen_text(&buffer).contains(shown), "{shown}");
+    }
+}
+
+#[test]
+fn update_counts_as_many_lines_as_the_pane_draws() {
+    let mut app = demo();
+    if let Some(r) = app.room_mut(1) {
+        r.pending.push(PendingLine {
+            nonce: "t-2".into(),
+            body: "refused, with a long enough body to wrap onto a second line or more".into(),
+            failed: Some("too long".into()),
+        });
+    }
+    let room = app.room(1).expect("room 1 is open");
+    for width in [20, 40, 59, 60, 100] {
+        assert_eq!(
+            crate::layout::messages::line_count(&app, room, width),
+            super::messages::build_lines(&app, room, width).len(),
+            "width {width}"
+        );
     }
 }

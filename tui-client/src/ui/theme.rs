@@ -1,10 +1,8 @@
 //! Colours and small formatting helpers shared by the panes: one stable colour per nickname,
-//! message times in the local zone, truncation by display width.
+//! truncation and padding by display width.
 
-use chrono::{DateTime, Local};
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::app::Clock;
 use crate::input::char_width;
 
 /// Colours that read well on dark and light terminals alike.
@@ -56,26 +54,6 @@ pub fn selected() -> Style {
     Style::default().add_modifier(Modifier::REVERSED)
 }
 
-/// `HH:MM` of an RFC 3339 time in the app's zone; `??:??` if the server sent something else.
-pub fn hhmm(sent_at: &str, clock: Clock) -> String {
-    let Ok(time) = DateTime::parse_from_rfc3339(sent_at) else {
-        return "??:??".to_owned();
-    };
-    match clock {
-        Clock::Local => time.with_timezone(&Local).format("%H:%M").to_string(),
-        Clock::Fixed(offset) => time.with_timezone(&offset).format("%H:%M").to_string(),
-    }
-}
-
-/// The calendar day of an RFC 3339 time in the app's zone.
-pub fn local_day(sent_at: &str, clock: Clock) -> Option<chrono::NaiveDate> {
-    let time = DateTime::parse_from_rfc3339(sent_at).ok()?;
-    Some(match clock {
-        Clock::Local => time.with_timezone(&Local).date_naive(),
-        Clock::Fixed(offset) => time.with_timezone(&offset).date_naive(),
-    })
-}
-
 /// Cuts `text` to at most `width` cells, ending in `…` when something was cut.
 pub fn truncate(text: &str, width: usize) -> String {
     let total: usize = text.chars().map(char_width).sum();
@@ -119,13 +97,6 @@ mod tests {
             colours.len() > 1,
             "different nicknames spread over the palette"
         );
-    }
-
-    #[test]
-    fn times_are_shown_in_the_given_zone() {
-        let seoul = Clock::Fixed(chrono::FixedOffset::east_opt(9 * 3600).expect("valid offset"));
-        assert_eq!(hhmm("2026-11-24T21:46:22Z", seoul), "06:46");
-        assert_eq!(hhmm("garbage", seoul), "??:??");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::{close_room, open_room};
 use crate::action::Effect;
 use crate::app::{App, PendingLine, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
 use crate::command::{self, Command};
-use crate::ui::messages;
+use crate::layout::messages;
 
 /// Enter: runs what was typed.
 pub(super) fn submit(app: &mut App) -> Vec<Effect> {

@@ -7,7 +7,7 @@ use chat_shared::{ClientFrame, ErrorCode, Message, Participant, ServerFrame};
 use super::close_room;
 use crate::action::{ConnState, Effect};
 use crate::app::{App, RoomView, Screen, View, TYPING_SHOWN_FOR};
-use crate::ui::messages;
+use crate::layout::messages;
 
 /// Merges messages into the room by id (no duplicates, id order) and settles the pending
 /// lines whose nonce came back. Returns how many messages were new.

@@ -1,5 +1,5 @@
-//! How the main screen is split. `update` uses the same function to know how tall the
-//! message pane is when paging, so drawing and scrolling always agree.
+//! How the main screen is split into panes. `ui` draws into these rectangles and `update`
+//! pages by the message pane's height, so drawing and scrolling always agree.
 
 use ratatui::layout::Rect;
 

@@ -15,8 +15,9 @@
 //!
 //! Everything else, wide Korean and emoji included, is kept. Each character maps to exactly
 //! one character one cell wide, so widths, wrapping and the input line's cursor can be worked
-//! out character by character. Message bodies keep their line breaks because `wrap` splits at
-//! `\n` first and sanitizes each line; in one-line places (nicknames, titles) `\n` shows as `␊`.
+//! out character by character. Message bodies keep their line breaks because `layout::wrap`
+//! splits at `\n` first and sanitizes each line; in one-line places (nicknames, titles) `\n`
+//! shows as `␊`.
 //!
 //! [`scrub`] runs over the finished frame as a net under the per-pane calls: a pane that forgot
 //! to sanitize still cannot reach the terminal.

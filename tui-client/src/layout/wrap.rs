@@ -1,8 +1,8 @@
 //! Word wrapping by display width (unicode-width), so lines of Korean or other wide text
 //! never run past the pane. Message bodies are sanitized here, after the split at `\n`.
 
-use super::sanitize::sanitize_char;
 use crate::input::char_width;
+use crate::sanitize::sanitize_char;
 
 /// Splits `text` into lines of at most `width` cells, breaking at spaces where it can and
 /// inside a word only when one word is wider than the line. Newlines start new lines; every

@@ -1,0 +1,138 @@
+//! The message pane's lines as text, before any styling: the line at the top saying what is
+//! above, a line for each new day, and every message and pending line wrapped by display width
+//! with a hanging indent under `HH:MM  nickname │ `. `ui::messages` styles these rows and
+//! `update` counts them to bound scrolling, so the two cannot disagree on how tall a room is.
+
+use chrono::NaiveDate;
+use ratatui::layout::Rect;
+
+use super::screen::main_layout;
+use super::wrap::wrap;
+use crate::app::{App, RoomView, View};
+use crate::sanitize::sanitize;
+
+/// Columns for the nickname: narrower panes give the text more room.
+pub fn nick_width(width: u16) -> usize {
+    if width >= 60 {
+        12
+    } else {
+        8
+    }
+}
+
+/// The width left for message text after `HH:MM nick │ ` (6 + nick + 3 cells, as
+/// `ui::messages` draws them).
+fn text_width(width: u16) -> usize {
+    usize::from(width)
+        .saturating_sub(6 + nick_width(width) + 3)
+        .max(1)
+}
+
+/// The message pane's size for the current view (what `update` pages by).
+pub fn pane_size(app: &App) -> (u16, u16) {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let body = main_layout(area, matches!(app.view, View::Room(_))).body;
+    (body.width, body.height)
+}
+
+/// One or more screen lines of the message pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row<'a> {
+    /// The first line: what is above the oldest message (sanitized).
+    Top(String),
+    /// A new day starts here, since the times alone do not say which day it is.
+    Day(NaiveDate),
+    /// A message, a pending line, or the note under a line that failed.
+    Entry(Entry<'a>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// `HH:MM`; `--:--` for a pending line; blank for a note.
+    pub time: String,
+    /// As the server sent it (not yet sanitized or padded).
+    pub nickname: &'a str,
+    pub kind: EntryKind,
+    /// The body wrapped to the text column, sanitized: at least one line.
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A message the server stored.
+    Stored,
+    /// A line we sent that the server has not acknowledged yet.
+    Pending,
+    /// A line we sent that the server refused.
+    Failed,
+    /// Why the line above it failed.
+    Note,
+}
+
+impl Row<'_> {
+    /// How many screen lines this row takes.
+    pub fn height(&self) -> usize {
+        match self {
+            Row::Top(_) | Row::Day(_) => 1,
+            Row::Entry(entry) => entry.lines.len(),
+        }
+    }
+}
+
+fn entry<'a>(time: String, nickname: &'a str, body: &str, width: u16, kind: EntryKind) -> Row<'a> {
+    Row::Entry(Entry {
+        time,
+        nickname,
+        kind,
+        lines: wrap(body, text_width(width)),
+    })
+}
+
+/// Every row of the room, oldest first; the first one says what is above it.
+pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
+    let top = if room.loading_history {
+        "⋯ loading older messages".to_owned()
+    } else if room.has_more {
+        "↑ PageUp for older messages".to_owned()
+    } else if room.welcomed {
+        format!("── start of “{}” ──", sanitize(&room.title()))
+    } else {
+        "⋯ connecting".to_owned()
+    };
+    let mut rows = vec![Row::Top(top)];
+    let mut day = None;
+    for message in &room.messages {
+        let this_day = app.clock.day(&message.sent_at);
+        if this_day.is_some() && this_day != day {
+            day = this_day;
+            if let Some(date) = this_day {
+                rows.push(Row::Day(date));
+            }
+        }
+        rows.push(entry(
+            app.clock.hhmm(&message.sent_at),
+            &message.sender,
+            &message.body,
+            width,
+            EntryKind::Stored,
+        ));
+    }
+    let me = app.me.as_deref().unwrap_or("me");
+    for line in &room.pending {
+        let time = "--:--".to_owned();
+        match &line.failed {
+            None => rows.push(entry(time, me, &line.body, width, EntryKind::Pending)),
+            Some(reason) => {
+                rows.push(entry(time, me, &line.body, width, EntryKind::Failed));
+                let note = format!("✗ not sent: {reason} (Up recalls the line)");
+                rows.push(entry("     ".to_owned(), "", &note, width, EntryKind::Note));
+            }
+        }
+    }
+    rows
+}
+
+/// How many screen lines the whole room takes (what scrolling is bounded by).
+pub fn line_count(app: &App, room: &RoomView, width: u16) -> usize {
+    rows(app, room, width).iter().map(Row::height).sum()
+}
