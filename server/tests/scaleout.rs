@@ -4,64 +4,27 @@
 //! `redis-server` on a spare port. Outside CI they skip with a reason when a service is
 //! missing; with `CI=true` they fail instead.
 
-#[path = "api/helpers.rs"]
-mod helpers;
-
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chat_server::Config;
 use chat_shared::{LobbyFrame, ServerFrame};
-use helpers::{uuid_like, welcome_parts, TestApp};
-
-fn postgres_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-/// False (after saying why) when a service is missing outside CI; panics in CI.
-async fn services_available() -> bool {
-    let pg = sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(Duration::from_secs(3))
-        .connect(&postgres_url())
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("Postgres at {}: {e}", postgres_url()));
-    let redis = match redis::Client::open(redis_url()) {
-        Ok(client) => client
-            .get_multiplexed_async_connection()
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("Redis at {}: {e}", redis_url())),
-        Err(e) => Err(format!("Redis URL: {e}")),
-    };
-    match pg.and(redis) {
-        Ok(()) => true,
-        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("scale-out tests need {why}")
-        }
-        Err(why) => {
-            eprintln!("skipping scale-out test: {why}");
-            false
-        }
-    }
-}
+use chat_test_support::env::{
+    scaleout_postgres_url, scaleout_redis_url, scaleout_services_available,
+};
+use chat_test_support::{uuid_like, welcome_parts, ServerProcess, TestApp};
 
 /// A fresh Postgres database shared by the instances of one test.
 async fn fresh_postgres() -> String {
-    helpers::fresh_postgres_database(&postgres_url()).await
+    chat_test_support::fresh_postgres_database(&scaleout_postgres_url()).await
 }
 
 async fn instance(database_url: &str, redis_url: &str, prefix: &str) -> TestApp {
     let url = database_url.to_owned();
     let redis = redis_url.to_owned();
     let prefix = prefix.to_owned();
-    helpers::spawn_app_on(move |c: &mut Config| {
+    chat_test_support::spawn_app_on(move |c: &mut Config| {
         c.database_url = url;
         c.redis_url = Some(redis);
         c.redis_prefix = prefix;
@@ -84,10 +47,10 @@ async fn two_instances(redis_url: &str) -> (TestApp, TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_on_two_instances_chat_see_presence_lobby_and_resume() {
-    if !services_available().await {
+    if !scaleout_services_available().await {
         return;
     }
-    let (one, two) = two_instances(&redis_url()).await;
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
     let alice = one.user("alice").await;
     let bob = two.user("bob").await;
 
@@ -157,10 +120,10 @@ async fn users_on_two_instances_chat_see_presence_lobby_and_resume() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_writing_to_one_room_deliver_every_message_once_in_id_order() {
-    if !services_available().await {
+    if !scaleout_services_available().await {
         return;
     }
-    let (one, two) = two_instances(&redis_url()).await;
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
     let alice = one.user("alice").await;
     let bob = two.user("bob").await;
     let room = alice.create_room("Race").await;
@@ -211,14 +174,24 @@ async fn two_instances_writing_to_one_room_deliver_every_message_once_in_id_orde
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_expires_when_an_instance_dies() {
-    if !services_available().await {
+    if !scaleout_services_available().await {
         return;
     }
     let database_url = fresh_postgres().await;
     let prefix = format!("scaleout-{}", uuid_like());
-    let watcher_app = instance(&database_url, &redis_url(), &prefix).await;
+    let redis_url = scaleout_redis_url();
+    let watcher_app = instance(&database_url, &redis_url, &prefix).await;
     // The instance that dies is a real process, killed with SIGKILL.
-    let mut doomed = ServerProcess::start(&database_url, &redis_url(), &prefix).await;
+    let mut doomed = ServerProcess::start(
+        env!("CARGO_BIN_EXE_chat-server"),
+        &[
+            ("DATABASE_URL", &database_url),
+            ("REDIS_URL", &redis_url),
+            ("REDIS_PREFIX", &prefix),
+            ("PRESENCE_TTL_SECONDS", "2"),
+        ],
+    )
+    .await;
     let alice = doomed.app().user("alice").await;
     let bob = watcher_app.user("bob").await;
     let room = alice.create_room("Mortal").await;
@@ -250,7 +223,7 @@ async fn presence_expires_when_an_instance_dies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_outage_loses_no_acknowledged_message() {
-    if !services_available().await {
+    if !scaleout_services_available().await {
         return;
     }
     let mut redis = RedisProcess::start();
@@ -354,63 +327,9 @@ impl Drop for RedisProcess {
     }
 }
 
-/// The real `chat-server` binary as a child process, so it can die by SIGKILL. `kill` (also
-/// run on drop) waits for it.
-struct ServerProcess {
-    child: Child,
-    app: TestApp,
-}
-
-impl ServerProcess {
-    async fn start(database_url: &str, redis_url: &str, prefix: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        #[allow(clippy::zombie_processes)] // waited for in `kill`, which `Drop` calls
-        let child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-            .env("BIND", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", database_url)
-            .env("REDIS_URL", redis_url)
-            .env("REDIS_PREFIX", prefix)
-            .env("PRESENCE_TTL_SECONDS", "2")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("chat-server starts");
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if reqwest::get(format!("{url}/chat/list/")).await.is_ok() {
-                return Self {
-                    child,
-                    app: TestApp::external(&url),
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("chat-server did not come up on {url}");
-    }
-
-    fn app(&self) -> &TestApp {
-        &self.app
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
-    if !services_available().await {
+    if !scaleout_services_available().await {
         return;
     }
     use sqlx::Executor;
@@ -422,7 +341,7 @@ async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
         .to_owned();
     let app = instance(
         &database_url,
-        &redis_url(),
+        &scaleout_redis_url(),
         &format!("pgdown-{}", uuid_like()),
     )
     .await;
@@ -433,7 +352,7 @@ async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
     // Cut the database off: refuse new connections and end the open ones.
     let admin = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
-        .connect(&postgres_url())
+        .connect(&scaleout_postgres_url())
         .await
         .unwrap();
     admin

@@ -2,103 +2,15 @@
 //! SIGTERM and Ctrl+C, a client that stops reading, and connections that stop answering.
 //! Each prints its counts; acknowledged messages lost and duplicates must both be 0.
 
-#[path = "api/helpers.rs"]
-mod helpers;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chat_shared::{Message, ServerFrame};
+use chat_test_support::{spawn_app_with, welcome_parts, ServerProcess, Socket, TestApp, Visitor};
 use futures_util::StreamExt;
-use helpers::{spawn_app_with, welcome_parts, Socket, TestApp, Visitor};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-/// The real `chat-server` binary on a fixed port and database, so it can be killed and
-/// started again on the same ones.
-struct ServerProcess {
-    child: Option<Child>,
-    port: u16,
-    database_url: String,
-}
-
-impl ServerProcess {
-    async fn start(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut this = Self {
-            child: None,
-            port,
-            database_url: database_url.to_owned(),
-        };
-        this.restart().await;
-        this
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    async fn restart(&mut self) {
-        #[allow(clippy::zombie_processes)] // waited for in `signal` / `Drop`
-        let child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-            .env("BIND", format!("127.0.0.1:{}", self.port))
-            .env("DATABASE_URL", &self.database_url)
-            .env("MESSAGES_PER_SECOND", "10000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("chat-server starts");
-        self.child = Some(child);
-        for _ in 0..400 {
-            if reqwest::get(format!("{}/chat/list/", self.url()))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("chat-server did not come up on {}", self.url());
-    }
-
-    /// Sends a signal (`KILL`, `TERM`, `INT`) and waits for the process to exit; returns how
-    /// long that took and whether it exited successfully.
-    async fn signal(&mut self, name: &str) -> (Duration, bool) {
-        let mut child = self.child.take().expect("the server is running");
-        let started = Instant::now();
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{name}");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return (started.elapsed(), status.success());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not exit after SIG{name}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// What one resilient client saw and had acknowledged.
 #[derive(Default)]
@@ -142,8 +54,8 @@ async fn resilient_sender(
             record(&mut tally, &mut last_seen, &mut unacked, &acked_total, m);
         }
         for (nonce, body) in &unacked {
-            if socket.try_send_message(body, nonce).await.is_err() {
-                socket.note_close(&mut tally).await;
+            if try_send_message(&mut socket, body, nonce).await.is_err() {
+                note_close(&mut socket, &mut tally).await;
                 continue 'connect;
             }
         }
@@ -153,8 +65,8 @@ async fn resilient_sender(
                 let body = format!("{name} line {next_line}");
                 unacked.insert(nonce.clone(), body.clone());
                 next_line += 1;
-                if socket.try_send_message(&body, &nonce).await.is_err() {
-                    socket.note_close(&mut tally).await;
+                if try_send_message(&mut socket, &body, &nonce).await.is_err() {
+                    note_close(&mut socket, &mut tally).await;
                     continue 'connect;
                 }
                 continue;
@@ -197,28 +109,27 @@ fn record(
     }
 }
 
-impl Socket {
-    /// After a failed send: the server may have said goodbye first; note its close code.
-    /// (Messages read here are fetched again by the resume, so they are not recorded.)
-    async fn note_close(&mut self, tally: &mut Tally) {
-        while let Ok(Some(Ok(frame))) =
-            tokio::time::timeout(Duration::from_millis(300), self.stream.next()).await
-        {
-            if let WsMessage::Close(frame) = frame {
-                tally.close_codes.extend(frame.map(|f| u16::from(f.code)));
-                return;
-            }
+/// After a failed send: the server may have said goodbye first; note its close code.
+/// (Messages read here are fetched again by the resume, so they are not recorded.)
+async fn note_close(socket: &mut Socket, tally: &mut Tally) {
+    while let Ok(Some(Ok(frame))) =
+        tokio::time::timeout(Duration::from_millis(300), socket.stream.next()).await
+    {
+        if let WsMessage::Close(frame) = frame {
+            tally.close_codes.extend(frame.map(|f| u16::from(f.code)));
+            return;
         }
     }
+}
 
-    async fn try_send_message(&mut self, body: &str, nonce: &str) -> Result<(), ()> {
-        use futures_util::SinkExt;
-        let frame = serde_json::json!({"type": "send", "body": body, "nonce": nonce});
-        self.stream
-            .send(WsMessage::text(frame.to_string()))
-            .await
-            .map_err(|_| ())
-    }
+async fn try_send_message(socket: &mut Socket, body: &str, nonce: &str) -> Result<(), ()> {
+    use futures_util::SinkExt;
+    let frame = serde_json::json!({"type": "send", "body": body, "nonce": nonce});
+    socket
+        .stream
+        .send(WsMessage::text(frame.to_string()))
+        .await
+        .map_err(|_| ())
 }
 
 /// Counts what a fresh reader finds against what was acknowledged: (lost, duplicates).
@@ -285,7 +196,14 @@ async fn users_in_a_room(url: &str, n: usize) -> (Vec<Visitor>, i64) {
 async fn conversation_through(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
-    let mut server = ServerProcess::start(&database_url).await;
+    let mut server = ServerProcess::start(
+        env!("CARGO_BIN_EXE_chat-server"),
+        &[
+            ("DATABASE_URL", &database_url),
+            ("MESSAGES_PER_SECOND", "10000"),
+        ],
+    )
+    .await;
     let (users, room_id) = users_in_a_room(&server.url(), 3).await;
     let acked_total = Arc::new(AtomicUsize::new(0));
     const LINES: usize = 150;

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
 use chat_shared::ServerFrame;
+use chat_test_support::spawn_app_on;
+use chat_test_support::terminal::{Tui, WAIT};
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-mod common;
-
-use common::terminal::{Tui, WAIT};
-use common::{say, User};
+/// The binary under test.
+const CHAT_TUI: &str = env!("CARGO_BIN_EXE_chat-tui");
 
 /// The `sessionid` value in the saved file.
 fn extract_sessionid(saved: &str) -> Option<String> {
@@ -26,23 +26,18 @@ fn extract_sessionid(saved: &str) -> Option<String> {
 async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow::Result<()> {
     // Arrange: a fresh server, two users, a room created by alice.
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("chat.db");
-    let config = chat_server::Config::for_tests(&format!("sqlite://{}", db.display()));
-    let server = chat_server::start(config).await?;
-    let base = server.url();
+    let mut server = spawn_app_on(|_| {}).await;
+    let base = server.url.clone();
 
-    let alice = User::new(&base)?;
-    alice.register("alice@example.com", "alice").await?;
-    alice.login("alice@example.com").await?;
-    let bob = User::new(&base)?;
-    bob.register("bob@example.com", "bob").await?;
+    let alice = server.logged_in("alice").await;
+    server.registered("bob").await;
 
-    let room = alice.create_room("PTY 테스트 room").await?;
-    let mut alice_ws = alice.connect(room.id).await?;
+    let room = alice.create_room("PTY 테스트 room").await;
+    let (mut alice_ws, _) = alice.join(room.id).await;
 
     // Act 1: log in through the login screen and open the room from the list.
     let config_dir = dir.path().join("config");
-    let mut tui = Tui::start(&base, &config_dir)?;
+    let mut tui = Tui::start(CHAT_TUI, &base, &config_dir)?;
     tui.log_in("bob@example.com").await?;
     tui.wait_for("PTY 테스트 room").await?;
     tui.wait_for("Rooms (1) live").await?;
@@ -51,7 +46,9 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
     tui.wait_for("● online").await?;
 
     // Assert 1: what alice sends shows up in the terminal.
-    say(&mut alice_ws, "안녕 bob, from alice", "a-1").await?;
+    alice_ws
+        .send_message("안녕 bob, from alice", Some("a-1"))
+        .await;
     tui.wait_for("안녕 bob, from alice").await?;
 
     // Assert 2: what is typed in the terminal reaches alice, from bob, exactly once.
@@ -59,7 +56,7 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
     let deadline = Instant::now() + WAIT;
     let received = loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let next = tokio::time::timeout(left, alice_ws.next())
+        let next = tokio::time::timeout(left, alice_ws.stream.next())
             .await
             .context("alice never received bob's line")?;
         let Some(Ok(WsMessage::Text(text))) = next else {
@@ -99,7 +96,7 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
 
     // Act 2: the next start goes straight to the room list, no login; /logout ends the
     // session and deletes the file.
-    let mut tui = Tui::start(&base, &config_dir)?;
+    let mut tui = Tui::start(CHAT_TUI, &base, &config_dir)?;
     tui.wait_for("Rooms (1) live").await?;
     assert!(!tui.contents().contains("Password"));
     tui.type_keys("/logout\r")?;
@@ -113,12 +110,12 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
         "not-a-session",
     );
     std::fs::write(&session_file, stale)?;
-    let tui = Tui::start(&base, &config_dir)?;
+    let tui = Tui::start(CHAT_TUI, &base, &config_dir)?;
     tui.wait_for("Your saved session has expired").await?;
     tui.quit().await?;
     assert!(!session_file.exists(), "a stale session file is removed");
 
-    server.stop().await?;
+    server.stop().await;
     Ok(())
 }
 
@@ -127,31 +124,28 @@ async fn escape_sequences_from_another_user_are_shown_as_placeholders_not_obeyed
 ) -> anyhow::Result<()> {
     // Arrange: bob in the terminal, in a room where alice already said something.
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("chat.db");
-    let config = chat_server::Config::for_tests(&format!("sqlite://{}", db.display()));
-    let server = chat_server::start(config).await?;
-    let base = server.url();
-    let alice = User::new(&base)?;
-    alice.register("alice@example.com", "alice").await?;
-    alice.login("alice@example.com").await?;
-    User::new(&base)?.register("bob@example.com", "bob").await?;
-    let room = alice.create_room("escapes").await?;
-    let mut alice_ws = alice.connect(room.id).await?;
-    say(&mut alice_ws, "before the attack", "a-1").await?;
+    let mut server = spawn_app_on(|_| {}).await;
+    let base = server.url.clone();
+    let alice = server.logged_in("alice").await;
+    server.registered("bob").await;
+    let room = alice.create_room("escapes").await;
+    let (mut alice_ws, _) = alice.join(room.id).await;
+    alice_ws
+        .send_message("before the attack", Some("a-1"))
+        .await;
 
-    let mut tui = Tui::start(&base, &dir.path().join("config"))?;
+    let mut tui = Tui::start(CHAT_TUI, &base, &dir.path().join("config"))?;
     tui.log_in("bob@example.com").await?;
     tui.join(room.id, "escapes").await?;
     tui.wait_for("before the attack").await?;
 
     // Act: alice tries to retitle the window, clear the screen and flip the line around.
-    say(
-        &mut alice_ws,
-        "\x1b]0;pwned\x07\x1b[2J\x1b[H\u{202E}evil",
-        "a-2",
-    )
-    .await?;
-    say(&mut alice_ws, "\x1b]2;pwned too\x1b\\ \u{9b}31m red", "a-3").await?;
+    alice_ws
+        .send_message("\x1b]0;pwned\x07\x1b[2J\x1b[H\u{202E}evil", Some("a-2"))
+        .await;
+    alice_ws
+        .send_message("\x1b]2;pwned too\x1b\\ \u{9b}31m red", Some("a-3"))
+        .await;
 
     // Assert: the lines show what was sent, as placeholders, next to alice's name.
     tui.wait_for("alice │ ␛]0;pwned␇␛[2J␛[H�evil").await?;
@@ -170,6 +164,6 @@ async fn escape_sequences_from_another_user_are_shown_as_placeholders_not_obeyed
     assert!(!sent("\u{9b}".as_bytes()), "no C1 CSI reached the terminal");
 
     tui.quit().await?;
-    server.stop().await?;
+    server.stop().await;
     Ok(())
 }

@@ -3,22 +3,17 @@
 //! Nothing may be lost and nothing may appear twice: the line typed while offline is sent once
 //! the room is back (same nonce), and what was said meanwhile arrives through `?after=`.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
-use chat_shared::{ClientFrame, ServerFrame};
+use chat_test_support::{spawn_app_on, Socket, PASSWORD};
 use chat_tui::action::{Action, Effect};
 use chat_tui::app::{App, Screen, View};
 use chat_tui::net::http::Http;
 use chat_tui::runtime::Runtime;
 use chat_tui::update::update;
-use common::{Socket, User, PASSWORD};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -88,42 +83,30 @@ fn online(app: &App, room_id: i64) -> bool {
     app.room(room_id).is_some_and(|r| r.state.is_online())
 }
 
-async fn say(socket: &mut Socket, body: &str) -> anyhow::Result<()> {
-    let frame = ClientFrame::Send {
-        body: body.into(),
-        nonce: Some(format!("alice-{body}")),
-    };
+async fn say(socket: &mut Socket, body: &str) {
     socket
-        .send(WsMessage::text(serde_json::to_string(&frame)?))
-        .await?;
-    Ok(())
+        .send_message(body, Some(&format!("alice-{body}")))
+        .await;
 }
 
 /// Every message body the socket receives within `quiet` of the previous one.
 async fn drain_bodies(socket: &mut Socket, quiet: Duration) -> Vec<String> {
-    let mut bodies = Vec::new();
-    while let Ok(Some(Ok(WsMessage::Text(text)))) = tokio::time::timeout(quiet, socket.next()).await
-    {
-        if let Ok(ServerFrame::Message(m)) = serde_json::from_str(text.as_str()) {
-            bodies.push(m.body);
-        }
-    }
-    bodies
+    socket
+        .messages_until_quiet(quiet)
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_loses_nothing_and_duplicates_nothing() -> anyhow::Result<()> {
     // Arrange: a server, alice with a room, bob logged in through the client's own code.
-    let dir = tempfile::tempdir()?;
-    let db = format!("sqlite://{}", dir.path().join("chat.db").display());
-    let server = chat_server::start(chat_server::Config::for_tests(&db)).await?;
-    let addr = server.addr();
-    let base = server.url();
-    let alice = User::new(&base)?;
-    alice.register("alice@example.com", "alice").await?;
-    alice.login("alice@example.com").await?;
-    User::new(&base)?.register("bob@example.com", "bob").await?;
-    let room = alice.create_room("restart room").await?.id;
+    let mut server = spawn_app_on(|_| {}).await;
+    let base = server.url.clone();
+    let alice = server.logged_in("alice").await;
+    server.registered("bob").await;
+    let room = alice.create_room("restart room").await.id;
 
     let mut bob = Client::new(&base)?;
     bob.runtime.run(Effect::Login {
@@ -136,8 +119,8 @@ async fn a_server_restart_loses_nothing_and_duplicates_nothing() -> anyhow::Resu
         .await?;
     assert_eq!(bob.app.view, View::Room(room));
 
-    let mut alice_ws = alice.connect(room).await?;
-    say(&mut alice_ws, "before the restart").await?;
+    let (mut alice_ws, _) = alice.join(room).await;
+    say(&mut alice_ws, "before the restart").await;
     bob.until("alice's first line", |app| {
         app.room(room)
             .is_some_and(|r| r.messages.iter().any(|m| m.body == "before the restart"))
@@ -146,7 +129,7 @@ async fn a_server_restart_loses_nothing_and_duplicates_nothing() -> anyhow::Resu
 
     // Act: the server goes away; bob types; the server comes back on the same address and
     // alice speaks again, maybe before bob is back.
-    server.stop().await?;
+    server.stop().await;
     drop(alice_ws);
     bob.until("bob's room to go offline", |app| !online(app, room))
         .await?;
@@ -158,11 +141,9 @@ async fn a_server_restart_loses_nothing_and_duplicates_nothing() -> anyhow::Resu
         .unwrap_or_default();
     assert_eq!(pending.len(), 1, "the line waits as pending");
 
-    let mut config = chat_server::Config::for_tests(&db);
-    config.bind = addr.to_string();
-    let server = chat_server::start(config).await?;
-    let mut alice_ws = alice.connect(room).await?;
-    say(&mut alice_ws, "while bob was away").await?;
+    server.restart().await;
+    let (mut alice_ws, _) = alice.join(room).await;
+    say(&mut alice_ws, "while bob was away").await;
 
     bob.until("everything to settle", |app| {
         app.room(room).is_some_and(|r| {
@@ -201,6 +182,6 @@ async fn a_server_restart_loses_nothing_and_duplicates_nothing() -> anyhow::Resu
         "alice saw bob's line {from_bob} times: {seen_by_alice:?}"
     );
 
-    server.stop().await?;
+    server.stop().await;
     Ok(())
 }

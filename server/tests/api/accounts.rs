@@ -4,11 +4,11 @@ use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, PASSWORD};
+use chat_test_support::{spawn_app, PASSWORD};
 
 /// Registers through the JSON API and returns the status and the error map.
 async fn register_json(
-    app: &crate::helpers::TestApp,
+    app: &chat_test_support::TestApp,
     email: &str,
     nickname: &str,
     p1: &str,
@@ -31,7 +31,7 @@ async fn register_json(
 }
 
 /// True if logging in with these credentials works (so: whether the account was stored).
-async fn can_log_in(app: &crate::helpers::TestApp, email: &str) -> bool {
+async fn can_log_in(app: &chat_test_support::TestApp, email: &str) -> bool {
     app.visitor().login(email, PASSWORD).await.status() == StatusCode::FOUND
 }
 

@@ -2,9 +2,9 @@
 
 use chat_shared::LobbyFrame;
 
-use crate::helpers::spawn_app;
+use chat_test_support::spawn_app;
 
-async fn next_lobby(socket: &mut crate::helpers::Socket) -> LobbyFrame {
+async fn next_lobby(socket: &mut chat_test_support::Socket) -> LobbyFrame {
     serde_json::from_str(&socket.next_text().await).expect("a lobby frame")
 }
 

@@ -3,7 +3,6 @@
 //! `TEST_DATABASE_URL` names one) and talks to it over real HTTP and WebSockets.
 
 mod accounts;
-mod helpers;
 mod lobby;
 mod rooms;
 mod security;

@@ -5,9 +5,9 @@ use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, welcome_parts};
+use chat_test_support::{spawn_app, welcome_parts};
 
-async fn list_json(visitor: &crate::helpers::Visitor) -> Vec<Room> {
+async fn list_json(visitor: &chat_test_support::Visitor) -> Vec<Room> {
     let body: Value = visitor.get_json("/chat/list").await.json().await.unwrap();
     serde_json::from_value(body["rooms"].clone()).unwrap()
 }

@@ -4,7 +4,7 @@ use reqwest::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_O
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, PASSWORD};
+use chat_test_support::{spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn posts_without_a_matching_csrf_token_are_refused() {
@@ -190,7 +190,7 @@ async fn sql_metacharacters_are_stored_and_shown_verbatim() {
 
 #[tokio::test]
 async fn repeated_logins_are_throttled_per_account_with_retry_after() {
-    let app = crate::helpers::spawn_app_with(|c| {
+    let app = chat_test_support::spawn_app_with(|c| {
         c.login_per_minute_per_account = 3;
         c.login_per_minute_per_address = 1000;
     })
@@ -271,7 +271,7 @@ async fn repeated_logins_are_throttled_per_account_with_retry_after() {
 
 #[tokio::test]
 async fn one_address_is_throttled_across_accounts() {
-    let app = crate::helpers::spawn_app_with(|c| c.login_per_minute_per_address = 4).await;
+    let app = chat_test_support::spawn_app_with(|c| c.login_per_minute_per_address = 4).await;
     let visitor = app.visitor();
     let mut last = StatusCode::OK;
     for i in 0..5 {
@@ -291,7 +291,7 @@ async fn one_address_is_throttled_across_accounts() {
 
 #[tokio::test]
 async fn sessions_expire() {
-    let app = crate::helpers::spawn_app_with(|c| c.session_seconds = 1).await;
+    let app = chat_test_support::spawn_app_with(|c| c.session_seconds = 1).await;
     let user = app.user("brief").await;
     assert_eq!(user.get("/chat/create/").await.status(), StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;

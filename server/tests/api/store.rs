@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chat_server::store::{NewMessage, NewUser, SqlStore, Store, User};
 
-use crate::helpers::fresh_database_url;
+use chat_test_support::fresh_database_url;
 
 async fn user(store: &SqlStore, name: &str) -> User {
     store

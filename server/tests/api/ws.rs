@@ -7,7 +7,7 @@ use futures_util::SinkExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{foreign_origin, spawn_app, spawn_app_with, welcome_parts};
+use chat_test_support::{foreign_origin, spawn_app, spawn_app_with, welcome_parts};
 
 #[tokio::test]
 async fn two_users_chat_both_ways_with_nicknames() {

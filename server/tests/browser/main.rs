@@ -1,30 +1,28 @@
 //! Real-browser tests: headless Chromium, driven over WebDriver with `fantoccini`, walks the
 //! seed's guide (`/work/shared/seed/README.md`) with two users, checks the Korean labels,
 //! survives a server restart without losing or doubling a line, and fits a phone and a desktop
-//! screen. `browser/support.rs` drives the browsers; `browser/server.rs` is the server and a
-//! user without a browser.
+//! screen. The browsers, the server and the users without a browser come from
+//! `chat-test-support`; `room_socket.rs` is a writer's socket that counts what it saw.
 //!
 //! Every step asserts on the page's DOM and saves a screenshot under `target/screenshots/`.
 //! Skipped (with a note) when Chromium or chromedriver is missing, unless `CI=true`.
 //!
 //! Run: `cargo test -p chat-server --test browser -- --nocapture`
 
-#[path = "browser/server.rs"]
-mod server;
-#[path = "browser/support.rs"]
-mod support;
+mod room_socket;
 
+use chat_test_support::browser::{Browser, Driver, Tools};
+use chat_test_support::{spawn_app_on, TestApp, PASSWORD};
 use fantoccini::key::Key;
+use room_socket::RoomSocket;
 use serde_json::json;
-use server::{HttpUser, TestServer, PASSWORD};
-use support::{Browser, Driver, Tools};
 
 const EN: &str = "en-US,en";
 const KO: &str = "ko-KR,ko";
 
 /// Starts chromedriver, or `None` when the test should be skipped.
 async fn driver() -> Option<Driver> {
-    let tools = Tools::find()?;
+    let tools = Tools::find("the browser test")?;
     Some(Driver::start(&tools).await.expect("chromedriver starts"))
 }
 
@@ -45,7 +43,7 @@ async fn submit_registration(b: &Browser, email: &str, nickname: &str, pw1: &str
 }
 
 /// Logs in through the form and lands on the room list.
-async fn log_in(b: &Browser, server: &TestServer, email: &str) {
+async fn log_in(b: &Browser, server: &TestApp, email: &str) {
     b.goto(&server.at("/accounts/login/")).await;
     b.fill("#id_username", email).await;
     b.fill("#id_password", PASSWORD).await;
@@ -142,7 +140,7 @@ async fn count_lines(b: &Browser, body: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_walks_the_seed_guide_with_two_users() {
     let Some(driver) = driver().await else { return };
-    let mut server = TestServer::start().await;
+    let mut server = spawn_app_on(|_| {}).await;
     let (a, b) = tokio::join!(
         open_browser(&driver, "brothersoo", EN),
         open_browser(&driver, "moistybro", EN)
@@ -400,7 +398,7 @@ async fn browser_walks_the_seed_guide_with_two_users() {
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_shows_korean_labels_when_preferred() {
     let Some(driver) = driver().await else { return };
-    let mut server = TestServer::start().await;
+    let mut server = spawn_app_on(|_| {}).await;
     let browser = open_browser(&driver, "korean", KO).await;
 
     browser.goto(&server.at("/chat/list/")).await;
@@ -424,20 +422,19 @@ async fn browser_shows_korean_labels_when_preferred() {
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_reconnects_and_misses_nothing() {
     let Some(driver) = driver().await else { return };
-    let mut server = TestServer::start().await;
-    let base = server.url();
+    let mut server = spawn_app_on(|_| {}).await;
     let (browser, writer, _) = tokio::join!(
         open_browser(&driver, "reader", EN),
-        HttpUser::register_and_log_in(&base, "writer"),
-        HttpUser::register(&base, "reader"),
+        server.logged_in("writer"),
+        server.registered("reader"),
     );
-    let room_id = writer.create_room("Stays up").await;
+    let room_id = writer.create_room("Stays up").await.id;
 
     log_in(&browser, &server, "reader@example.com").await;
     browser.goto(&server.at(&format!("/chat/{room_id}/"))).await;
     wait_online(&browser).await;
     browser.mark_page().await;
-    let mut socket = writer.connect(room_id).await;
+    let mut socket = RoomSocket::open(&writer, room_id).await;
     socket.send("before the restart").await;
     wait_messages(&browser, &[("writer", "before the restart")]).await;
 
@@ -470,7 +467,7 @@ async fn browser_reconnects_and_misses_nothing() {
             vec![],
         )
         .await;
-    let mut socket = writer.connect(room_id).await;
+    let mut socket = RoomSocket::open(&writer, room_id).await;
     socket.send("after the restart").await;
     socket.wait_for_message(offline_line).await;
     socket.wait_for_message("after the restart").await;
@@ -497,7 +494,7 @@ async fn browser_reconnects_and_misses_nothing() {
     browser.screenshot("31_reconnect_back_online").await;
 
     // The server stored the offline line once: a fresh socket's history agrees.
-    let fresh = writer.connect(room_id).await;
+    let fresh = RoomSocket::open(&writer, room_id).await;
     for body in expected_bodies {
         assert_eq!(fresh.count(body), 1, "{body:?} is stored exactly once");
         assert_eq!(count_lines(&browser, body).await, 1, "{body:?} shown once");
@@ -511,15 +508,14 @@ async fn browser_reconnects_and_misses_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_room_fits_phone_and_desktop_screens() {
     let Some(driver) = driver().await else { return };
-    let mut server = TestServer::start().await;
-    let base = server.url();
+    let mut server = spawn_app_on(|_| {}).await;
     let (browser, writer, _) = tokio::join!(
         open_browser(&driver, "reader", EN),
-        HttpUser::register_and_log_in(&base, "writer"),
-        HttpUser::register(&base, "reader"),
+        server.logged_in("writer"),
+        server.registered("reader"),
     );
-    let room_id = writer.create_room("Lunch on Friday").await;
-    let mut socket = writer.connect(room_id).await;
+    let room_id = writer.create_room("Lunch on Friday").await.id;
+    let mut socket = RoomSocket::open(&writer, room_id).await;
     let lines = [
         "Who is in for noodles at 12:30?",
         "The place on the corner has a lunch set, and they take reservations for groups \

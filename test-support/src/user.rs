@@ -1,13 +1,11 @@
-// The scale-out tests include this file too and use a different part of it.
-#![allow(dead_code)]
-//! `spawn_app()` and the clients tests use: a browser-like HTTP client per user (cookie jar,
-//! no redirects followed, CSRF as a browser does it) and a WebSocket client.
+//! A user as the server sees one: a browser-like HTTP client (cookie jar, no redirects
+//! followed, CSRF as a browser or the terminal client does it) and the room and lobby
+//! WebSockets it opens with its session cookie.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_server::{Config, Server};
+use chat_shared::session::{CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE};
 use chat_shared::{LobbyFrame, Room, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::cookie::{CookieStore, Jar};
@@ -19,114 +17,24 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// A password every rule of the server accepts; every test user has it.
 pub const PASSWORD: &str = "correct-horse-42";
+/// How long any expected frame may take to arrive.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A running server and what a test needs to reach it.
-pub struct TestApp {
-    pub server: Option<Server>,
-    pub url: String,
-    pub database_url: String,
-    _dir: tempfile::TempDir,
+/// One browser-like client.
+pub struct Visitor {
+    /// The server's URL, `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub client: Client,
+    pub jar: Arc<Jar>,
+    /// The nickname it registered with; empty for an anonymous visitor.
+    pub nickname: String,
 }
 
-static USER_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn init_logs() {
-    if std::env::var_os("TEST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("info")
-            .with_test_writer()
-            .try_init();
-    }
-}
-
-/// A fresh database for one test: a SQLite file in `dir`, or a new Postgres database on the
-/// server `TEST_DATABASE_URL` names.
-pub async fn fresh_database_url(dir: &std::path::Path) -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => fresh_postgres_database(&base).await,
-        _ => format!("sqlite://{}", dir.join("chat.db").display()),
-    }
-}
-
-/// Creates a new, empty database on the Postgres server `base` names and returns its URL.
-pub async fn fresh_postgres_database(base: &str) -> String {
-    use sqlx::{Connection, Executor};
-    let name = format!("chat_test_{}", uuid_like());
-    let mut conn = sqlx::PgConnection::connect(base)
-        .await
-        .expect("the test Postgres server is reachable");
-    conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-        .await
-        .expect("creating a test database");
-    let mut url = url::Url::parse(base).expect("a Postgres URL");
-    url.set_path(&name);
-    url.to_string()
-}
-
-pub fn uuid_like() -> String {
-    use rand::Rng;
-    let n: u128 = rand::thread_rng().gen();
-    format!("{n:032x}")
-}
-
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
-}
-
-pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    init_logs();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database_url(dir.path()).await;
-    spawn_in(dir, &database_url, adjust).await
-}
-
-/// An instance whose database (and Redis) `adjust` chooses: for several instances sharing one.
-pub async fn spawn_app_on(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    init_logs();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
-    spawn_in(dir, &database_url, adjust).await
-}
-
-async fn spawn_in(
-    dir: tempfile::TempDir,
-    database_url: &str,
-    adjust: impl FnOnce(&mut Config),
-) -> TestApp {
-    let database_url = database_url.to_owned();
-    let mut config = Config::for_tests(&database_url);
-    if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
-        // Redis mode: the whole suite runs with fan-out through Redis, each test under its
-        // own key prefix so tests do not hear each other.
-        config.redis_url = Some(redis);
-        config.redis_prefix = format!("test-{}", uuid_like());
-    }
-    adjust(&mut config);
-    let database_url = config.database_url.clone();
-    let server = chat_server::start(config).await.expect("server starts");
-    TestApp {
-        url: server.url(),
-        server: Some(server),
-        database_url,
-        _dir: dir,
-    }
-}
-
-impl TestApp {
-    /// A server running elsewhere (another process).
-    pub fn external(url: &str) -> Self {
-        TestApp {
-            server: None,
-            url: url.to_owned(),
-            database_url: String::new(),
-            _dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    /// A new visitor with an empty cookie jar.
-    pub fn visitor(&self) -> Visitor {
+impl Visitor {
+    /// A visitor of the server at `base` with an empty cookie jar.
+    pub fn new(base: &str) -> Self {
         let jar = Arc::new(Jar::default());
         let client = Client::builder()
             .cookie_provider(jar.clone())
@@ -134,50 +42,13 @@ impl TestApp {
             .build()
             .expect("client builds");
         Visitor {
-            base: self.url.clone(),
+            base: base.trim_end_matches('/').to_owned(),
             client,
             jar,
+            nickname: String::new(),
         }
     }
 
-    /// A registered, logged-in user with a unique email and nickname starting with `name`.
-    pub async fn user(&self, name: &str) -> Visitor {
-        let n = USER_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nickname = format!("{name}{n}");
-        let email = format!("{nickname}@example.com");
-        let visitor = self.visitor();
-        let response = visitor
-            .register(&email, &nickname, PASSWORD, PASSWORD)
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::FOUND,
-            "registering {nickname}"
-        );
-        let response = visitor.login(&email, PASSWORD).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::FOUND,
-            "logging in {nickname}"
-        );
-        visitor
-    }
-
-    pub async fn stop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop().await.expect("server stops cleanly");
-        }
-    }
-}
-
-/// One browser-like client.
-pub struct Visitor {
-    pub base: String,
-    pub client: Client,
-    pub jar: Arc<Jar>,
-}
-
-impl Visitor {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -195,12 +66,12 @@ impl Visitor {
 
     /// The CSRF token, fetching a page first if the jar has none (as a browser would have).
     pub async fn csrf(&self) -> String {
-        if let Some(token) = self.cookie("csrftoken") {
+        if let Some(token) = self.cookie(CSRF_COOKIE) {
             return token;
         }
         self.get("/accounts/login/").await;
-        self.cookie("csrftoken")
-            .expect("a page GET sets the csrftoken cookie")
+        self.cookie(CSRF_COOKIE)
+            .expect("a page GET sets the CSRF cookie")
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -220,7 +91,7 @@ impl Visitor {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf().await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrfmiddlewaretoken", &token));
+        form.push((CSRF_FORM_FIELD, &token));
         self.client
             .post(self.url(path))
             .form(&form)
@@ -229,19 +100,21 @@ impl Visitor {
             .expect("POST")
     }
 
-    /// A form POST asking for JSON, with the token in `X-CSRFToken` (as the terminal client does).
+    /// A form POST asking for JSON, with the token in the CSRF header (as the terminal client
+    /// does).
     pub async fn post_json(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf().await;
         self.client
             .post(self.url(path))
             .header(ACCEPT, "application/json")
-            .header("X-CSRFToken", token)
+            .header(CSRF_HEADER, token)
             .form(fields)
             .send()
             .await
             .expect("POST json")
     }
 
+    /// The registration form, as a browser submits it; the caller checks the answer.
     pub async fn register(&self, email: &str, nickname: &str, p1: &str, p2: &str) -> Response {
         self.post_form(
             "/accounts/register/",
@@ -255,6 +128,7 @@ impl Visitor {
         .await
     }
 
+    /// The login form, as a browser submits it; the caller checks the answer.
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post_form(
             "/accounts/login/",
@@ -263,10 +137,43 @@ impl Visitor {
         .await
     }
 
+    /// Registers through the JSON API with [`PASSWORD`], as the terminal client does; panics
+    /// with the server's answer unless it is 201 Created.
+    pub async fn api_register(&self, email: &str, nickname: &str) {
+        let response = self
+            .post_json(
+                "/accounts/register/",
+                &[
+                    ("email", email),
+                    ("nickname", nickname),
+                    ("password1", PASSWORD),
+                    ("password2", PASSWORD),
+                ],
+            )
+            .await;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "{nickname} registers: {body}");
+    }
+
+    /// Logs in through the JSON API with [`PASSWORD`]; panics with the server's answer unless
+    /// it is 200 OK.
+    pub async fn api_login(&self, email: &str) {
+        let response = self
+            .post_json(
+                "/accounts/login/",
+                &[("username", email), ("password", PASSWORD)],
+            )
+            .await;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::OK, "{email} logs in: {body}");
+    }
+
     /// Creates a room through the JSON API and returns it.
     pub async fn create_room(&self, title: &str) -> Room {
         let response = self.post_json("/chat/create/", &[("title", title)]).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {title:?}");
         let body: Value = response.json().await.expect("json");
         serde_json::from_value(body["room"].clone()).expect("a Room")
     }
@@ -274,10 +181,11 @@ impl Visitor {
     fn ws_request(&self, path: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
         let url = self.url(path).replacen("http://", "ws://", 1);
         let mut request = url.into_client_request().expect("ws request");
-        if let Some(session) = self.cookie("sessionid") {
+        if let Some(session) = self.cookie(SESSION_COOKIE) {
             request.headers_mut().insert(
                 COOKIE,
-                HeaderValue::from_str(&format!("sessionid={session}")).expect("cookie header"),
+                HeaderValue::from_str(&format!("{SESSION_COOKIE}={session}"))
+                    .expect("cookie header"),
             );
         }
         request
@@ -335,6 +243,7 @@ impl Visitor {
         }
     }
 
+    /// Opens the lobby socket and reads its first frame, the room list.
     pub async fn lobby(&self) -> (Socket, Vec<Room>) {
         let mut socket = self
             .open_ws("/ws/lobby", HeaderMap::new())
@@ -369,6 +278,7 @@ impl Socket {
         self.stream.send(Message::text(text)).await.expect("send");
     }
 
+    /// A `send` frame, with a nonce when given.
     pub async fn send_message(&mut self, body: &str, nonce: Option<&str>) {
         let mut frame = serde_json::json!({"type": "send", "body": body});
         if let Some(n) = nonce {

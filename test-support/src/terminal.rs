@@ -1,7 +1,8 @@
-//! The real `chat-tui` binary in a pseudo-terminal, its output parsed by a terminal emulator
-//! (vt100) so tests read the screen a user would see, and keep the raw bytes to check what
-//! never reached the terminal.
+//! A binary in a pseudo-terminal (the real `chat-tui` in the terminal client's tests), its
+//! output parsed by a terminal emulator (vt100) so tests read the screen a user would see, and
+//! keep the raw bytes to check what never reached the terminal.
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure};
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
-use super::PASSWORD;
+use crate::user::PASSWORD;
 
 /// How long anything expected may take to show up on the screen.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -31,16 +32,21 @@ pub struct Tui {
 }
 
 impl Tui {
-    /// Starts `chat-tui --server <server>` on a 100x30 terminal, keeping its session file in
-    /// `config_dir`.
-    pub fn start(server: &str, config_dir: &Path) -> anyhow::Result<Self> {
+    /// Starts `<binary> --server <server>` on a 100x30 terminal, keeping its session file in
+    /// `config_dir`. `binary` is the test's `env!("CARGO_BIN_EXE_chat-tui")`, which only the
+    /// terminal client's own tests can name.
+    pub fn start(
+        binary: impl AsRef<OsStr>,
+        server: &str,
+        config_dir: &Path,
+    ) -> anyhow::Result<Self> {
         let pair = native_pty_system().openpty(PtySize {
             rows: ROWS,
             cols: COLS,
             pixel_width: 0,
             pixel_height: 0,
         })?;
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_chat-tui"));
+        let mut command = CommandBuilder::new(binary);
         command.args(["--server", server]);
         command.env("CHAT_TUI_CONFIG_DIR", config_dir);
         command.env("TERM", "xterm-256color");

@@ -1,7 +1,8 @@
-//! Headless Chromium for the browser tests, driven through the `fantoccini` WebDriver client:
-//! finding Chromium and chromedriver (a missing one skips the test, except on CI), one
-//! chromedriver per test that takes its browsers down with it, and one [`Browser`] per user
-//! with the reads, waits, clicks and screenshots the tests are written in.
+//! Headless Chromium for the browser tests (the server's `browser`, the terminal client's
+//! `mixed`), driven through the `fantoccini` WebDriver client: finding Chromium and
+//! chromedriver (a missing one skips the test, except on CI), one chromedriver per test that
+//! takes its browsers down with it, and one [`Browser`] per user with the reads, waits, clicks
+//! and screenshots the tests are written in.
 //!
 //! Waits poll the page until a deadline, never sleep a fixed time; one that runs out saves
 //! `failed_<label>.png` and panics with the page's address and text.
@@ -20,6 +21,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::env;
 
 /// How long any expected state may take to show up in a page.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,9 +62,9 @@ pub struct Tools {
 
 impl Tools {
     /// Chromium (`$CHROME_BIN`, else `/usr/bin/chromium` or one on `PATH`) and chromedriver
-    /// (`$CHROMEDRIVER`, else on `PATH`). `None` with a reason printed when either is missing
-    /// and we may skip; with `CI=true` a missing tool fails the test instead.
-    pub fn find() -> Option<Tools> {
+    /// (`$CHROMEDRIVER`, else on `PATH`). When either is missing, [`env::skip_or_fail`] for
+    /// `test`: `None` with the reason printed, or with `CI=true` a failed test.
+    pub fn find(test: &str) -> Option<Tools> {
         let chrome = std::env::var_os("CHROME_BIN")
             .map(PathBuf::from)
             .or_else(|| Some(PathBuf::from("/usr/bin/chromium")).filter(|p| p.is_file()))
@@ -85,11 +88,8 @@ impl Tools {
                 chrome: chrome.expect("checked above"),
                 chromedriver: chromedriver.expect("checked above"),
             }),
-            Some(reason) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!("{reason}: the browser tests need Chromium and chromedriver on CI")
-            }
             Some(reason) => {
-                eprintln!("skipping the browser test: {reason}");
+                env::skip_or_fail(test, &reason);
                 None
             }
         }
@@ -325,10 +325,15 @@ impl Browser {
 
     /// Waits until `css` matches an element.
     pub async fn wait_for(&self, css: &str) {
+        self.wait_for_within(TIMEOUT, css).await;
+    }
+
+    /// [`Browser::wait_for`] with its own time limit.
+    pub async fn wait_for_within(&self, timeout: Duration, css: &str) {
         let found = self
             .client
             .wait()
-            .at_most(TIMEOUT)
+            .at_most(timeout)
             .every(POLL)
             .for_element(Locator::Css(css))
             .await;
