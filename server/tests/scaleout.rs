@@ -221,6 +221,93 @@ async fn presence_expires_when_an_instance_dies() {
     );
 }
 
+/// Users whose first sockets open on two instances at the same moment are each announced
+/// online once, and offline once when both close: each instance records its socket and checks
+/// the other instances in one atomic step (a check, then a separate add, let both instances
+/// see "nobody else" and both announce).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_arriving_on_two_instances_at_once_is_announced_once() {
+    if !scaleout_services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
+    let watcher = one.user("watcher").await;
+    let room = watcher.create_room("Arrivals").await;
+    let (mut watch, _) = watcher.join(room.id).await;
+
+    const TWINS: usize = 12;
+    let mut twins = Vec::new();
+    for i in 0..TWINS {
+        let nickname = format!("twin{i}");
+        let on_one = one.logged_in(&nickname).await;
+        let mut on_two = two.visitor();
+        on_two.api_login(&format!("{nickname}@example.com")).await;
+        on_two.nickname = nickname;
+        twins.push((on_one, on_two));
+    }
+    let sockets = futures_util::future::join_all(
+        twins
+            .iter()
+            .map(|(a, b)| async { tokio::join!(a.join(room.id), b.join(room.id)) }),
+    )
+    .await;
+
+    let announced = |online: bool, frames: &[ServerFrame]| {
+        let mut count = std::collections::HashMap::<String, usize>::new();
+        for frame in frames {
+            if let ServerFrame::Presence {
+                nickname,
+                online: o,
+            } = frame
+            {
+                if *o == online {
+                    *count.entry(nickname.clone()).or_default() += 1;
+                }
+            }
+        }
+        count
+    };
+    let arrived = frames_until_quiet(&mut watch).await;
+    let online = announced(true, &arrived);
+    for (twin, _) in &twins {
+        assert_eq!(
+            online.get(&twin.nickname),
+            Some(&1),
+            "{} online once: {online:?}",
+            twin.nickname
+        );
+    }
+
+    drop(sockets);
+    let left = frames_until_quiet(&mut watch).await;
+    let offline = announced(false, &left);
+    for (twin, _) in &twins {
+        assert_eq!(
+            offline.get(&twin.nickname),
+            Some(&1),
+            "{} offline once: {offline:?}",
+            twin.nickname
+        );
+    }
+}
+
+/// Every frame that arrives until none has for a second and a half (presence frames are
+/// grouped per 200 ms).
+async fn frames_until_quiet(socket: &mut chat_test_support::Socket) -> Vec<ServerFrame> {
+    use futures_util::StreamExt;
+    let mut frames = Vec::new();
+    while let Ok(Some(Ok(message))) =
+        tokio::time::timeout(Duration::from_millis(1500), socket.stream.next()).await
+    {
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            if let Ok(frame) = serde_json::from_str(&text) {
+                frames.push(frame);
+            }
+        }
+    }
+    frames
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_outage_loses_no_acknowledged_message() {
     if !scaleout_services_available().await {

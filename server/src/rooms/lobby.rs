@@ -34,3 +34,36 @@ impl Lobby {
         self.sockets.lock().expect("lobby lock")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chat_shared::close::TOO_SLOW;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::socket::outbox::outbox;
+
+    #[tokio::test]
+    async fn a_lobby_socket_that_stopped_reading_is_told_to_close_and_forgotten() {
+        let lobby = Lobby::default();
+        let kill = CancellationToken::new();
+        let (tx, mut rx) = outbox(2, kill.clone());
+        lobby.join(1, tx);
+        let frame = LobbyFrame::RoomRemoved { id: 3 };
+        lobby.send(&frame);
+        lobby.send(&frame);
+        assert!(!kill.is_cancelled(), "two frames fit");
+        lobby.send(&frame);
+        assert!(
+            kill.is_cancelled(),
+            "the socket's task is told to close (it sends {TOO_SLOW})"
+        );
+        assert!(lobby.sockets().is_empty(), "and the lobby forgets it");
+        lobby.send(&frame);
+        let mut queued = Vec::new();
+        while let Some(item) = rx.try_recv() {
+            queued.push(item);
+        }
+        assert_eq!(queued.len(), 2, "nothing after the drop");
+    }
+}

@@ -221,3 +221,61 @@ impl Sink for Registry {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::socket::outbox::outbox;
+    use crate::store::SqlStore;
+
+    fn member(socket: SocketId, nickname: &str) -> Member {
+        Member {
+            socket,
+            user_id: socket as i64,
+            nickname: nickname.to_owned(),
+            session_hash: "h".to_owned(),
+            outbox: outbox(16, CancellationToken::new()).0,
+        }
+    }
+
+    /// A join and a leave of the room's only socket, both waiting for the room's lock (held
+    /// here, as a delivery would hold it), then let go together, many times. Whichever goes
+    /// first, the joined socket must be in the registry afterwards: a join that found the room,
+    /// let go of the registry and only then added its socket could add it to a room the leave
+    /// had just removed, and that socket would never get a frame.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_socket_that_joins_as_the_last_one_leaves_is_never_lost() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("race.db").display());
+        let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, 1).await.expect("store"));
+        let registry = Registry::new(store);
+        const ROUNDS: usize = 200;
+        let mut lost = 0;
+        for _ in 0..ROUNDS {
+            registry.join(7, member(1, "old"), 0);
+            let room = registry.room(7).expect("the room is live");
+            let held = room.state();
+            let joiner = {
+                let registry = registry.clone();
+                std::thread::spawn(move || registry.join(7, member(2, "new"), 0))
+            };
+            let leaver = {
+                let registry = registry.clone();
+                std::thread::spawn(move || registry.leave(7, 1))
+            };
+            // Both are waiting for a lock by now.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            drop(held);
+            joiner.join().unwrap();
+            leaver.join().unwrap();
+            if !registry.present(7).contains("new") {
+                lost += 1;
+            }
+            registry.leave(7, 2);
+            registry.leave(7, 1);
+        }
+        assert_eq!(lost, 0, "joined sockets lost in {lost} of {ROUNDS} rounds");
+    }
+}

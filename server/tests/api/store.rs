@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chat_server::store::{NewMessage, NewUser, SqlStore, Store, User};
+use chat_server::store::{NewMessage, NewUser, SqlStore, Store, StoreError, User, MAX_BATCH};
 
 use chat_test_support::fresh_database_url;
 
@@ -45,7 +45,7 @@ async fn batches_of_every_size_store_each_message_once_numbered_without_gaps() {
     // largest batch the writer makes.
     let mut sent = 0usize;
     let mut expected: HashMap<i64, Vec<String>> = HashMap::new();
-    for size in [1, 7, 8, 9, 100, 1000, chat_server::store::MAX_BATCH] {
+    for size in [1, 7, 8, 9, 100, 1000, MAX_BATCH] {
         let batch: Vec<NewMessage> = (0..size)
             .map(|i| {
                 let n = sent + i;
@@ -182,5 +182,52 @@ async fn a_batch_after_another_writer_on_the_same_database_is_numbered_after_its
             .map(|s| (s.seq, s.message.id, s.message.body.clone()))
             .collect::<Vec<_>>(),
         "the database holds exactly what each store reported"
+    );
+}
+
+/// A batch bigger than one SQLite statement is stored whole or not at all. When its last
+/// message is refused (a room that does not exist), nothing of the statements before it may
+/// stay: the send queue then stores the batch again one message at a time, and anything kept
+/// from the first try would be stored twice (these messages have no nonce to catch a repeat).
+#[tokio::test]
+async fn a_batch_refused_in_a_later_statement_stores_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let ann = user(&store, "ann").await;
+    let room = store.create_room("whole", ann.id).await.expect("room").id;
+    let without_nonce = |room_id: i64, n: usize| NewMessage {
+        nonce: None,
+        ..message(room_id, &ann, n)
+    };
+
+    let mut batch: Vec<NewMessage> = (0..MAX_BATCH).map(|n| without_nonce(room, n)).collect();
+    batch.push(without_nonce(room + 1_000, MAX_BATCH));
+    let error = store
+        .insert_messages(&batch)
+        .await
+        .expect_err("a message to a room that does not exist is refused");
+    assert!(matches!(error, StoreError::Refused(_)), "{error:?}");
+    assert_eq!(
+        store.last_seq(room).await.expect("last seq"),
+        0,
+        "nothing of the batch was kept"
+    );
+
+    // What the send queue does next: the good messages one at a time, each stored once.
+    for new in &batch[..3] {
+        store
+            .insert_messages(std::slice::from_ref(new))
+            .await
+            .expect("stored alone");
+    }
+    let stored = store
+        .messages_by_seq(room, 0, i64::MAX)
+        .await
+        .expect("room's messages");
+    assert_eq!(
+        stored.iter().map(|s| s.seq).collect::<Vec<_>>(),
+        [1, 2, 3],
+        "each message once, numbered from 1"
     );
 }

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use chat_shared::{ErrorCode, ServerFrame};
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 use chat_test_support::{foreign_origin, spawn_app, spawn_app_with, welcome_parts};
+use reqwest::header::HeaderMap;
 
 #[tokio::test]
 async fn two_users_chat_both_ways_with_nicknames() {
@@ -452,4 +453,122 @@ async fn logout_closes_the_users_open_sockets() {
     let (mut a, _) = alice.join(room.id).await;
     alice.post_form("/accounts/logout/", &[]).await;
     assert_eq!(a.closed().await, Some(1008));
+}
+
+/// A socket whose room's position (its last message) cannot be read is refused with 1011 and a
+/// reason, before it is placed in the room: starting it at seq 0 would make the next message
+/// look like a gap and read the whole room, and others would see its user come online.
+#[tokio::test]
+async fn a_socket_the_server_cannot_place_in_its_room_is_refused_and_never_shown_online() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Broken").await;
+    let (mut a, _) = alice.join(room.id).await;
+
+    // The messages table goes missing behind the server's back (a damaged or half-migrated
+    // database): rooms, sessions and participants still work, reading messages does not.
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&app.database_url).await.expect("db");
+    sqlx::query("ALTER TABLE messages RENAME TO messages_away")
+        .execute(&db)
+        .await
+        .expect("table renamed");
+
+    let mut b = bob
+        .open_ws(&format!("/ws/chat/{}/", room.id), HeaderMap::new())
+        .await
+        .expect("the upgrade itself succeeds");
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(10), b.stream.next())
+            .await
+            .expect("closed within the wait")
+        {
+            Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
+            Some(Ok(Message::Text(text))) => panic!("no frame before the refusal: {text}"),
+            Some(Ok(_)) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), chat_shared::close::SERVER_ERROR);
+    assert!(
+        close.reason.contains("could not open this room"),
+        "{}",
+        close.reason
+    );
+
+    // Alice sees bob join the room (entering worked) but never come online.
+    let joined = a
+        .next_matching(|f| match f {
+            ServerFrame::Participant { nickname } => Some(nickname),
+            _ => None,
+        })
+        .await;
+    assert_eq!(joined, bob.nickname);
+    while let Ok(Some(Ok(frame))) =
+        tokio::time::timeout(Duration::from_millis(800), a.stream.next()).await
+    {
+        if let Message::Text(text) = frame {
+            assert!(
+                !matches!(
+                    serde_json::from_str(&text),
+                    Ok(ServerFrame::Presence { .. })
+                ),
+                "no presence for a refused socket: {text}"
+            );
+        }
+    }
+
+    // Once the table is back, bob gets in as usual.
+    sqlx::query("ALTER TABLE messages_away RENAME TO messages")
+        .execute(&db)
+        .await
+        .expect("table restored");
+    let (_b, welcome) = bob.join(room.id).await;
+    assert_eq!(welcome_parts(welcome).1, bob.nickname);
+}
+
+/// While the database is behind and the send queue is full, a socket whose own messages wait
+/// for room in it must go on writing what others send it. If it waited for the queue inside
+/// its loop, its outbound queue would fill and it would be dropped as too slow although its
+/// client reads everything.
+#[tokio::test]
+async fn a_socket_whose_messages_wait_for_storage_still_gets_what_others_send() {
+    let app = spawn_app_with(|c| {
+        // No write for a minute after the start: the send queue (4096) fills and stays full.
+        c.write_interval_ms = 60_000;
+        c.messages_per_second = 1_000_000;
+        c.connection_queue = 8;
+    })
+    .await;
+    let bob = app.user("bob").await;
+    let alice = app.user("alice").await;
+    let room = bob.create_room("Backlog").await;
+    let (mut a, _) = alice.join(room.id).await;
+
+    // Past the send queue (4096) and what one socket holds while it waits.
+    for i in 0..4_200 {
+        a.send_message(&format!("m{i}"), None).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Twenty renames: twenty `room` frames for alice, more than her queue of 8 holds at once.
+    for i in 0..20 {
+        let response = bob
+            .post_json(
+                &format!("/chat/{}/edit/", room.id),
+                &[("title", &format!("Backlog {i}"))],
+            )
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+    }
+    for i in 0..20 {
+        let title = a
+            .next_matching(|f| match f {
+                ServerFrame::Room { room } => Some(room.title),
+                _ => None,
+            })
+            .await;
+        assert_eq!(title, format!("Backlog {i}"), "every rename, in order");
+    }
 }
