@@ -48,10 +48,10 @@ async fn shutdown_signal() {
 }
 
 /// Each argon2 hash allocates 19 MiB. After the first such block is freed, glibc raises its
-/// mmap threshold to that size, so later blocks come from the heap and stay resident: a fresh
-/// server held ~650 MiB after a few hundred logins and never gave it back (BENCHMARKS.md).
-/// Fixing the threshold at 1 MiB keeps large blocks in mmap, returned to the system on free;
-/// the same server then stayed near 20 MiB. (Same as `MALLOC_MMAP_THRESHOLD_=1048576`.)
+/// mmap threshold to that size, so later blocks come from the heap and stay resident after
+/// they are freed (BENCHMARKS.md has what that cost). Fixing the threshold at 1 MiB keeps
+/// large blocks in mmap, returned to the system on free. (Same as
+/// `MALLOC_MMAP_THRESHOLD_=1048576`.)
 #[allow(unsafe_code)]
 fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
