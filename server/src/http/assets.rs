@@ -49,3 +49,34 @@ async fn asset(Path(name): Path<String>) -> Response {
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+#[cfg(test)]
+mod close_codes {
+    use chat_shared::close;
+
+    /// `room.js` names the close codes it acts on; they must be the ones `chat-shared` defines.
+    #[test]
+    fn room_js_names_the_close_codes_chat_shared_defines() {
+        let js = super::ASSETS
+            .iter()
+            .find(|(name, _, _)| *name == "room.js")
+            .expect("room.js is served")
+            .2;
+        for (name, code) in [
+            ("DONE", close::DONE),
+            ("NO_PONG", close::NO_PONG),
+            ("PROTOCOL_ERROR", close::PROTOCOL_ERROR),
+            ("NOT_UTF8", close::NOT_UTF8),
+            ("LOGGED_OUT", close::LOGGED_OUT),
+            ("TOO_BIG", close::TOO_BIG),
+            ("SERVER_ERROR", close::SERVER_ERROR),
+            ("RESTARTING", close::RESTARTING),
+            ("TOO_SLOW", close::TOO_SLOW),
+        ] {
+            assert!(
+                js.contains(&format!("    {name}: {code},")),
+                "room.js's CLOSE.{name} is {code}"
+            );
+        }
+    }
+}
