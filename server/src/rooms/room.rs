@@ -70,10 +70,11 @@ impl LiveRoom {
     /// A presence or participant frame for everyone in the room, grouped with those close
     /// behind it (`notices`).
     pub fn notice(self: &Arc<Self>, text: Utf8Bytes) {
-        let hold = self.state().notices.hold(text);
-        match hold {
-            Hold::SendNow => self.state().send_notices(),
+        let mut state = self.state();
+        match state.notices.hold(text) {
+            Hold::SendNow => state.send_notices(),
             Hold::SendAt(due) => {
+                drop(state);
                 let room = self.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep_until(due).await;

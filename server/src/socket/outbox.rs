@@ -12,7 +12,7 @@
 //! a reader that keeps up has an empty queue when it comes. So the queue holds at most
 //! `limit - 1` frames plus one item.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
@@ -73,6 +73,8 @@ pub struct Outbox {
     limit: usize,
     /// Cancelled to make the socket's task close the socket.
     kill: CancellationToken,
+    /// Set with `kill`, read on every broadcast: an atomic, where the token takes a lock.
+    closing: Arc<AtomicBool>,
 }
 
 /// The socket task's side.
@@ -94,6 +96,7 @@ pub fn outbox(limit: usize, kill: CancellationToken) -> (Outbox, OutboxReceiver)
             queued: queued.clone(),
             limit,
             kill,
+            closing: Arc::default(),
         },
         OutboxReceiver { rx, queued },
     )
@@ -115,6 +118,7 @@ impl Outbox {
             Ok(()) => true,
             Err(Refused::Full) => {
                 tracing::info!("dropping a socket that stopped reading");
+                self.closing.store(true, Ordering::Release);
                 self.kill.cancel();
                 false
             }
@@ -122,14 +126,16 @@ impl Outbox {
         }
     }
 
-    /// True once the socket was told to close.
+    /// True once the socket was told to close (not counting a server shutdown, which every
+    /// socket hears by itself).
     pub fn is_closing(&self) -> bool {
-        self.kill.is_cancelled()
+        self.closing.load(Ordering::Acquire)
     }
 
     /// Queues the close frame (if there is room) and tells the socket to close.
     pub fn close(&self, code: u16, reason: &'static str) {
         let _ = self.try_send(Outbound::Close { code, reason });
+        self.closing.store(true, Ordering::Release);
         self.kill.cancel();
     }
 
