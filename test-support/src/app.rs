@@ -65,18 +65,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     start(dir, config).await
 }
 
-/// The server on the database `TEST_DATABASE_URL` selects, as [`spawn_app_with`], but with
-/// in-process fan-out even when `TEST_REDIS_URL` is set (the random-frame test has always
-/// run without Redis).
-pub async fn spawn_app_without_redis(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    init_logs();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database_url(dir.path()).await;
-    let mut config = Config::for_tests(&database_url);
-    adjust(&mut config);
-    start(dir, config).await
-}
-
 /// The server on a SQLite file of its own whatever the environment says, unless `adjust`
 /// points it elsewhere: for several instances sharing one database and Redis, and for the
 /// end-to-end tests, which always run on SQLite.

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use chat_shared::limits::MAX_CLIENT_FRAME_BYTES;
 use chat_shared::session::SESSION_COOKIE;
 use chat_shared::{ErrorCode, ServerFrame};
-use chat_test_support::{spawn_app_without_redis, welcome_parts, TestApp, Visitor};
+use chat_test_support::{spawn_app_with, welcome_parts, TestApp, Visitor};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::net::TcpStream;
@@ -44,7 +44,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The server on a fresh database: SQLite, or Postgres when `TEST_DATABASE_URL` names one.
 async fn spawn_server() -> TestApp {
-    spawn_app_without_redis(|config| {
+    spawn_app_with(|config| {
         // The barrage sends hundreds of valid messages in a second; the rate limit is not
         // under test.
         config.messages_per_second = 100_000;
