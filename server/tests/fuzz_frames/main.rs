@@ -42,7 +42,8 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 // The server and its users
 // ---------------------------------------------------------------------------------------------
 
-/// The server on a fresh database: SQLite, or Postgres when `TEST_DATABASE_URL` names one.
+/// The server on a fresh database: SQLite, or Postgres when `TEST_DATABASE_URL` names one;
+/// fan-out through Redis when `TEST_REDIS_URL` is set.
 async fn spawn_server() -> TestApp {
     spawn_app_with(|config| {
         // The barrage sends hundreds of valid messages in a second; the rate limit is not
