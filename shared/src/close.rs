@@ -19,3 +19,28 @@ pub const SERVER_ERROR: u16 = 1011;
 pub const RESTARTING: u16 = 1012;
 /// The client read too slowly and fell behind: reconnect with `?after=`.
 pub const TOO_SLOW: u16 = 1013;
+
+#[cfg(test)]
+mod tests {
+    /// `docs/protocol.md` is the reference for clients: every code here has its row there.
+    #[test]
+    fn every_close_code_is_documented_in_the_protocol() {
+        let doc = include_str!("../../docs/protocol.md");
+        for (name, code) in [
+            ("DONE", super::DONE),
+            ("NO_PONG", super::NO_PONG),
+            ("PROTOCOL_ERROR", super::PROTOCOL_ERROR),
+            ("NOT_UTF8", super::NOT_UTF8),
+            ("LOGGED_OUT", super::LOGGED_OUT),
+            ("TOO_BIG", super::TOO_BIG),
+            ("SERVER_ERROR", super::SERVER_ERROR),
+            ("RESTARTING", super::RESTARTING),
+            ("TOO_SLOW", super::TOO_SLOW),
+        ] {
+            assert!(
+                doc.contains(&format!("| {code} | `{name}` |")),
+                "docs/protocol.md has no row for {name} ({code})"
+            );
+        }
+    }
+}
