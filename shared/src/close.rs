@@ -20,23 +20,27 @@ pub const RESTARTING: u16 = 1012;
 /// The client read too slowly and fell behind: reconnect with `?after=`.
 pub const TOO_SLOW: u16 = 1013;
 
+/// Every code above with its name, for checking the copies outside Rust (`static/room.js`,
+/// `docs/protocol.md`) against this file.
+pub const NAMED: [(&str, u16); 9] = [
+    ("DONE", DONE),
+    ("NO_PONG", NO_PONG),
+    ("PROTOCOL_ERROR", PROTOCOL_ERROR),
+    ("NOT_UTF8", NOT_UTF8),
+    ("LOGGED_OUT", LOGGED_OUT),
+    ("TOO_BIG", TOO_BIG),
+    ("SERVER_ERROR", SERVER_ERROR),
+    ("RESTARTING", RESTARTING),
+    ("TOO_SLOW", TOO_SLOW),
+];
+
 #[cfg(test)]
 mod tests {
     /// `docs/protocol.md` is the reference for clients: every code here has its row there.
     #[test]
     fn every_close_code_is_documented_in_the_protocol() {
         let doc = include_str!("../../docs/protocol.md");
-        for (name, code) in [
-            ("DONE", super::DONE),
-            ("NO_PONG", super::NO_PONG),
-            ("PROTOCOL_ERROR", super::PROTOCOL_ERROR),
-            ("NOT_UTF8", super::NOT_UTF8),
-            ("LOGGED_OUT", super::LOGGED_OUT),
-            ("TOO_BIG", super::TOO_BIG),
-            ("SERVER_ERROR", super::SERVER_ERROR),
-            ("RESTARTING", super::RESTARTING),
-            ("TOO_SLOW", super::TOO_SLOW),
-        ] {
+        for (name, code) in super::NAMED {
             assert!(
                 doc.contains(&format!("| {code} | `{name}` |")),
                 "docs/protocol.md has no row for {name} ({code})"

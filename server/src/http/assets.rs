@@ -62,17 +62,7 @@ mod close_codes {
             .find(|(name, _, _)| *name == "room.js")
             .expect("room.js is served")
             .2;
-        for (name, code) in [
-            ("DONE", close::DONE),
-            ("NO_PONG", close::NO_PONG),
-            ("PROTOCOL_ERROR", close::PROTOCOL_ERROR),
-            ("NOT_UTF8", close::NOT_UTF8),
-            ("LOGGED_OUT", close::LOGGED_OUT),
-            ("TOO_BIG", close::TOO_BIG),
-            ("SERVER_ERROR", close::SERVER_ERROR),
-            ("RESTARTING", close::RESTARTING),
-            ("TOO_SLOW", close::TOO_SLOW),
-        ] {
+        for (name, code) in close::NAMED {
             assert!(
                 js.contains(&format!("    {name}: {code},")),
                 "room.js's CLOSE.{name} is {code}"
