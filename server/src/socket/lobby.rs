@@ -9,6 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 
 use super::close::{close, finish};
 use super::outbox::{outbox, to_text, Outbound};
+use super::FRAMES_PER_FLUSH;
 use crate::state::AppState;
 
 pub async fn serve(state: AppState, socket: WebSocket) {
@@ -46,7 +47,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                     let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
                     break;
                 }
-                n = rx.recv_many(&mut batch, 64) => {
+                n = rx.recv_many(&mut batch, FRAMES_PER_FLUSH) => {
                     if n == 0 {
                         break;
                     }

@@ -15,6 +15,9 @@ mod welcome;
 use axum::extract::ws::WebSocketUpgrade;
 use chat_shared::limits::MAX_CLIENT_FRAME_BYTES;
 
+/// Outbound frames a socket writes before one flush.
+const FRAMES_PER_FLUSH: usize = 64;
+
 /// Socket buffers sized on purpose: tungstenite's defaults (128 KiB each way) would cost far
 /// more per idle socket than the messages need.
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {

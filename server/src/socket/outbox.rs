@@ -118,8 +118,7 @@ impl Outbox {
             Ok(()) => true,
             Err(Refused::Full) => {
                 tracing::info!("dropping a socket that stopped reading");
-                self.closing.store(true, Ordering::Release);
-                self.kill.cancel();
+                self.tell_to_close();
                 false
             }
             Err(Refused::Closed) => false,
@@ -135,6 +134,10 @@ impl Outbox {
     /// Queues the close frame (if there is room) and tells the socket to close.
     pub fn close(&self, code: u16, reason: &'static str) {
         let _ = self.try_send(Outbound::Close { code, reason });
+        self.tell_to_close();
+    }
+
+    fn tell_to_close(&self) {
         self.closing.store(true, Ordering::Release);
         self.kill.cancel();
     }

@@ -19,12 +19,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::close::{close, finish};
 use super::outbox::{outbox, to_text, Outbound, Outbox, OutboxReceiver};
+use super::FRAMES_PER_FLUSH;
 use crate::auth::session::CurrentUser;
 use crate::state::AppState;
 use crate::store::NewMessage;
 
-/// Outbound frames written before one flush.
-const FRAMES_PER_FLUSH: usize = 64;
 /// The longest one batch may take to write before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Messages a socket holds while the send queue is full (the database is behind) before it
