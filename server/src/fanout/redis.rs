@@ -297,7 +297,7 @@ impl RedisFanout {
             let Some((nickname, instance)) = member.split_once('\0') else {
                 continue;
             };
-            if self.leave_for(room_id, nickname, instance).await {
+            if self.leave_for(room_id, nickname, instance).await == Some(true) {
                 self.publish(vec![Event::Presence {
                     room_id,
                     nickname: nickname.to_owned(),
@@ -308,9 +308,9 @@ impl RedisFanout {
         }
     }
 
-    /// Removes `instance`'s member for `nickname`; true if it was there and the user is now
-    /// online on no instance.
-    async fn leave_for(&self, room_id: i64, nickname: &str, instance: &str) -> bool {
+    /// Removes `instance`'s member for `nickname`: whether it was there and the user is now
+    /// online on no instance, or `None` when Redis did not answer.
+    async fn leave_for(&self, room_id: i64, nickname: &str, instance: &str) -> Option<bool> {
         let mut conn = self.conn.clone();
         let mut call = self.depart.prepare_invoke();
         call.key(self.presence_key(room_id))
@@ -318,7 +318,9 @@ impl RedisFanout {
             .arg(nickname)
             .arg(instance)
             .arg(now_ms());
-        timed(call.invoke_async::<i64>(&mut conn)).await == Some(1)
+        timed(call.invoke_async::<i64>(&mut conn))
+            .await
+            .map(|last| last == 1)
     }
 
     /// At shutdown: this instance's users are no longer online through it.
@@ -414,17 +416,10 @@ impl Fanout for RedisFanout {
     }
 
     async fn departed(&self, room_id: i64, nickname: &str) -> bool {
-        let mut conn = self.conn.clone();
-        let mut call = self.depart.prepare_invoke();
-        call.key(self.presence_key(room_id))
-            .key(self.instances_key())
-            .arg(nickname)
-            .arg(&self.instance)
-            .arg(now_ms());
         // Redis away: say offline, as nobody can be seen elsewhere.
-        timed(call.invoke_async::<i64>(&mut conn))
+        self.leave_for(room_id, nickname, &self.instance)
             .await
-            .is_none_or(|last| last == 1)
+            .unwrap_or(true)
     }
 
     async fn online_elsewhere(&self, room_id: i64) -> HashSet<String> {
