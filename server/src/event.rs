@@ -43,10 +43,14 @@ pub enum Event {
     RoomRemoved {
         room_id: i64,
     },
-    /// A user left a room: their sockets to it close.
+    /// A user left a room: the room is told, and their sockets to it close.
     Left {
         room_id: i64,
         user_id: i64,
+        /// Empty from an instance of the last release, which did not send it: then the room
+        /// is not told (its sockets still close).
+        #[serde(default)]
+        nickname: String,
     },
     /// A session was logged out: its sockets close.
     SessionEnded {

@@ -1,7 +1,7 @@
 //! WebSocket close codes the server sends, defined once so the server, `chat-tui`, the bench
 //! and `static/room.js` (as named constants) agree on them.
 
-/// The user left the room, or the room was removed: do not reconnect.
+/// The room was removed (after a `room_removed` frame): do not reconnect.
 pub const DONE: u16 = 1000;
 /// The socket stopped answering pings.
 pub const NO_PONG: u16 = 1001;
@@ -19,10 +19,13 @@ pub const SERVER_ERROR: u16 = 1011;
 pub const RESTARTING: u16 = 1012;
 /// The client read too slowly and fell behind: reconnect with `?after=`.
 pub const TOO_SLOW: u16 = 1013;
+/// The user left the room (from this device or another): do not reconnect, as that would
+/// make them a participant again; say so.
+pub const LEFT: u16 = 4000;
 
 /// Every code above with its name, for checking the copies outside Rust (`static/room.js`,
 /// `docs/protocol.md`) against this file.
-pub const NAMED: [(&str, u16); 9] = [
+pub const NAMED: [(&str, u16); 10] = [
     ("DONE", DONE),
     ("NO_PONG", NO_PONG),
     ("PROTOCOL_ERROR", PROTOCOL_ERROR),
@@ -32,6 +35,7 @@ pub const NAMED: [(&str, u16); 9] = [
     ("SERVER_ERROR", SERVER_ERROR),
     ("RESTARTING", RESTARTING),
     ("TOO_SLOW", TOO_SLOW),
+    ("LEFT", LEFT),
 ];
 
 #[cfg(test)]

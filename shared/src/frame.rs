@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{BODY_MAX_CHARS, HISTORY_LIMIT_MAX, NONCE_MAX_CHARS};
+use crate::limits::{is_refused_in_body, BODY_MAX_CHARS, HISTORY_LIMIT_MAX, NONCE_MAX_CHARS};
 use crate::model::{Message, Participant, Room};
 
 /// What a client may send on `/ws/chat/{room_id}`.
@@ -49,10 +49,21 @@ pub enum ServerFrame {
     Typing { nickname: String },
     /// The room changed (renamed, or its participant count moved).
     Room { room: Room },
+    /// A user stopped being a participant of the room (they left it, from any device).
+    ParticipantLeft { nickname: String },
     /// The room was removed; the server closes the socket after this frame.
     RoomRemoved,
     /// A frame was rejected.
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// The `nonce` of the `send` this refuses, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
+        /// On `rate_limited`: how long to wait before sending it again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
 }
 
 /// What the server sends on `/ws/lobby`.
@@ -88,6 +99,15 @@ pub enum ErrorCode {
     Unknown,
 }
 
+impl ErrorCode {
+    /// Whether a refused `send` may succeed if sent again unchanged (with the same nonce):
+    /// after `retry_after_ms` for `rate_limited`, after a short pause for `store_failed`.
+    /// Otherwise the line itself is wrong: show the reason and let the user edit or drop it.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorCode::RateLimited | ErrorCode::StoreFailed)
+    }
+}
+
 /// A rejected client frame: the code and a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameError {
@@ -96,17 +116,20 @@ pub struct FrameError {
 }
 
 impl FrameError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
         }
     }
 
-    pub fn into_frame(self) -> ServerFrame {
+    /// The `error` frame, naming the refused `send`'s nonce if it had one.
+    pub fn into_frame(self, nonce: Option<&str>) -> ServerFrame {
         ServerFrame::Error {
             code: self.code,
             message: self.message,
+            nonce: nonce.map(str::to_owned),
+            retry_after_ms: None,
         }
     }
 }
@@ -155,15 +178,27 @@ impl ClientFrame {
         })
     }
 
-    /// Checks a `send` frame's body and nonce against the contract's limits.
+    /// Checks a `send` frame's body and nonce against the contract's limits and the body
+    /// rules of `docs/protocol.md`: line feeds are kept, carriage returns dropped, and any
+    /// other control character refused.
     pub fn validate_send(body: &str, nonce: Option<&str>) -> Result<ValidSend, FrameError> {
         // Postgres cannot store NUL in text, and no chat message needs one.
-        if body.contains('\0') || nonce.is_some_and(|n| n.contains('\0')) {
+        if nonce.is_some_and(|n| n.chars().any(char::is_control)) {
             return Err(FrameError::new(
                 ErrorCode::InvalidFrame,
-                "the message contains a NUL character; remove it and send again",
+                "the nonce contains a control character",
             ));
         }
+        if let Some(c) = body.chars().find(|&c| is_refused_in_body(c)) {
+            return Err(FrameError::new(
+                ErrorCode::InvalidFrame,
+                format!(
+                    "the message contains the control character U+{:04X}; remove it and send again",
+                    c as u32
+                ),
+            ));
+        }
+        let body = body.replace('\r', "");
         let trimmed = body.trim();
         if trimmed.is_empty() {
             return Err(FrameError::new(ErrorCode::Empty, "the message is empty"));
@@ -252,6 +287,11 @@ mod tests {
             ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message: "slow down".into(),
+                nonce: Some("n1".into()),
+                retry_after_ms: Some(850),
+            },
+            ServerFrame::ParticipantLeft {
+                nickname: "a".into(),
             },
             ServerFrame::Room { room: room() },
         ] {
@@ -355,8 +395,66 @@ mod tests {
             frame,
             ServerFrame::Error {
                 code: ErrorCode::Unknown,
-                message: "m".into()
+                message: "m".into(),
+                nonce: None,
+                retry_after_ms: None,
             }
         );
+    }
+
+    /// A client built to the base contract sees the error frame it knows: the new fields are
+    /// left out when they say nothing, and named as `docs/protocol.md` shows when they do.
+    #[test]
+    fn error_frames_name_the_nonce_and_the_wait() {
+        let plain = FrameError::new(ErrorCode::Empty, "the message is empty").into_frame(None);
+        assert_eq!(
+            serde_json::to_value(&plain).unwrap(),
+            json!({"type":"error","code":"empty","message":"the message is empty"})
+        );
+        let limited = ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: "wait".into(),
+            nonce: Some("n1".into()),
+            retry_after_ms: Some(850),
+        };
+        assert_eq!(
+            serde_json::to_value(&limited).unwrap(),
+            json!({"type":"error","code":"rate_limited","message":"wait","nonce":"n1","retry_after_ms":850})
+        );
+        assert_eq!(
+            serde_json::to_value(ServerFrame::ParticipantLeft {
+                nickname: "ana".into()
+            })
+            .unwrap(),
+            json!({"type":"participant_left","nickname":"ana"})
+        );
+        assert!(ErrorCode::RateLimited.is_retryable());
+        assert!(ErrorCode::StoreFailed.is_retryable());
+        assert!(!ErrorCode::TooLong.is_retryable());
+        assert!(!ErrorCode::InvalidFrame.is_retryable());
+    }
+
+    #[test]
+    fn bodies_keep_line_breaks_drop_carriage_returns_and_refuse_other_controls() {
+        assert_eq!(
+            ClientFrame::validate_send("one\r\ntwo\n\nthree\n", None)
+                .unwrap()
+                .body,
+            "one\ntwo\n\nthree"
+        );
+        for body in ["a\tb", "a\u{1b}[2Jb", "a\u{7}", "a\u{9b}b", "\0"] {
+            let err = ClientFrame::validate_send(body, None).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidFrame, "{body:?}");
+            assert!(err.message.contains("U+"), "{}", err.message);
+        }
+        assert_eq!(
+            ClientFrame::validate_send("\r\n\r\n", None)
+                .unwrap_err()
+                .code,
+            ErrorCode::Empty
+        );
+        // The limit counts what is stored: 4000 characters and 100 carriage returns fit.
+        let body = format!("{}{}", "a".repeat(BODY_MAX_CHARS), "\r".repeat(100));
+        assert!(ClientFrame::validate_send(&body, None).is_ok());
     }
 }

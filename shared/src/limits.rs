@@ -34,6 +34,25 @@ pub fn is_forbidden_in_names(c: char) -> bool {
         )
 }
 
+/// Characters a message body may not contain: every control character but the line feed
+/// (multi-line messages) and the carriage return (which the server drops, so CRLF pastes
+/// arrive as LF). A tab is refused too: clients turn it into spaces ([`prepare_body`]).
+pub fn is_refused_in_body(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\r'
+}
+
+/// What a client should send for what the user typed or pasted: carriage returns dropped and
+/// tabs as four spaces, so the server takes it as it stands and the length the client counts
+/// is the length the server counts.
+pub fn prepare_body(typed: &str) -> String {
+    typed.replace('\r', "").replace('\t', "    ")
+}
+
+/// The length the server checks against [`BODY_MAX_CHARS`]: characters after trimming.
+pub fn body_chars(prepared: &str) -> usize {
+    prepared.trim().chars().count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +67,18 @@ mod tests {
         for c in ['a', '가', '🙂', ' ', '-', 'ß'] {
             assert!(!is_forbidden_in_names(c), "{:?}", c);
         }
+    }
+
+    #[test]
+    fn bodies_keep_line_feeds_and_refuse_other_controls() {
+        assert!(!is_refused_in_body('\n'));
+        assert!(!is_refused_in_body('\r'));
+        for c in ['\0', '\t', '\u{1b}', '\u{7}', '\u{9b}', '\u{7f}'] {
+            assert!(is_refused_in_body(c), "{:?}", c);
+        }
+        let prepared = prepare_body("a\r\n\tb");
+        assert_eq!(prepared, "a\n    b");
+        assert!(!prepared.chars().any(is_refused_in_body));
+        assert_eq!(body_chars("  a\nb  "), 3);
     }
 }

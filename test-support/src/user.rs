@@ -329,7 +329,7 @@ impl Socket {
     /// The next `error` frame's code and message.
     pub async fn next_error(&mut self) -> (chat_shared::ErrorCode, String) {
         self.next_matching(|f| match f {
-            ServerFrame::Error { code, message } => Some((code, message)),
+            ServerFrame::Error { code, message, .. } => Some((code, message)),
             _ => None,
         })
         .await

@@ -193,7 +193,7 @@ async fn leave(
 ) -> Result<Response, AppError> {
     let user = ctx.require_user()?;
     let record = state.rooms.active(&id).await?;
-    state.rooms.leave(record.room.id, user.user.id).await?;
+    state.rooms.leave(record.room.id, &user.user).await?;
     Ok(if ctx.json {
         StatusCode::NO_CONTENT.into_response()
     } else {

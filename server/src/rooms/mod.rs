@@ -162,11 +162,15 @@ impl Rooms {
         Ok(room)
     }
 
-    /// The user stops being a participant: their sockets to the room close, and the room and
-    /// lobby see the new count.
-    pub async fn leave(&self, room_id: i64, user_id: i64) -> StoreResult<()> {
-        if self.store.remove_participant(room_id, user_id).await? {
-            let mut events = vec![Event::Left { room_id, user_id }];
+    /// The user stops being a participant: the room is told, their sockets to it close
+    /// (`close::LEFT`), and the room and lobby see the new count.
+    pub async fn leave(&self, room_id: i64, user: &User) -> StoreResult<()> {
+        if self.store.remove_participant(room_id, user.id).await? {
+            let mut events = vec![Event::Left {
+                room_id,
+                user_id: user.id,
+                nickname: user.nickname.clone(),
+            }];
             if let Some(record) = self.store.room(room_id).await? {
                 events.push(Event::RoomChanged { room: record.room });
             }

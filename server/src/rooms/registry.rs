@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chat_shared::close::{DONE, LOGGED_OUT};
+use chat_shared::close::{DONE, LEFT, LOGGED_OUT};
 use chat_shared::{LobbyFrame, ServerFrame};
 
 use super::lobby::Lobby;
@@ -168,9 +168,18 @@ impl Registry {
                 self.to_room(room_id, &close, |_| true);
                 self.lobby.send(&LobbyFrame::RoomRemoved { id: room_id });
             }
-            Event::Left { room_id, user_id } => self.close_where(DONE, "left the room", |r, m| {
-                r == room_id && m.user_id == user_id
-            }),
+            Event::Left {
+                room_id,
+                user_id,
+                nickname,
+            } => {
+                if !nickname.is_empty() {
+                    self.notice(room_id, &ServerFrame::ParticipantLeft { nickname });
+                }
+                self.close_where(LEFT, "you left this room", |r, m| {
+                    r == room_id && m.user_id == user_id
+                })
+            }
             Event::SessionEnded { session_hash } => {
                 self.close_where(LOGGED_OUT, "logged out", |_, m| {
                     m.session_hash == session_hash

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use chat_shared::frame::FrameError;
 use chat_shared::{ErrorCode, ServerFrame};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
@@ -144,8 +145,9 @@ async fn publish<'a>(
 /// Tells the sender its message was not stored, so it sends it again (same nonce).
 fn refuse(reply: &Outbox, message: &NewMessage, error: &StoreError) {
     tracing::error!(error = ?error, room = message.room_id, "could not store a message");
-    let _ = reply.try_send(Outbound::frame(&ServerFrame::Error {
-        code: ErrorCode::StoreFailed,
-        message: "the server could not save your message; send it again".into(),
-    }));
+    let error = FrameError::new(
+        ErrorCode::StoreFailed,
+        "the server could not save your message; send it again",
+    );
+    let _ = reply.try_send(Outbound::frame(&error.into_frame(message.nonce.as_deref())));
 }

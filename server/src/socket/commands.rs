@@ -16,8 +16,9 @@ impl RoomSocket {
         let _ = self.tx.try_send(Outbound::frame(frame));
     }
 
+    /// Refuses a frame that was not a `send` (or whose nonce could not be read).
     pub(super) fn reply_error(&self, error: FrameError) {
-        self.reply(&error.into_frame());
+        self.reply(&error.into_frame(None));
     }
 
     pub(super) async fn handle_text(&mut self, text: &str) {
@@ -37,18 +38,24 @@ impl RoomSocket {
     fn handle_send(&mut self, body: &str, nonce: Option<&str>) {
         let valid = match ClientFrame::validate_send(body, nonce) {
             Ok(v) => v,
-            Err(e) => return self.reply_error(e),
+            Err(e) => return self.reply(&e.into_frame(nonce)),
         };
         if let Err(not_until) = self.state.send_limiter.check_key(&self.user.user.id) {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
-            return self.reply_error(FrameError {
+            // Rounded up, so a client that waits exactly this long is let through.
+            let wait_ms = u64::try_from(wait.as_micros().div_ceil(1000))
+                .unwrap_or(u64::MAX)
+                .max(1);
+            return self.reply(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message: format!(
                     "you are sending messages too fast; wait {:.1} s and send again",
-                    wait.as_secs_f64().max(0.1)
+                    wait_ms as f64 / 1000.0
                 ),
+                nonce: valid.nonce,
+                retry_after_ms: Some(wait_ms),
             });
         }
         self.unsent.push_back(NewMessage {
@@ -83,10 +90,13 @@ impl RoomSocket {
             }
             Err(e) => {
                 tracing::error!(error = ?e, "history query failed");
-                self.reply(&ServerFrame::Error {
-                    code: ErrorCode::StoreFailed,
-                    message: "the server could not load older messages; try again".into(),
-                });
+                self.reply(
+                    &FrameError::new(
+                        ErrorCode::StoreFailed,
+                        "the server could not load older messages; try again",
+                    )
+                    .into_frame(None),
+                );
             }
         }
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use chat_shared::close::{NO_PONG, RESTARTING, SERVER_ERROR, TOO_SLOW};
 use chat_shared::frame::FrameError;
-use chat_shared::{ErrorCode, Room, ServerFrame};
+use chat_shared::{ErrorCode, Room};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -184,11 +184,13 @@ impl RoomSocket {
                         permit.send(message, self.tx.clone());
                     }
                     None => {
-                        self.unsent.clear();
-                        self.reply(&ServerFrame::Error {
-                            code: ErrorCode::StoreFailed,
-                            message: "the server is shutting down; send the message again after reconnecting".into(),
-                        });
+                        for message in std::mem::take(&mut self.unsent) {
+                            let error = FrameError::new(
+                                ErrorCode::StoreFailed,
+                                "the server is shutting down; send the message again after reconnecting",
+                            );
+                            self.reply(&error.into_frame(message.nonce.as_deref()));
+                        }
                     }
                 },
                 // Past MAX_UNSENT, this client's frames wait in its TCP buffers: back-pressure
@@ -199,10 +201,10 @@ impl RoomSocket {
                         // Boxed (one small allocation per client frame) to keep this
                         // long-lived task small.
                         Some(Ok(Message::Text(text))) => Box::pin(self.handle_text(&text)).await,
-                        Some(Ok(Message::Binary(_))) => self.reply_error(FrameError {
-                            code: ErrorCode::InvalidFrame,
-                            message: "binary frames are not supported; send JSON text".into(),
-                        }),
+                        Some(Ok(Message::Binary(_))) => self.reply_error(FrameError::new(
+                            ErrorCode::InvalidFrame,
+                            "binary frames are not supported; send JSON text",
+                        )),
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                         ending => return Box::pin(finish(&mut sink, &mut stream, ending)).await,
                     }

@@ -391,6 +391,7 @@ async fn sending_too_fast_is_rate_limited_and_the_connection_stays() {
             ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message,
+                ..
             } => {
                 assert!(message.contains("too fast"));
                 limited += 1

@@ -220,7 +220,7 @@ async fn a_barrage_of_random_frames_gets_one_answer_each_and_breaks_nothing() {
         let frame: ServerFrame = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("the server sent a frame the contract lacks ({e}): {text}"));
         match frame {
-            ServerFrame::Error { code, message } => {
+            ServerFrame::Error { code, message, .. } => {
                 assert!(!message.is_empty(), "error frames explain themselves");
                 received.in_order.push(InOrder::Error(code));
             }

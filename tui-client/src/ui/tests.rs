@@ -362,6 +362,8 @@ fn escape_sequences_and_bidi_controls_from_other_users_are_drawn_as_placeholders
         ServerFrame::Error {
             code: ErrorCode::InvalidFrame,
             message: "no\x1b[2Jthanks\x07".into(),
+            nonce: None,
+            retry_after_ms: None,
         },
     );
     app.input = LineInput::with_text("pasted \u{202E}\x1b[H");

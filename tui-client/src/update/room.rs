@@ -129,6 +129,9 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
                 });
             }
         }
+        ServerFrame::ParticipantLeft { nickname } => {
+            room.participants.retain(|p| p.nickname != nickname);
+        }
         ServerFrame::Typing { nickname } => {
             if me.as_deref() != Some(nickname.as_str()) {
                 room.typing.retain(|(nick, _)| *nick != nickname);
@@ -144,7 +147,7 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             app.error(format!("Room “{title}” was removed by its creator."));
             return close_room(app, room_id);
         }
-        ServerFrame::Error { code, message } => {
+        ServerFrame::Error { code, message, .. } => {
             // The server answers frames in order, so a rejection of a chat line belongs to
             // the oldest line still waiting for its answer.
             if matches!(

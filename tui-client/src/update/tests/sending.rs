@@ -144,6 +144,8 @@ fn a_rejected_line_is_marked_failed_and_not_resent() {
         ServerFrame::Error {
             code: ErrorCode::RateLimited,
             message: "slow down".into(),
+            nonce: None,
+            retry_after_ms: None,
         },
     );
     let room = app.room(1).expect("open");
