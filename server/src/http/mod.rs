@@ -5,6 +5,7 @@
 mod accounts;
 mod assets;
 mod chat;
+mod health;
 mod input;
 mod pages;
 pub mod respond;
@@ -60,9 +61,13 @@ pub fn router(state: AppState) -> Router {
         .fold(Router::new(), |r, (path, handlers)| {
             route_both(r, path, handlers)
         });
+    let probes = health::routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers));
     Router::new()
         .merge(pages)
         .merge(sockets)
+        .merge(probes)
         .merge(assets::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })

@@ -273,6 +273,11 @@ impl Rooms {
         self.registry.lobby().leave(socket);
     }
 
+    /// Whether other instances' events reach this one (always, with one instance).
+    pub async fn fanout_connected(&self) -> bool {
+        self.fanout.is_connected().await
+    }
+
     async fn publish(&self, event: Event) {
         self.fanout.publish(vec![event]).await;
     }

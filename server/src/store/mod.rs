@@ -221,4 +221,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// The named secret, set to `fresh` if no instance has set it yet.
     async fn secret(&self, name: &str, fresh: &str) -> StoreResult<String>;
+
+    /// Answers one trivial query: the database is reachable and the pool can lend a connection.
+    async fn ping(&self) -> StoreResult<()>;
 }

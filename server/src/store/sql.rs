@@ -401,6 +401,11 @@ impl Store for SqlStore {
         messages_from_rows(&rows)
     }
 
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn last_seq(&self, room_id: i64) -> StoreResult<i64> {
         let row =
             sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE room_id = $1")
