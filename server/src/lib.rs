@@ -3,16 +3,19 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod event;
 pub mod fanout;
 pub mod http;
 pub mod i18n;
+pub mod operate;
 pub mod rooms;
 pub mod socket;
 pub mod state;
 pub mod store;
 
 pub use app::{start, Server};
+pub use cli::Cli;
 pub use config::Config;

@@ -1,4 +1,5 @@
-//! `chat-server`: reads the configuration, starts the server, stops on Ctrl+C or SIGTERM.
+//! `chat-server`: reads the configuration, starts the server, stops on Ctrl+C or SIGTERM; or
+//! runs one of the operator's commands (`chat-server backup`, `chat-server admin`).
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -11,8 +12,15 @@ async fn main() {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let config = chat_server::Config::parse();
-    let server = match chat_server::start(config).await {
+    let cli = chat_server::Cli::parse();
+    if let Some(command) = cli.command {
+        if let Err(e) = chat_server::operate::run(command, &cli.config).await {
+            eprintln!("chat-server: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let server = match chat_server::start(cli.config).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!("chat-server: {e:#}");

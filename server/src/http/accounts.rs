@@ -34,11 +34,11 @@ pub fn routes() -> Routes {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RegisterForm {
-    email: String,
-    nickname: String,
-    password1: String,
-    password2: String,
+pub(crate) struct RegisterForm {
+    pub email: String,
+    pub nickname: String,
+    pub password1: String,
+    pub password2: String,
 }
 
 async fn register_form(ctx: Ctx) -> Result<Response, AppError> {
@@ -53,8 +53,9 @@ async fn register_form(ctx: Ctx) -> Result<Response, AppError> {
     )
 }
 
-/// Every rule the seed showed, each failure under its own field.
-fn validate_registration(form: &RegisterForm, t: &Texts) -> FieldErrors {
+/// Every rule the seed showed, each failure under its own field. `chat-server admin
+/// create-user` applies the same.
+pub(crate) fn validate_registration(form: &RegisterForm, t: &Texts) -> FieldErrors {
     let mut errors = FieldErrors::default();
     let email = form.email.trim();
     let nickname = form.nickname.trim();

@@ -2,7 +2,7 @@
 //! (error rendering, CSRF, security headers). Every path answers with and without a trailing
 //! slash (CONTRACT.md "HTTP").
 
-mod accounts;
+pub(crate) mod accounts;
 mod assets;
 mod chat;
 mod health;

@@ -106,6 +106,11 @@ impl Registry {
         }
     }
 
+    /// Closes every room socket of the user.
+    pub fn close_user(&self, user_id: i64, code: u16, reason: &'static str) {
+        self.close_where(code, reason, |_, m| m.user_id == user_id);
+    }
+
     /// Closes the sockets `which` selects, in every room.
     fn close_where(&self, code: u16, reason: &'static str, which: impl Fn(i64, &Member) -> bool) {
         for room in self.all() {
