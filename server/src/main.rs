@@ -28,6 +28,9 @@ async fn main() {
         }
     };
     println!("chat-server: listening on {}", server.url());
+    if let Some(addr) = server.metrics_addr() {
+        println!("chat-server: metrics on http://{addr}/metrics");
+    }
     let token = server.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;

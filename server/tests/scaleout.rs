@@ -30,6 +30,7 @@ async fn instance(database_url: &str, redis_url: &str, prefix: &str) -> TestApp 
         c.redis_prefix = prefix;
         c.presence_ttl_seconds = 2;
         c.messages_per_second = 10_000;
+        c.metrics_bind = Some("127.0.0.1:0".into());
     })
     .await
 }
@@ -357,6 +358,25 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     );
     assert_eq!(missing, 0);
     assert_eq!(received, acknowledged, "in order, once each");
+    // Both instances run in this process and share one metrics recorder.
+    let scrape = reqwest::get(format!(
+        "http://{}/metrics",
+        two.server.as_ref().unwrap().metrics_addr().unwrap()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    for counter in ["chat_redis_reconnects_total", "chat_gap_fills_total"] {
+        let value: f64 = scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{counter} ")))
+            .unwrap_or_else(|| panic!("{counter} in {scrape}"))
+            .parse()
+            .unwrap();
+        assert!(value >= 1.0, "{counter} = {value}");
+    }
 }
 
 /// `/readyz`'s status and body.

@@ -197,6 +197,7 @@ impl RedisFanout {
                         let _ = tx.send(());
                     } else {
                         tracing::info!("reconnected to Redis; filling what was missed");
+                        metrics::counter!(crate::metrics::REDIS_RECONNECTS).increment(1);
                         self.sink.resync().await;
                     }
                     attempt = 0;

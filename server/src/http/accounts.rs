@@ -200,6 +200,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let email = form.username.trim();
     if let Err(wait) = state.login_throttle.attempt(Some(email), peer.ip()) {
+        crate::metrics::refused("login_throttled");
         let message = ctx.t.too_many(wait_secs(wait));
         let response = if ctx.json {
             (
@@ -236,6 +237,7 @@ async fn login(
     };
     let verified = verify_password(form.password.clone(), hash).await?;
     let Some(user) = user.filter(|_| verified) else {
+        metrics::counter!(crate::metrics::LOGINS, "result" => "failure").increment(1);
         let message = ctx.t.err_login_failed.to_owned();
         if ctx.json {
             return Ok((
@@ -272,6 +274,7 @@ async fn login(
         .create_session(&session_hash, user.id, now_ms() + max_age * 1000)
         .await?;
     tracing::info!(nickname = %user.nickname, "logged in");
+    metrics::counter!(crate::metrics::LOGINS, "result" => "success").increment(1);
 
     let next = if form.next.is_empty() {
         q.next

@@ -55,6 +55,7 @@ impl Registry {
             .entry(room_id)
             .or_insert_with(|| Arc::new(LiveRoom::new(room_id, last_seq)));
         let first = room.state().add(member);
+        metrics::gauge!(crate::metrics::ROOMS_LIVE).set(rooms.len() as f64);
         first
     }
 
@@ -71,6 +72,7 @@ impl Registry {
         };
         if empty {
             rooms.remove(&room_id);
+            metrics::gauge!(crate::metrics::ROOMS_LIVE).set(rooms.len() as f64);
         }
         last
     }

@@ -280,3 +280,148 @@ async fn a_backup_during_a_conversation_restores_by_starting_on_it() {
         assert!(bodies.contains(body), "{body} is in the backup");
     }
 }
+
+/// The value of the first sample of `name` whose labels include every pair of `labels`, or
+/// 0 when there is none (Prometheus leaves a series out until it has a value).
+fn sample(scrape: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        })
+        .find(|line| {
+            labels
+                .iter()
+                .all(|(k, v)| line.contains(&format!("{k}=\"{v}\"")))
+        })
+        .and_then(|line| line.rsplit(' ').next())
+        .map_or(0.0, |v| v.parse().expect("a number"))
+}
+
+/// After some traffic of every kind, each metric moved by what that traffic should add, and
+/// `/metrics` is only on its own address.
+#[tokio::test]
+async fn metrics_count_what_happened_on_their_own_address_only() {
+    let app = spawn_app_with(|c| {
+        c.metrics_bind = Some("127.0.0.1:0".into());
+        c.messages_per_second = 1;
+    })
+    .await;
+    let metrics_url = format!(
+        "http://{}/metrics",
+        app.server.as_ref().unwrap().metrics_addr().expect("bound")
+    );
+    let scrape = || async {
+        reqwest::get(&metrics_url)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        app.visitor().get("/metrics").await.status(),
+        StatusCode::NOT_FOUND,
+        "not on the public address"
+    );
+
+    let alice = app.user("alice").await; // one login through the form
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Counted").await;
+    assert_eq!(
+        login_status(&app, "nobody@example.com", "wrong password").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let no_csrf = reqwest::Client::new()
+        .post(app.at("/accounts/login/"))
+        .form(&[("username", "x"), ("password", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
+    let path = format!("/ws/chat/{}/", room.id);
+    assert!(alice
+        .open_ws(&path, chat_test_support::foreign_origin())
+        .await
+        .is_err());
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+    let (_lobby, _) = bob.lobby().await;
+    for i in 0..4 {
+        a.send_message(&format!("m{i}"), None).await;
+        b.next_message().await;
+    }
+    a.send_message("over the rate", None).await;
+    a.next_error().await;
+    a.send_message(&"x".repeat(4001), None).await;
+    a.next_error().await;
+
+    let text = scrape().await;
+    assert_eq!(sample(&text, "chat_messages_stored_total", &[]), 4.0);
+    assert!(
+        sample(&text, "chat_deliveries_total", &[]) >= 8.0,
+        "4 messages to 2 sockets"
+    );
+    assert_eq!(sample(&text, "chat_sockets_open", &[("kind", "room")]), 2.0);
+    assert_eq!(
+        sample(&text, "chat_sockets_open", &[("kind", "lobby")]),
+        1.0
+    );
+    assert_eq!(sample(&text, "chat_rooms_live", &[]), 1.0);
+    assert_eq!(sample(&text, "chat_write_batch_messages_count", &[]), 4.0);
+    assert_eq!(
+        sample(&text, "chat_write_batch_duration_seconds_count", &[]),
+        4.0
+    );
+    for kind in ["rate", "size", "csrf", "origin"] {
+        assert_eq!(
+            sample(&text, "chat_refusals_total", &[("kind", kind)]),
+            1.0,
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        sample(&text, "chat_logins_total", &[("result", "success")]),
+        2.0
+    );
+    assert_eq!(
+        sample(&text, "chat_logins_total", &[("result", "failure")]),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "chat_http_requests_total",
+            &[
+                ("route", "/chat/create"),
+                ("method", "POST"),
+                ("status", "201")
+            ]
+        ),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            "chat_http_request_duration_seconds_count",
+            &[("route", "/accounts/login"), ("method", "POST")]
+        ) >= 2.0,
+        "routes are patterns, not paths"
+    );
+    assert!(text.contains("# TYPE chat_http_request_duration_seconds histogram"));
+
+    drop(a);
+    drop(b);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while sample(&scrape().await, "chat_sockets_open", &[("kind", "room")]) != 0.0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "closed sockets are uncounted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sample(&scrape().await, "chat_rooms_live", &[]), 0.0);
+}
