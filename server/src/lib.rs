@@ -10,6 +10,7 @@ pub mod event;
 pub mod fanout;
 pub mod http;
 pub mod i18n;
+pub mod logging;
 pub mod metrics;
 pub mod operate;
 pub mod rooms;

@@ -8,6 +8,7 @@ mod chat;
 mod health;
 mod input;
 mod pages;
+mod request_span;
 pub mod respond;
 
 use axum::extract::{MatchedPath, Request};
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(record_request))
+        .layer(middleware::from_fn(request_span::with_request_span))
         .with_state(state)
 }
 

@@ -425,3 +425,95 @@ async fn metrics_count_what_happened_on_their_own_address_only() {
     }
     assert_eq!(sample(&scrape().await, "chat_rooms_live", &[]), 0.0);
 }
+
+/// `LOG_FORMAT=json`: every line is one JSON object; request lines carry the request's id
+/// (the one the response names in `x-request-id`), socket lines the request they began as;
+/// and no password, session cookie or CSRF token is written, even at debug level.
+#[tokio::test]
+async fn json_logs_carry_request_ids_and_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let database = format!("sqlite://{}", dir.path().join("chat.db").display());
+    let server = chat_test_support::ServerProcess::start_logged(
+        env!("CARGO_BIN_EXE_chat-server"),
+        &[
+            ("DATABASE_URL", &database),
+            ("LOG_FORMAT", "json"),
+            ("RUST_LOG", "debug"),
+        ],
+        &log,
+    )
+    .await;
+    let app = server.app();
+    let password = "Quartz-Walnut-Harbor-91";
+    let wrong = "Quartz-Walnut-Harbor-92";
+    let visitor = app.visitor();
+    let registered = visitor
+        .register("logs@example.com", "logger", password, password)
+        .await;
+    assert_eq!(registered.status(), StatusCode::FOUND);
+    let logged_in = visitor.login("logs@example.com", password).await;
+    assert_eq!(logged_in.status(), StatusCode::FOUND);
+    let request_id = logged_in.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.visitor()
+            .login("logs@example.com", wrong)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut visitor = visitor;
+    visitor.nickname = "logger".into();
+    let room = visitor.create_room("Logged").await;
+    let (mut socket, _) = visitor.join(room.id).await;
+    socket.send_message("hello log", Some("log-1")).await;
+    socket.next_message().await;
+    let secrets = [
+        password.to_owned(),
+        wrong.to_owned(),
+        visitor.cookie("sessionid").expect("a session"),
+        visitor.cookie("csrftoken").expect("a CSRF cookie"),
+        visitor.csrf().await,
+    ];
+    drop(socket);
+    let logout = visitor.post_form("/accounts/logout", &[]).await;
+    assert_eq!(logout.status(), StatusCode::FOUND);
+    drop(server);
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: not JSON: {l}")))
+        .collect();
+    assert!(lines.len() > 10, "{text}");
+    let logged_in_line = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "logged in")
+        .expect("the login is logged");
+    assert!(
+        logged_in_line["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|span| span["name"] == "request" && span["id"] == request_id.as_str()),
+        "{logged_in_line}"
+    );
+    assert!(
+        lines.iter().any(|l| {
+            l["spans"].as_array().is_some_and(|spans| {
+                spans.iter().any(|s| s["name"] == "socket")
+                    && spans
+                        .iter()
+                        .any(|s| s["name"] == "request" && s["id"].is_string())
+            })
+        }),
+        "some socket line carries its request's id"
+    );
+    for secret in &secrets {
+        assert!(!text.contains(secret.as_str()), "{secret} is in the log");
+    }
+}
