@@ -17,6 +17,7 @@ pub mod rooms;
 pub mod socket;
 pub mod state;
 pub mod store;
+pub mod tls;
 
 pub use app::{start, Server};
 pub use cli::Cli;

@@ -517,3 +517,153 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
         assert!(!text.contains(secret.as_str()), "{secret} is in the log");
     }
 }
+
+/// `--tls-cert`/`--tls-key` with a certificate made now: pages over HTTPS with HSTS and
+/// `Secure` cookies, a login, and a WSS socket, all trusting only that certificate.
+#[tokio::test]
+async fn tls_serves_https_and_wss_with_secure_cookies() {
+    use std::sync::Arc;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let app = spawn_app_with({
+        let (cert, key) = (cert.clone(), key.clone());
+        move |c| {
+            c.tls_cert = Some(cert);
+            c.tls_key = Some(key);
+        }
+    })
+    .await;
+    assert!(app.url.starts_with("https://127.0.0.1:"), "{}", app.url);
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let page = client.get(app.at("/accounts/login/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let csrf_cookie = page.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
+    let token = csrf_cookie
+        .strip_prefix("csrftoken=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    let json_post = |path: &str, form: Vec<(&'static str, &'static str)>| {
+        client
+            .post(app.at(path))
+            .header("accept", "application/json")
+            .header("x-csrftoken", &token)
+            .form(&form)
+            .send()
+    };
+    let registered = json_post(
+        "/accounts/register",
+        vec![
+            ("email", "tls@example.com"),
+            ("nickname", "tls"),
+            ("password1", PASSWORD),
+            ("password2", PASSWORD),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let login = json_post(
+        "/accounts/login",
+        vec![("username", "tls@example.com"), ("password", PASSWORD)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let session = login
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sessionid="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("; Secure") && session.contains("; HttpOnly"),
+        "{session}"
+    );
+
+    // WSS: the lobby's first frame, over a TLS connection that trusts only our certificate.
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(certified.cert.der().to_vec()))
+        .unwrap();
+    let config = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let addr = app.url.strip_prefix("https://").unwrap().to_owned();
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .expect("the TLS handshake succeeds");
+    let (mut lobby, _) = tokio_tungstenite::client_async(format!("wss://{addr}/ws/lobby"), tls)
+        .await
+        .expect("the WSS upgrade succeeds");
+    use futures_util::StreamExt;
+    let first = lobby.next().await.unwrap().unwrap();
+    assert!(
+        first.to_text().unwrap().contains("\"type\":\"rooms\""),
+        "{first:?}"
+    );
+
+    let plain = reqwest::get(format!("http://{addr}/chat/list/")).await;
+    assert!(
+        plain.map_or(true, |r| !r.status().is_success()),
+        "no plain HTTP on the TLS port"
+    );
+}
+
+/// A certificate that cannot be read, or a key that is not one, stops the start with the
+/// file named; half of the pair is refused by the flags themselves.
+#[tokio::test]
+async fn tls_files_that_do_not_work_are_named() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("chat.db").display());
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, "not a key").unwrap();
+
+    let mut config = chat_server::Config::for_tests(&database);
+    config.tls_cert = Some(cert.clone());
+    config.tls_key = Some(key.clone());
+    let missing = chat_server::start(config.clone()).await.err().unwrap();
+    assert!(
+        format!("{missing:#}").contains(&format!(
+            "cannot read the TLS certificate at {}",
+            cert.display()
+        )),
+        "{missing:#}"
+    );
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    let unusable = chat_server::start(config).await.err().unwrap();
+    assert!(
+        format!("{unusable:#}").contains("do not make a usable pair"),
+        "{unusable:#}"
+    );
+
+    let half = chat_server::Config::try_parse_from(["chat-server", "--tls-cert", "c.pem"])
+        .unwrap_err()
+        .to_string();
+    assert!(half.contains("--tls-key"), "{half}");
+}
