@@ -19,6 +19,9 @@ use crate::rooms::Rooms;
 use crate::state::AppState;
 use crate::store::{SqlStore, Store};
 
+/// A hint shown for a few seconds: once a second per user, however many sockets they hold.
+const TYPING_PER_SECOND: NonZeroU32 = NonZeroU32::new(1).expect("non-zero");
+
 /// The state and the send queue's task (to wait for at shutdown).
 async fn build(
     config: Config,
@@ -38,8 +41,20 @@ async fn build(
         config.login_per_minute_per_account,
         config.login_per_minute_per_address,
     ));
+    let socket_slots = crate::socket::slots::SocketSlots::new(usize::from(config.sockets_per_user));
+    // Scrolling back asks for a page at a time: a few a second is faster than anyone reads,
+    // and 295,000 queued in ten seconds kept the server busy for 80 (issue 18).
+    let history = NonZeroU32::new(config.history_per_second.max(1)).expect("max(1) is non-zero");
+    let history_limiter = Arc::new(RateLimiter::keyed(
+        Quota::per_second(history)
+            .allow_burst(history.saturating_mul(NonZeroU32::new(4).expect("non-zero"))),
+    ));
+    let typing_limiter = Arc::new(RateLimiter::keyed(Quota::per_second(TYPING_PER_SECOND)));
     let state = AppState {
         login_throttle,
+        socket_slots,
+        history_limiter,
+        typing_limiter,
         config: Arc::new(config),
         store,
         rooms,

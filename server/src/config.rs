@@ -52,6 +52,12 @@ pub struct Config {
     #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 20)]
     pub messages_per_second: u32,
 
+    /// `history` requests (pages of older messages) a user may make per second, on average
+    /// (bursts of 4× are allowed).
+    #[arg(long, env = "HISTORY_PER_SECOND", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub history_per_second: u32,
+
     /// Under load, the shortest time in milliseconds between the starts of two message writes.
     /// Longer shares each commit, and each socket's flush, among more messages, at the cost
     /// of up to that much latency; 0 writes as soon as the previous write is done. A message
@@ -84,6 +90,12 @@ pub struct Config {
     /// The PEM private key of `--tls-cert`.
     #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+
+    /// Room sockets one user may have open at once on this instance (every tab, device and
+    /// room counts); past it, a new one is refused with 429.
+    #[arg(long, env = "SOCKETS_PER_USER", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub sockets_per_user: u16,
 
     /// Address for Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9100`; unset for none.
     /// Keep it off the public address: it is meant for the monitoring network only.

@@ -40,6 +40,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("bad request")]
     BadRequest,
+    /// The user has `--sockets-per-user` room sockets open already.
+    #[error("too many sockets")]
+    TooManySockets,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -75,6 +78,7 @@ impl IntoResponse for AppError {
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, |t| t.err_method),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, |t| t.err_too_large),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, |t| t.err_bad_request),
+            AppError::TooManySockets => (StatusCode::TOO_MANY_REQUESTS, |t| t.err_too_many_sockets),
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "storage failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, |t| t.err_internal)

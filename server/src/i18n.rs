@@ -75,6 +75,7 @@ pub struct Texts {
     pub err_too_large: &'static str,
     pub err_bad_request: &'static str,
     pub err_too_many: &'static str,
+    pub err_too_many_sockets: &'static str,
     pub err_internal: &'static str,
     pub err_login_required: &'static str,
 }
@@ -145,6 +146,7 @@ pub static EN: Texts = Texts {
     err_too_large: "The request is too large.",
     err_bad_request: "The request is malformed.",
     err_too_many: "Too many attempts. Wait {} seconds and try again.",
+    err_too_many_sockets: "You have too many rooms open at once. Close some tabs or rooms and try again.",
     err_internal: "Something went wrong on the server. Try again in a moment.",
     err_login_required: "Log in first.",
 };
@@ -215,6 +217,7 @@ pub static KO: Texts = Texts {
     err_too_large: "요청이 너무 큽니다.",
     err_bad_request: "요청 형식이 잘못되었습니다.",
     err_too_many: "시도가 너무 많습니다. {}초 후에 다시 시도하십시오.",
+    err_too_many_sockets: "동시에 연 채팅방이 너무 많습니다. 탭이나 채팅방을 닫고 다시 시도하십시오.",
     err_internal: "서버에 문제가 생겼습니다. 잠시 후 다시 시도하십시오.",
     err_login_required: "먼저 로그인하십시오.",
 };

@@ -10,6 +10,7 @@ use crate::auth::csrf_key::CsrfKey;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::rooms::Rooms;
+use crate::socket::slots::SocketSlots;
 use crate::store::Store;
 
 /// Cheap to clone.
@@ -23,6 +24,12 @@ pub struct AppState {
     pub send_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Login and registration attempts per account and per address.
     pub login_throttle: Arc<LoginThrottle>,
+    /// Each user's open room sockets, against `--sockets-per-user`.
+    pub socket_slots: Arc<SocketSlots>,
+    /// `history` requests per user, across their sockets.
+    pub history_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// `typing` hints per user, across their sockets.
+    pub typing_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Cancelled at shutdown; socket tasks watch it to close with 1012.
     pub shutdown: CancellationToken,
 }

@@ -76,6 +76,8 @@ pub struct CurrentUser {
     pub user: User,
     /// The session's hash, to end it at logout.
     pub session_hash: String,
+    /// When the session expires (Unix ms): its sockets close then.
+    pub session_expires_at: i64,
 }
 
 /// The user if logged in, for pages that anyone may see.
@@ -88,7 +90,11 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, 
     };
     let session_hash = hash_token(&token);
     let user = state.store.session_user(&session_hash, now_ms()).await?;
-    Ok(user.map(|user| CurrentUser { user, session_hash }))
+    Ok(user.map(|(user, session_expires_at)| CurrentUser {
+        user,
+        session_hash,
+        session_expires_at,
+    }))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

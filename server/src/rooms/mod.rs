@@ -91,9 +91,14 @@ impl Rooms {
         Ok((rooms, task))
     }
 
-    /// The active room with this id (ids that are not numbers are simply not found).
+    /// The active room with this id. Only the canonical spelling is an id: `05` and `+5` are
+    /// not found, so a room has one address (caches, logs and links agree on it).
     pub async fn active(&self, id: &str) -> Result<RoomRecord, AppError> {
-        let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+        let id: i64 = id
+            .parse()
+            .ok()
+            .filter(|n: &i64| n.to_string() == id)
+            .ok_or(AppError::NotFound)?;
         match self.store.room(id).await? {
             Some(record) if record.active => Ok(record),
             _ => Err(AppError::NotFound),

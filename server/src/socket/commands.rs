@@ -1,10 +1,7 @@
 //! What a room socket answers to the client's frames: `send`, `history` and `typing`.
 
-use std::time::Duration;
-
 use chat_shared::frame::FrameError;
 use chat_shared::{ClientFrame, ErrorCode, ServerFrame};
-use tokio::time::Instant;
 
 use super::outbox::Outbound;
 use super::room::RoomSocket;
@@ -46,14 +43,8 @@ impl RoomSocket {
             }
         };
         if let Err(not_until) = self.state.send_limiter.check_key(&self.user.user.id) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
             crate::metrics::refused("rate");
-            // Rounded up, so a client that waits exactly this long is let through.
-            let wait_ms = u64::try_from(wait.as_micros().div_ceil(1000))
-                .unwrap_or(u64::MAX)
-                .max(1);
+            let wait_ms = wait_ms(not_until);
             return self.reply(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message: format!(
@@ -78,6 +69,19 @@ impl RoomSocket {
             Ok(l) => l,
             Err(e) => return self.reply_error(e),
         };
+        if let Err(not_until) = self.state.history_limiter.check_key(&self.user.user.id) {
+            crate::metrics::refused("rate");
+            let wait_ms = wait_ms(not_until);
+            return self.reply(&ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "you are loading older messages too fast; wait {:.1} s and ask again",
+                    wait_ms as f64 / 1000.0
+                ),
+                nonce: None,
+                retry_after_ms: Some(wait_ms),
+            });
+        }
         match self
             .state
             .store
@@ -108,14 +112,26 @@ impl RoomSocket {
     }
 
     async fn handle_typing(&mut self) {
-        // At most one typing event a second per connection: it is a hint, not a stream.
+        // A hint, not a stream: past the user's rate (across all their sockets) it is
+        // dropped without a word.
         if self
-            .last_typing
-            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+            .state
+            .typing_limiter
+            .check_key(&self.user.user.id)
+            .is_ok()
         {
-            return;
+            self.state.rooms.typing(self.room.id, &self.user.user).await;
         }
-        self.last_typing = Some(Instant::now());
-        self.state.rooms.typing(self.room.id, &self.user.user).await;
     }
+}
+
+/// How long until a refused request would pass, in whole milliseconds rounded up (so a client
+/// that waits exactly this long is let through), at least 1.
+fn wait_ms(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
+    let wait = not_until.wait_time_from(governor::clock::Clock::now(
+        &governor::clock::DefaultClock::default(),
+    ));
+    u64::try_from(wait.as_micros().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1)
 }

@@ -9,6 +9,7 @@ pub mod echo;
 pub mod lobby;
 pub mod outbox;
 mod room;
+pub mod slots;
 pub mod upgrade;
 mod welcome;
 

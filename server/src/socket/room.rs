@@ -10,7 +10,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
-use chat_shared::close::{NO_PONG, RESTARTING, SERVER_ERROR, TOO_SLOW};
+use chat_shared::close::{LOGGED_OUT, NO_PONG, RESTARTING, SERVER_ERROR, TOO_SLOW};
 use chat_shared::frame::FrameError;
 use chat_shared::{ErrorCode, Room};
 use futures_util::{SinkExt, StreamExt};
@@ -23,7 +23,7 @@ use super::FRAMES_PER_FLUSH;
 use crate::auth::session::CurrentUser;
 use crate::metrics::OpenSocket;
 use crate::state::AppState;
-use crate::store::NewMessage;
+use crate::store::{now_ms, NewMessage};
 
 /// The longest one batch may take to write before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -38,7 +38,6 @@ pub(super) struct RoomSocket {
     pub(super) tx: Outbox,
     rx: OutboxReceiver,
     kill: CancellationToken,
-    pub(super) last_typing: Option<Instant>,
     /// Valid messages not yet in the send queue, oldest first.
     pub(super) unsent: VecDeque<NewMessage>,
 }
@@ -57,7 +56,6 @@ impl RoomSocket {
             tx,
             rx,
             kill,
-            last_typing: None,
             unsent: VecDeque::new(),
         }
     }
@@ -132,6 +130,13 @@ impl RoomSocket {
         let stop = kill_token.cancelled();
         tokio::pin!(stop);
         let sends = self.state.rooms.sends().clone();
+        // A session that expires while its socket is open ends the socket too, as a logout
+        // does: the socket must not outlive the login that opened it.
+        let expiry = tokio::time::sleep(Duration::from_millis(
+            u64::try_from(self.user.session_expires_at - now_ms()).unwrap_or(0),
+        ));
+        tokio::pin!(expiry);
+        let mut expired = false;
         loop {
             tokio::select! {
                 biased;
@@ -210,6 +215,11 @@ impl RoomSocket {
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                         ending => return Box::pin(finish(&mut sink, &mut stream, ending)).await,
                     }
+                }
+                _ = &mut expiry, if !expired => {
+                    expired = true;
+                    tracing::info!(nickname = %self.user.user.nickname, "closing a socket whose session expired");
+                    self.tx.close(LOGGED_OUT, "your session expired; log in again");
                 }
                 _ = ping.tick() => {
                     // A client whose frames we stopped reading is not silent.

@@ -37,13 +37,20 @@ pub async fn room(
         None => None,
     };
     let ws = ws.map_err(|_| AppError::BadRequest)?;
+    let slot = state
+        .socket_slots
+        .take(user.user.id)
+        .ok_or(AppError::TooManySockets)?;
     state.rooms.enter(record.room.id, &user.user).await?;
     // A child of the request's span, so the socket's lines carry the request id it began as.
     let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
     Ok(configure(ws).on_upgrade(move |socket| {
-        RoomSocket::new(state, record.room, user)
-            .run(socket, after)
-            .instrument(span)
+        let run = RoomSocket::new(state, record.room, user).run(socket, after);
+        async move {
+            run.await;
+            drop(slot);
+        }
+        .instrument(span)
     }))
 }
 

@@ -174,7 +174,8 @@ pub trait Store: Send + Sync + 'static {
         expires_at: i64,
     ) -> StoreResult<()>;
     /// The user of a session that has not expired at `now` (Unix ms).
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
+    /// The user of a live session, and when the session expires (Unix ms).
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, i64)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Removes sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64>;

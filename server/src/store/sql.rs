@@ -228,9 +228,9 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, i64)>> {
         let row = sqlx::query(
-            "SELECT u.id, u.nickname, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.nickname, u.is_admin, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
@@ -238,11 +238,14 @@ impl Store for SqlStore {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
-            Ok(User {
-                id: row.try_get("id")?,
-                nickname: row.try_get("nickname")?,
-                is_admin: row.try_get::<i64, _>("is_admin")? != 0,
-            })
+            Ok((
+                User {
+                    id: row.try_get("id")?,
+                    nickname: row.try_get("nickname")?,
+                    is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+                },
+                row.try_get("expires_at")?,
+            ))
         })
         .transpose()
         .map_err(<StoreError as From<sqlx::Error>>::from)

@@ -144,6 +144,47 @@ async fn unknown_and_removed_rooms_are_404() {
     );
 }
 
+/// Issue 18: `+5` and `05` reached room 5. A room has one address; other spellings are 404,
+/// for pages, JSON, actions and sockets alike, and change nothing.
+#[tokio::test]
+async fn only_the_canonical_room_id_is_an_address() {
+    let app = spawn_app().await;
+    let owner = app.user("owner").await;
+    let room = owner.create_room("One address").await;
+    let id = room.id;
+    assert_eq!(
+        owner.get(&format!("/chat/{id}/")).await.status(),
+        StatusCode::OK
+    );
+    for spelling in [
+        format!("0{id}"),
+        format!("+{id}"),
+        format!("{id}.0"),
+        format!(" {id}"),
+    ] {
+        let path = format!("/chat/{}/", spelling.replace(' ', "%20"));
+        assert_eq!(
+            owner.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        let removed = owner.post_json(&format!("{path}remove"), &[]).await;
+        assert_eq!(removed.status(), StatusCode::NOT_FOUND, "{path}remove");
+        assert_eq!(
+            owner
+                .open_ws(
+                    &format!("/ws/chat/{}/", spelling.replace(' ', "%20")),
+                    Default::default()
+                )
+                .await
+                .err(),
+            Some(404),
+            "{spelling}"
+        );
+    }
+    assert_eq!(list_json(&owner).await.len(), 1, "nothing was removed");
+}
+
 #[tokio::test]
 async fn entering_a_room_makes_you_a_participant() {
     let app = spawn_app().await;

@@ -312,6 +312,31 @@ async fn sessions_expire() {
     );
 }
 
+/// Issue 18: a socket opened before its session expired kept posting afterwards. It now
+/// closes at the expiry (1008, as a logout), and what it sends on the way out is not stored.
+#[tokio::test]
+async fn a_socket_closes_when_its_session_expires() {
+    let app = chat_test_support::spawn_app_with(|c| c.session_seconds = 2).await;
+    let user = app.user("brief").await;
+    let room = user.create_room("Brief").await;
+    let (mut socket, _) = user.join(room.id).await;
+    socket.send_message("while logged in", None).await;
+    assert_eq!(socket.next_message().await.body, "while logged in");
+
+    let started = std::time::Instant::now();
+    assert_eq!(socket.closed().await, Some(chat_shared::close::LOGGED_OUT));
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+
+    let again = app.user("watcher").await;
+    let (_, welcome) = again.join(room.id).await;
+    let bodies: Vec<String> = chat_test_support::welcome_parts(welcome)
+        .3
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(bodies, ["while logged in"]);
+}
+
 #[tokio::test]
 async fn cookies_are_secure_behind_tls() {
     let app = spawn_app().await;

@@ -555,6 +555,118 @@ async fn multi_line_bodies_keep_line_feeds_and_drop_carriage_returns() {
     );
 }
 
+/// Issue 18: 2000 sockets of one user to one room were accepted. Past `--sockets-per-user`
+/// the upgrade is refused with 429 (before anything is held); closing one frees its slot, and
+/// other users are not affected.
+#[tokio::test]
+async fn one_user_cannot_open_sockets_past_the_cap() {
+    let app = spawn_app_with(|c| c.sockets_per_user = 3).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Capped").await;
+    let path = format!("/ws/chat/{}/", room.id);
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(alice.join(room.id).await.0);
+    }
+    assert_eq!(
+        alice.open_ws(&path, HeaderMap::new()).await.err(),
+        Some(429)
+    );
+    let other = bob.create_room("Another").await;
+    assert_eq!(
+        alice
+            .open_ws(&format!("/ws/chat/{}/", other.id), HeaderMap::new())
+            .await
+            .err(),
+        Some(429),
+        "the cap counts every room"
+    );
+    let (_, _) = bob.join(room.id).await;
+
+    drop(open.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match alice.open_ws(&path, HeaderMap::new()).await {
+            Ok(_) => break,
+            Err(429) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(status) => panic!("a closed socket frees its slot: {status}"),
+        }
+    }
+}
+
+/// Issue 18: `history` was not rate limited at all. Past a burst, requests get
+/// `rate_limited` with the wait, and the connection stays; after the wait they work again.
+#[tokio::test]
+async fn history_requests_are_rate_limited_per_user() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Scroll").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut a2, _) = alice.join(room.id).await;
+    let history = json!({"type": "history", "before": 1_000_000, "limit": 1});
+    // Each request gets one answer: its page, or a refusal naming the wait.
+    async fn answers(socket: &mut chat_test_support::Socket, count: usize) -> (usize, Vec<u64>) {
+        let (mut pages, mut waits) = (0, Vec::new());
+        while pages + waits.len() < count {
+            match socket.next_frame().await {
+                ServerFrame::History { .. } => pages += 1,
+                ServerFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    retry_after_ms,
+                    ..
+                } => waits.push(retry_after_ms.expect("the wait")),
+                _ => {}
+            }
+        }
+        (pages, waits)
+    }
+    for _ in 0..30 {
+        a.send_json(history.clone()).await;
+    }
+    let (pages, waits) = answers(&mut a, 30).await;
+    assert!(pages >= 20, "a burst of 20 passes: {pages}");
+    assert!(!waits.is_empty(), "30 at once are too many");
+    // The same user's other socket shares the budget: most of its burst is refused.
+    for _ in 0..5 {
+        a2.send_json(history.clone()).await;
+    }
+    let (pages, waits) = answers(&mut a2, 5).await;
+    assert!(pages <= 2, "{pages} of 5 passed on the second socket");
+    tokio::time::sleep(Duration::from_millis(*waits.iter().max().unwrap())).await;
+    a2.send_json(history).await;
+    assert_eq!(
+        answers(&mut a2, 1).await.0,
+        1,
+        "after the wait it works again"
+    );
+}
+
+/// Issue 18: typing was limited per socket, so 50 sockets made 50 a second. Now it is one a
+/// second per user, however many sockets send it.
+#[tokio::test]
+async fn typing_is_limited_per_user_across_sockets() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Typing").await;
+    let mut sockets = Vec::new();
+    for _ in 0..10 {
+        sockets.push(alice.join(room.id).await.0);
+    }
+    let (mut b, _) = bob.join(room.id).await;
+    for socket in &mut sockets {
+        socket.send_json(json!({"type": "typing"})).await;
+    }
+    let mut shown = 0;
+    while let Ok(frame) = tokio::time::timeout(Duration::from_millis(500), b.next_frame()).await {
+        shown += usize::from(matches!(frame, ServerFrame::Typing { .. }));
+    }
+    assert_eq!(shown, 1, "ten sockets typing at once show one hint");
+}
+
 #[tokio::test]
 async fn sockets_refuse_anonymous_foreign_and_unknown() {
     let app = spawn_app().await;

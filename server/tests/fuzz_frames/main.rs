@@ -49,6 +49,7 @@ async fn spawn_server() -> TestApp {
         // The barrage sends hundreds of valid messages in a second; the rate limit is not
         // under test.
         config.messages_per_second = 100_000;
+        config.history_per_second = 100_000;
     })
     .await
 }
