@@ -237,3 +237,57 @@ async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the app hears, and whether the task goes on, for one close code.
+    fn close_with(code: Option<u16>) -> (Option<NetEvent>, bool) {
+        let (tx, mut rx) = unbounded_channel();
+        let reconnects = matches!(on_close(code, 7, &tx), End::Dropped(_));
+        let heard = match rx.try_recv() {
+            Ok(Action::Net(event)) => Some(event),
+            _ => None,
+        };
+        (heard, reconnects)
+    }
+
+    #[test]
+    fn left_removed_and_logged_out_stop_the_room_and_the_rest_reconnect() {
+        assert_eq!(
+            close_with(Some(close::LEFT)),
+            (
+                Some(NetEvent::RoomEnded {
+                    room_id: 7,
+                    why: RoomEnd::Left
+                }),
+                false
+            )
+        );
+        assert_eq!(
+            close_with(Some(close::DONE)),
+            (
+                Some(NetEvent::RoomEnded {
+                    room_id: 7,
+                    why: RoomEnd::Removed
+                }),
+                false
+            )
+        );
+        assert_eq!(
+            close_with(Some(close::LOGGED_OUT)),
+            (Some(NetEvent::SessionExpired), false)
+        );
+        for code in [
+            close::NO_PONG,
+            close::SERVER_ERROR,
+            close::RESTARTING,
+            close::TOO_SLOW,
+            4999,
+        ] {
+            assert_eq!(close_with(Some(code)), (None, true), "{code}");
+        }
+        assert_eq!(close_with(None), (None, true));
+    }
+}

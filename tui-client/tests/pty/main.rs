@@ -5,9 +5,12 @@
 //! lines that outlive a quit (`unsent`). The helpers they share are here.
 
 mod chat;
+mod drafts;
 mod escapes;
 mod input;
+mod leave;
 mod presence;
+mod unsent;
 
 use std::time::{Duration, Instant};
 
@@ -48,7 +51,7 @@ impl Scene {
 
     /// chat-tui started against the scene's server, with the scene's config folder.
     pub fn start_tui(&self) -> anyhow::Result<Tui> {
-        Tui::start(CHAT_TUI, &self.server.url, &self.dir.path().join("config"))
+        Tui::start(CHAT_TUI, &self.server.url, &self.config_dir())
     }
 
     /// bob in chat-tui, logged in and in the scene's room.
@@ -57,6 +60,11 @@ impl Scene {
         tui.log_in("bob@example.com").await?;
         tui.join(self.room.id, &self.room.title).await?;
         Ok(tui)
+    }
+
+    /// The folder chat-tui keeps its session and unsent lines in.
+    pub fn config_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("config")
     }
 
     /// What the room holds now (its newest 50 messages), as a socket's welcome tells it.

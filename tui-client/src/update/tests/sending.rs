@@ -299,11 +299,17 @@ fn a_line_is_checked_as_the_server_would_before_it_is_sent_and_kept_if_refused()
         .as_ref()
         .is_some_and(|n| n.text.contains("U+001B")));
 
-    // CRLF and tabs are sent the way the server counts them.
+    // CRLF and tabs are sent the way the server counts them, pasted or however they got
+    // into the draft.
     app.input_mut().clear();
     update(&mut app, Action::Paste("a\r\n\tb".into()));
     let effects = press(&mut app, KeyCode::Enter);
     assert_eq!(sent_bodies(&effects), ["a\n    b"]);
+    let nonce = pending_nonces(&app, 1).remove(0);
+    ack(&mut app, 1, 1, &nonce);
+    app.input_mut().set("c\td\r");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(sent_bodies(&effects), ["c    d"]);
 }
 
 #[test]
