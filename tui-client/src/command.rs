@@ -60,7 +60,7 @@ pub fn parse(line: &str) -> Command {
         "help" | "h" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
         _ => Command::Invalid(format!(
-            "Unknown command /{name}: /help lists them; start with // to send a line beginning with /"
+            "Unknown command /{name}: /help lists them; // starts a line with /"
         )),
     }
 }

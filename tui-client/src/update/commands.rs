@@ -31,8 +31,9 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     }
     app.notice = None;
     let command = command::parse(&line);
+    // The line stays in the input, to be fixed.
     if let Command::Invalid(message) = command {
-        app.error(format!("{message} (your line is still in the input)"));
+        app.error(message);
         return Vec::new();
     }
     if let (Command::Say(_), View::Lobby) = (&command, app.view) {
