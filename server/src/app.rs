@@ -88,6 +88,8 @@ async fn load_csrf_key(store: &dyn Store) -> anyhow::Result<CsrfKey> {
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
+    tls: bool,
+    metrics_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -97,9 +99,15 @@ impl Server {
         self.addr
     }
 
-    /// `http://ADDR`, for clients.
+    /// Where `/metrics` is served, with `--metrics-bind`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// `http://ADDR` (`https://` with TLS), for clients.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// A token that stops the server when cancelled.
@@ -128,25 +136,45 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         )
     })?;
     let addr = listener.local_addr()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls::load(cert, key).await?),
+        (None, None) => None,
+        _ => anyhow::bail!("--tls-cert and --tls-key go together: give both, or neither"),
+    };
     let shutdown = CancellationToken::new();
+    let metrics_addr = match &config.metrics_bind {
+        Some(bind) => Some(crate::metrics::serve(bind, shutdown.clone()).await?),
+        None => None,
+    };
     let (state, send_task) = build(config, shutdown.clone()).await?;
     tokio::spawn(sweep_sessions(state.store.clone(), shutdown.clone()));
-    let router = crate::http::router(state.clone());
+    let tls_on = tls.is_some();
+    let mut router = crate::http::router(state.clone());
+    if tls_on {
+        router = router.layer(axum::middleware::from_fn(crate::tls::mark_https));
+    }
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        // Chat frames are small and latency matters: no Nagle delay on our writes.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        match tls {
+            Some(tls) => crate::tls::serve(listener, tls, router, stop)
+                .await
+                .context("the HTTPS server failed")?,
+            None => {
+                // Chat frames are small and latency matters: no Nagle delay on our writes.
+                let listener = listener.tap_io(|tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                    }
+                });
+                axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+                .context("the HTTP server failed")?
             }
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-        .context("the HTTP server failed")?;
+        }
         // Sockets were told to close with 1012 when the token was cancelled. Once their tasks
         // have let go of the state, the send queue has stored everything queued and stops.
         drop(state);
@@ -161,6 +189,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     tracing::info!(%addr, "chat server listening");
     Ok(Server {
         addr,
+        tls: tls_on,
+        metrics_addr,
         shutdown,
         task,
     })

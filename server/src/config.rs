@@ -76,6 +76,20 @@ pub struct Config {
     #[arg(long, env = "ENABLE_ECHO_ROUTE", default_value_t = false, hide = true)]
     pub enable_echo_route: bool,
 
+    /// A PEM certificate chain: with `--tls-key`, serve HTTPS and WSS directly (cookies then
+    /// `Secure`, and HSTS on). Without both, plain HTTP (behind a proxy that terminates TLS).
+    #[arg(long, env = "TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// Address for Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9100`; unset for none.
+    /// Keep it off the public address: it is meant for the monitoring network only.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+
     /// Seconds between pings on idle sockets; a socket silent for three times this is closed.
     #[arg(long, env = "PING_SECONDS", default_value_t = 20)]
     pub ping_seconds: u64,
