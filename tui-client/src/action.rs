@@ -7,15 +7,22 @@ use chat_shared::api::FieldErrors;
 use chat_shared::{ClientFrame, LobbyFrame, Room, ServerFrame};
 use crossterm::event::KeyEvent;
 
-/// One input to [`crate::update::update`]: a key, a resize, a timer tick or a network result.
+use crate::net::unsent::UnsentLine;
+
+/// One input to [`crate::update::update`]: a key, a paste, a resize, a timer tick or a
+/// network result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste), whole: its line breaks are part of
+    /// the draft, not Enter presses.
+    Paste(String),
     Resize {
         width: u16,
         height: u16,
     },
-    /// Sent a few times a second so time-based state (typing hints, notices) can expire.
+    /// Sent a few times a second so time-based state (typing hints, notices, the wait after
+    /// a refused line) can expire.
     Tick,
     Net(NetEvent),
 }
@@ -73,6 +80,26 @@ pub enum NetEvent {
         room_id: i64,
         message: String,
     },
+    /// The server closed the room socket for good (`chat_shared::close`): its task stopped
+    /// and does not reconnect.
+    RoomEnded {
+        room_id: i64,
+        why: RoomEnd,
+    },
+    /// Lines a previous run could not send (`net::unsent`), for the user now logged in.
+    UnsentLoaded {
+        lines: Vec<UnsentLine>,
+    },
+}
+
+/// Why the server ended a room socket for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomEnd {
+    /// `close::LEFT`: the user left the room, here or on another device. Reconnecting would
+    /// make them a participant again.
+    Left,
+    /// `close::DONE`: the room was removed.
+    Removed,
 }
 
 /// The state of one WebSocket, drawn in the status line and the sidebar.
@@ -137,5 +164,17 @@ pub enum Effect {
         room_id: i64,
         frame: ClientFrame,
     },
+    /// Keep these lines on disk for `nickname` (replacing what was kept for them), so a quit
+    /// or a crash does not lose them; an empty list forgets them.
+    SaveUnsent {
+        nickname: String,
+        lines: Vec<UnsentLine>,
+    },
+    /// Read the lines kept for `nickname` and report them ([`NetEvent::UnsentLoaded`]).
+    LoadUnsent {
+        nickname: String,
+    },
+    /// Ctrl+L: clear the terminal and draw everything again (the main loop's business).
+    ClearScreen,
     Quit,
 }

@@ -1,6 +1,6 @@
 //! The whole client state: which screen is shown, the login forms, the live room list and every
-//! open room with its messages, pending lines and participants. Only `update` changes it and
-//! only `ui` reads it.
+//! open room with its messages, pending lines, participants and draft. Only `update` changes
+//! it and only `ui` reads it.
 
 use std::time::{Duration, Instant};
 
@@ -10,13 +10,17 @@ use chrono::{DateTime, Local, NaiveDate};
 
 use crate::action::ConnState;
 use crate::input::LineInput;
+use crate::net::unsent::UnsentLine;
 
 /// How long someone else's "is typing" hint stays up after their last `typing` frame.
 pub const TYPING_SHOWN_FOR: Duration = Duration::from_secs(5);
 /// We send `typing` at most this often while the user types.
 pub const TYPING_SEND_EVERY: Duration = Duration::from_secs(3);
 /// How long an informational notice stays in the status line.
-pub const NOTICE_SHOWN_FOR: Duration = Duration::from_secs(8);
+pub const NOTICE_SHOWN_FOR: Duration = Duration::from_secs(6);
+/// How long an error stays in the status line: longer than a notice, as it asks for action,
+/// but not forever (what it is about is shown where it belongs, e.g. under a failed line).
+pub const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
 /// How many older messages one `history` request asks for.
 pub const HISTORY_PAGE: u32 = 50;
 
@@ -111,8 +115,36 @@ pub struct PendingLine {
     /// Sent with every (re)try, so the server stores the line once.
     pub nonce: String,
     pub body: String,
-    /// Set when the server rejected the line (error frame); it is then not resent.
-    pub failed: Option<String>,
+    pub state: LineState,
+}
+
+impl PendingLine {
+    pub fn new(nonce: String, body: String) -> Self {
+        Self {
+            nonce,
+            body,
+            state: LineState::Waiting,
+        }
+    }
+
+    pub fn failed(&self) -> Option<&str> {
+        match &self.state {
+            LineState::Failed(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Where a pending line is on its way to the server (`update::sending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineState {
+    /// Not on the current connection yet: waits for its turn, the connection, or the end of
+    /// a wait the server asked for.
+    Waiting,
+    /// Sent on the current connection; its `message` (or `error`) has not come back.
+    Sent,
+    /// Refused for good (too long, invalid): not resent; the user edits or drops it.
+    Failed(String),
 }
 
 /// One open room ("tab").
@@ -141,6 +173,13 @@ pub struct RoomView {
     pub error: Option<String>,
     /// A welcome frame has arrived at least once (so `has_more` is known).
     pub welcomed: bool,
+    /// No line is sent before this: the server refused one for its rate, or could not store
+    /// it, and asked to wait.
+    pub hold_until: Option<Instant>,
+    /// Messages that arrived below the view while it was scrolled back ("↓ N new").
+    pub new_below: usize,
+    /// This room's draft and its own history of sent lines.
+    pub input: LineInput,
 }
 
 impl RoomView {
@@ -159,6 +198,9 @@ impl RoomView {
             state: ConnState::Connecting,
             error: None,
             welcomed: false,
+            hold_until: None,
+            new_below: 0,
+            input: LineInput::default(),
         }
     }
 
@@ -191,8 +233,8 @@ pub enum NoticeKind {
 pub struct Notice {
     pub kind: NoticeKind,
     pub text: String,
-    /// Info notices go away at this time; errors stay until the user acts.
-    pub until: Option<Instant>,
+    /// The notice goes away at this time.
+    pub until: Instant,
 }
 
 /// A question asked in the input line instead of a chat line.
@@ -213,8 +255,8 @@ pub struct App {
     /// Open rooms in tab order (Alt+1 is the first).
     pub rooms: Vec<RoomView>,
     pub view: View,
-    /// The chat/command line of the main screen.
-    pub input: LineInput,
+    /// The command line of the room list (each room has its own, [`RoomView::input`]).
+    pub lobby_input: LineInput,
     pub prompt: Option<Prompt>,
     pub notice: Option<Notice>,
     pub show_help: bool,
@@ -228,6 +270,8 @@ pub struct App {
     pub nonce_counter: u64,
     /// When we last sent a `typing` frame.
     pub last_typing_sent: Option<Instant>,
+    /// The unsent lines as last handed to the runtime to keep on disk.
+    pub saved_unsent: Vec<UnsentLine>,
     pub should_quit: bool,
 }
 
@@ -240,7 +284,7 @@ impl App {
             lobby: Lobby::default(),
             rooms: Vec::new(),
             view: View::Lobby,
-            input: LineInput::default(),
+            lobby_input: LineInput::default(),
             prompt: None,
             notice: None,
             show_help: false,
@@ -250,6 +294,7 @@ impl App {
             nonce_prefix: nonce_prefix.into(),
             nonce_counter: 0,
             last_typing_sent: None,
+            saved_unsent: Vec::new(),
             should_quit: false,
         }
     }
@@ -270,6 +315,21 @@ impl App {
         }
     }
 
+    /// The input line of what is on screen: the room's draft, or the room list's line.
+    pub fn input(&self) -> &LineInput {
+        self.active_room().map_or(&self.lobby_input, |r| &r.input)
+    }
+
+    pub fn input_mut(&mut self) -> &mut LineInput {
+        let View::Room(id) = self.view else {
+            return &mut self.lobby_input;
+        };
+        match self.rooms.iter_mut().find(|r| r.id == id) {
+            Some(room) => &mut room.input,
+            None => &mut self.lobby_input,
+        }
+    }
+
     /// The next unique nonce: well under the contract's 64 characters.
     pub fn next_nonce(&mut self) -> String {
         self.nonce_counter += 1;
@@ -280,7 +340,7 @@ impl App {
         self.notice = Some(Notice {
             kind: NoticeKind::Info,
             text: text.into(),
-            until: Some(self.now + NOTICE_SHOWN_FOR),
+            until: self.now + NOTICE_SHOWN_FOR,
         });
     }
 
@@ -288,7 +348,7 @@ impl App {
         self.notice = Some(Notice {
             kind: NoticeKind::Error,
             text: text.into(),
-            until: None,
+            until: self.now + ERROR_SHOWN_FOR,
         });
     }
 }

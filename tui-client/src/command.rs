@@ -24,7 +24,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/join ID", "open room ID (it becomes one of your tabs)"),
     ("/create TITLE", "create a room and open it"),
     ("/rename TITLE", "rename this room (its creator only)"),
-    ("/leave", "stop being a participant and close the tab"),
+    (
+        "/leave, /part",
+        "stop being a participant and close the tab",
+    ),
     ("/close", "close the tab, stay a participant"),
     ("/logout", "log out and forget the saved session"),
     ("/help", "show keys and commands"),
@@ -56,7 +59,9 @@ pub fn parse(line: &str) -> Command {
         "logout" => Command::Logout,
         "help" | "h" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
-        _ => Command::Invalid(format!("unknown command /{name}; /help lists them")),
+        _ => Command::Invalid(format!(
+            "Unknown command /{name}: /help lists them; // starts a line with /"
+        )),
     }
 }
 
@@ -72,6 +77,11 @@ mod tests {
         assert_eq!(parse("/rename Better"), Command::Rename("Better".into()));
         assert_eq!(parse("/QUIT"), Command::Quit);
         assert_eq!(parse("/leave"), Command::Leave);
+        assert_eq!(
+            parse("/part"),
+            Command::Leave,
+            "/help lists /part with /leave"
+        );
         assert_eq!(parse("hello /join"), Command::Say("hello /join".into()));
         assert_eq!(parse("//shrug"), Command::Say("/shrug".into()));
     }
@@ -81,5 +91,6 @@ mod tests {
         assert!(matches!(parse("/join x"), Command::Invalid(m) if m.contains("/join ID")));
         assert!(matches!(parse("/create"), Command::Invalid(m) if m.contains("TITLE")));
         assert!(matches!(parse("/dance"), Command::Invalid(m) if m.contains("/help")));
+        assert!(COMMANDS.iter().any(|(usage, _)| usage.contains("/part")));
     }
 }

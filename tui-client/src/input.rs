@@ -1,6 +1,7 @@
-//! A one-line text editor: cursor movement, editing and recall of earlier lines. Positions are
-//! counted in `char`s and widths in terminal cells, so Korean and other wide characters line
-//! up with the cursor.
+//! A small text editor for the input line and the form fields: cursor movement, editing,
+//! line breaks (a message may span lines) and recall of earlier entries. Positions are counted
+//! in `char`s and widths in terminal cells, so Korean and other wide characters line up with
+//! the cursor.
 
 use unicode_width::UnicodeWidthChar;
 
@@ -16,7 +17,8 @@ pub fn str_width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
-/// An editable line with a cursor and a history of submitted lines.
+/// Editable text with a cursor and a history of submitted entries. The text may hold line
+/// breaks (`\n`); Home, End, Up and Down work within its lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
     chars: Vec<char>,
@@ -78,6 +80,59 @@ impl LineInput {
         self.cursor += 1;
     }
 
+    /// Inserts `text` (a paste) at the cursor, in one go however long it is.
+    pub fn insert_str(&mut self, text: &str) {
+        let new: Vec<char> = text.chars().collect();
+        let count = new.len();
+        self.chars.splice(self.cursor..self.cursor, new);
+        self.cursor += count;
+    }
+
+    /// Does the text span more than one line?
+    pub fn is_multiline(&self) -> bool {
+        self.chars.contains(&'\n')
+    }
+
+    /// Where the line holding char index `at` starts.
+    fn line_start(&self, at: usize) -> usize {
+        self.chars[..at]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Where the line holding char index `at` ends (its `\n`, or the end of the text).
+    fn line_end(&self, at: usize) -> usize {
+        self.chars[at..]
+            .iter()
+            .position(|&c| c == '\n')
+            .map_or(self.chars.len(), |i| at + i)
+    }
+
+    /// Up within the text: the same column on the line above. False on the first line.
+    pub fn line_up(&mut self) -> bool {
+        let start = self.line_start(self.cursor);
+        if start == 0 {
+            return false;
+        }
+        let column = self.cursor - start;
+        let above = self.line_start(start - 1);
+        self.cursor = above + column.min(start - 1 - above);
+        true
+    }
+
+    /// Down within the text: the same column on the line below. False on the last line.
+    pub fn line_down(&mut self) -> bool {
+        let column = self.cursor - self.line_start(self.cursor);
+        let end = self.line_end(self.cursor);
+        if end == self.chars.len() {
+            return false;
+        }
+        let below = end + 1;
+        self.cursor = below + column.min(self.line_end(below) - below);
+        true
+    }
+
     pub fn backspace(&mut self) {
         if self.cursor > 0 {
             self.cursor -= 1;
@@ -99,12 +154,14 @@ impl LineInput {
         self.cursor = (self.cursor + 1).min(self.chars.len());
     }
 
+    /// To the start of the cursor's line.
     pub fn home(&mut self) {
-        self.cursor = 0;
+        self.cursor = self.line_start(self.cursor);
     }
 
+    /// To the end of the cursor's line.
     pub fn end(&mut self) {
-        self.cursor = self.chars.len();
+        self.cursor = self.line_end(self.cursor);
     }
 
     /// Ctrl+U: deletes everything before the cursor.
@@ -158,6 +215,47 @@ impl LineInput {
             self.set(&draft);
         }
         true
+    }
+
+    /// The text hard-wrapped into rows of at most `width` cells (a line break starts a row),
+    /// drawn as [`sanitize_char`] shows each character, and the cursor's (row, column in
+    /// cells). A cursor after a full row sits at the start of the next, so it stays visible.
+    pub fn wrapped(&self, width: usize) -> (Vec<String>, (usize, usize)) {
+        let width = width.max(1);
+        let mut rows = vec![String::new()];
+        let mut used = 0;
+        let mut cursor = (0, 0);
+        for (i, &c) in self.chars.iter().enumerate() {
+            if c == '\n' {
+                if i == self.cursor {
+                    cursor = (rows.len() - 1, used);
+                }
+                rows.push(String::new());
+                used = 0;
+                continue;
+            }
+            let shown = sanitize_char(c);
+            let w = char_width(shown);
+            if used + w > width && used > 0 {
+                rows.push(String::new());
+                used = 0;
+            }
+            if i == self.cursor {
+                cursor = (rows.len() - 1, used);
+            }
+            if let Some(row) = rows.last_mut() {
+                row.push(shown);
+            }
+            used += w;
+        }
+        if self.cursor == self.chars.len() {
+            if used >= width {
+                rows.push(String::new());
+                used = 0;
+            }
+            cursor = (rows.len() - 1, used);
+        }
+        (rows, cursor)
     }
 
     /// The part of the line that fits in `width` cells with the cursor visible, and the
@@ -249,6 +347,42 @@ mod tests {
             input.text(),
             "a\u{1b}[2J\u{202E}b",
             "what is sent is what was typed"
+        );
+    }
+
+    #[test]
+    fn a_multi_line_draft_moves_by_lines_and_wraps_by_cells() {
+        let mut input = typed("first line");
+        input.insert('\n');
+        input.insert_str("둘째\nthird");
+        assert!(input.is_multiline());
+        assert_eq!(input.text(), "first line\n둘째\nthird");
+        assert!(input.line_up());
+        assert_eq!(
+            input.cursor(),
+            "first line\n".chars().count() + 2,
+            "column kept, cut to the line"
+        );
+        assert!(input.line_up());
+        assert_eq!(input.cursor(), 2);
+        assert!(!input.line_up(), "the first line has nothing above");
+        input.end();
+        assert_eq!(input.cursor(), 10, "End stays on its line");
+        assert!(input.line_down());
+        assert!(input.line_down());
+        assert!(!input.line_down());
+        input.home();
+        assert_eq!(input.cursor(), "first line\n둘째\n".chars().count());
+
+        // 6 cells a row: "first " / "line" / "둘째" / "third"; the cursor at "t" of third.
+        let (rows, cursor) = input.wrapped(6);
+        assert_eq!(rows, ["first ", "line", "둘째", "third"]);
+        assert_eq!(cursor, (3, 0));
+        input.end();
+        assert_eq!(
+            input.wrapped(5).1,
+            (4, 0),
+            "after a full row the cursor starts the next"
         );
     }
 

@@ -1,6 +1,6 @@
 //! Starts `chat-tui`: reads the server address, sets up the terminal (restored on every
-//! exit, panics included), and runs the loop: draw, wait for the next action, update, hand
-//! the effects to the runtime.
+//! exit, panics included), and runs the loop: draw, wait for the next action, update with it
+//! and with every action already waiting, hand the effects to the runtime, draw again.
 
 use std::time::Instant;
 
@@ -9,12 +9,15 @@ use chat_tui::action::{Action, Effect};
 use chat_tui::app::App;
 use chat_tui::event::Events;
 use chat_tui::net::http::Http;
-use chat_tui::net::session::{config_dir, SessionFile};
+use chat_tui::net::session::config_dir;
 use chat_tui::runtime::Runtime;
-use chat_tui::{ui, update};
+use chat_tui::{terminal, ui, update};
 use clap::Parser;
 use rand::distributions::{Alphanumeric, DistString};
 use ratatui::DefaultTerminal;
+
+/// The most actions handled between two draws, so the screen stays alive through a flood.
+const BATCH: usize = 1024;
 
 /// A terminal client for the chat server.
 #[derive(Debug, Parser)]
@@ -34,30 +37,15 @@ async fn main() -> anyhow::Result<()> {
         bail!("--server must be an http:// or https:// URL, not {base}");
     }
     let http = Http::new(base.clone()).context("setting up the HTTP client")?;
-    // `try_init` enters raw mode and the alternate screen and installs a panic hook that
-    // restores the terminal before the panic message is printed.
-    let mut terminal = ratatui::try_init().context("setting up the terminal")?;
-    exit_on_any_panic();
+    let mut terminal = terminal::init().context("setting up the terminal")?;
     let result = run(&mut terminal, http, base.as_str().trim_end_matches('/')).await;
-    ratatui::restore();
+    terminal::restore();
     result
-}
-
-/// A panic in a background task would otherwise leave the UI running on a terminal that the
-/// hook has already restored: after ratatui's hook (restore, then print), end the process.
-#[allow(clippy::exit)]
-fn exit_on_any_panic() {
-    let restore_and_print = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_and_print(info);
-        std::process::exit(101);
-    }));
 }
 
 async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow::Result<()> {
     let (mut events, actions) = Events::new();
-    let session_file = config_dir().map(|dir| SessionFile::in_dir(&dir));
-    let mut runtime = Runtime::new(http, actions, session_file);
+    let mut runtime = Runtime::new(http, actions, config_dir().as_deref());
     let nonce_prefix = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
     let mut app = App::new(server, Instant::now(), nonce_prefix);
     let size = terminal.size()?;
@@ -70,21 +58,27 @@ async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow
     );
     runtime.run(Effect::RestoreSession);
 
+    let mut clear = false;
     loop {
-        terminal.draw(|frame| ui::render(&app, frame))?;
-        let Some(first) = events.next().await else {
+        ui::draw(terminal, &app, std::mem::take(&mut clear))?;
+        let mut next = events.next().await;
+        if next.is_none() {
             break;
-        };
-        let mut next = Some(first);
+        }
+        let mut handled = 0;
         while let Some(action) = next {
             app.now = Instant::now();
             for effect in update::update(&mut app, action) {
-                runtime.run(effect);
+                match effect {
+                    Effect::ClearScreen => clear = true,
+                    effect => runtime.run(effect),
+                }
             }
-            next = if app.should_quit {
+            handled += 1;
+            next = if app.should_quit || handled == BATCH {
                 None
             } else {
-                events.try_next_network()
+                events.try_next()
             };
         }
         if app.should_quit {

@@ -1,10 +1,12 @@
 //! Network I/O, all of it in background tasks that report back as actions: HTTP calls with a
 //! browser's cookies and CSRF header (`http.rs`), the saved session file (`session.rs`), the
-//! room sockets (`ws.rs`) and the lobby socket (`lobby.rs`).
+//! lines not yet sent (`unsent.rs`), the room sockets (`ws.rs`) and the lobby socket
+//! (`lobby.rs`).
 
 pub mod http;
 pub mod lobby;
 pub mod session;
+pub mod unsent;
 pub mod ws;
 
 use std::time::Duration;

@@ -3,6 +3,7 @@
 //! the UI loop.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use chat_shared::session::{CSRF_COOKIE, SESSION_COOKIE};
 use tokio::sync::mpsc::UnboundedSender;
@@ -12,6 +13,7 @@ use crate::action::{Action, Effect, NetEvent};
 use crate::net::http::{Http, HttpError};
 use crate::net::lobby::spawn_lobby;
 use crate::net::session::{SavedSession, SessionFile};
+use crate::net::unsent::{UnsentFile, UnsentKeeper};
 use crate::net::ws::{spawn_room, RoomCommand};
 
 pub struct Runtime {
@@ -19,20 +21,20 @@ pub struct Runtime {
     actions: UnboundedSender<Action>,
     /// `None` when there is no config dir: the session then lives only as long as the run.
     session_file: Option<SessionFile>,
+    /// `None` when there is no config dir: unsent lines then live only as long as the run.
+    unsent: Option<UnsentKeeper>,
     rooms: HashMap<i64, UnboundedSender<RoomCommand>>,
     lobby: Option<JoinHandle<()>>,
 }
 
 impl Runtime {
-    pub fn new(
-        http: Http,
-        actions: UnboundedSender<Action>,
-        session_file: Option<SessionFile>,
-    ) -> Self {
+    /// `config_dir` holds the session file and the unsent lines (`None`: keep nothing).
+    pub fn new(http: Http, actions: UnboundedSender<Action>, config_dir: Option<&Path>) -> Self {
         Self {
             http,
             actions,
-            session_file,
+            session_file: config_dir.map(SessionFile::in_dir),
+            unsent: config_dir.map(|dir| UnsentKeeper::start(UnsentFile::in_dir(dir))),
             rooms: HashMap::new(),
             lobby: None,
         }
@@ -154,17 +156,37 @@ impl Runtime {
                     let _ = room.send(RoomCommand::Send(frame));
                 }
             }
-            Effect::Quit => {}
+            Effect::SaveUnsent { nickname, lines } => {
+                if let Some(unsent) = &self.unsent {
+                    unsent.save(self.http.base().as_str(), &nickname, lines);
+                }
+            }
+            Effect::LoadUnsent { nickname } => {
+                if let Some(unsent) = &self.unsent {
+                    let actions = self.actions.clone();
+                    unsent.load(self.http.base().as_str(), &nickname, move |lines| {
+                        if !lines.is_empty() {
+                            let event = NetEvent::UnsentLoaded { lines };
+                            let _ = actions.send(Action::Net(event));
+                        }
+                    });
+                }
+            }
+            // The main loop's business.
+            Effect::ClearScreen | Effect::Quit => {}
         }
     }
 
-    /// Closes every socket politely (used on quit).
+    /// Closes every socket politely and finishes writing the unsent lines (used on quit).
     pub fn shutdown(&mut self) {
         for (_, room) in self.rooms.drain() {
             let _ = room.send(RoomCommand::Close);
         }
         if let Some(lobby) = self.lobby.take() {
             lobby.abort();
+        }
+        if let Some(unsent) = &mut self.unsent {
+            unsent.finish();
         }
     }
 

@@ -15,13 +15,32 @@ pub mod theme;
 #[cfg(test)]
 mod tests;
 
+use std::io;
+
+use ratatui::backend::Backend;
 use ratatui::layout::Alignment;
 use ratatui::widgets::Paragraph;
-use ratatui::Frame;
+use ratatui::{Frame, Terminal};
 
 use crate::app::{App, Screen, View};
+use crate::layout::input::input_box;
 use crate::layout::screen::main_layout;
 use crate::sanitize::{sanitize, scrub};
+
+/// Draws the app. ratatui sends only the cells that changed since the last draw, so whatever
+/// else wrote to the terminal (another program, a message from the system) stays until
+/// `clear_first` (Ctrl+L) wipes the screen and every cell is sent again.
+pub fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    clear_first: bool,
+) -> io::Result<()> {
+    if clear_first {
+        terminal.clear()?;
+    }
+    terminal.draw(|frame| render(app, frame))?;
+    Ok(())
+}
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -36,7 +55,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Register(form) => login::render_register(app, form, frame, area),
         Screen::Main => {
             let in_room = matches!(app.view, View::Room(_));
-            let areas = main_layout(area, in_room);
+            let areas = main_layout(area, in_room, input_box(app, area.width).height);
             if let Some(rect) = areas.sidebar {
                 sidebar::render(app, frame, rect);
             }

@@ -1,50 +1,56 @@
 //! `update(&mut App, Action) -> Vec<Effect>`: every state change of the client, with no I/O.
-//! Keys are handled in `update/keys.rs`, slash commands and sending in `update/commands.rs`,
-//! network results in `update/net.rs` and room socket frames in `update/room.rs`; the helpers
-//! here (open, close, switch rooms) are what they share.
+//! Keys and pastes are handled in `update/keys.rs`, slash commands and Enter in
+//! `update/commands.rs`, the queue of lines on their way to the server in
+//! `update/sending.rs`, network results in `update/net.rs`, room socket frames in
+//! `update/room.rs`, and keeping unsent lines on disk in `update/unsent.rs`; the helpers here
+//! (open, close, switch rooms) are what they share.
 
 mod commands;
 mod keys;
 mod net;
 mod room;
+mod sending;
+mod unsent;
 
 use chat_shared::Room;
 
 use crate::action::{Action, Effect};
 use crate::app::{App, LoginForm, RoomView, Screen, View};
+use crate::input::LineInput;
 
 pub use room::merge_messages;
 
 /// Applies one action to the state and returns the work it asks for.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    match action {
+    let mut effects = match action {
         Action::Key(key) => keys::on_key(app, key),
+        Action::Paste(text) => keys::on_paste(app, &text),
         Action::Resize { width, height } => {
             app.size = (width, height);
             Vec::new()
         }
-        Action::Tick => {
-            on_tick(app);
-            Vec::new()
-        }
+        Action::Tick => on_tick(app),
         Action::Net(event) => net::on_net(app, event),
-    }
+    };
+    effects.extend(unsent::track(app));
+    effects
 }
 
-/// Lets time-limited things expire: info notices and "is typing" hints.
-fn on_tick(app: &mut App) {
+/// Lets time-limited things expire (notices, "is typing" hints) and sends lines again once
+/// the wait the server asked for is over.
+fn on_tick(app: &mut App) -> Vec<Effect> {
     let now = app.now;
-    if app
-        .notice
-        .as_ref()
-        .and_then(|n| n.until)
-        .is_some_and(|until| until <= now)
-    {
+    if app.notice.as_ref().is_some_and(|n| n.until <= now) {
         app.notice = None;
     }
+    let mut effects = Vec::new();
     for room in &mut app.rooms {
         room.typing.retain(|(_, until)| *until > now);
+        if room.hold_until.is_some_and(|until| until <= now) {
+            effects.extend(sending::flush(room, now));
+        }
     }
+    effects
 }
 
 /// Shows the lobby or a room, and marks the room read.
@@ -125,12 +131,13 @@ pub(crate) fn upsert_room(app: &mut App, room: Room) {
     }
 }
 
-/// Logged in: the main screen with the live room list.
+/// Logged in: the main screen with the live room list, and the lines a previous run could
+/// not send.
 pub(crate) fn enter_main(app: &mut App, nickname: String) -> Vec<Effect> {
-    app.me = Some(nickname);
+    app.me = Some(nickname.clone());
     app.screen = Screen::Main;
     app.view = View::Lobby;
-    vec![Effect::WatchLobby]
+    vec![Effect::WatchLobby, Effect::LoadUnsent { nickname }]
 }
 
 /// Back to the login screen: every room socket stops and the tabs go away.
@@ -148,7 +155,9 @@ pub(crate) fn back_to_login(
     app.view = View::Lobby;
     app.prompt = None;
     app.notice = None;
-    app.input.clear();
+    app.lobby_input = LineInput::default();
+    // The next user starts from the file as it is (their lines are loaded from it).
+    app.saved_unsent.clear();
     app.screen = Screen::Login(LoginForm {
         info,
         error,

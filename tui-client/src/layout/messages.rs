@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use ratatui::layout::Rect;
 
+use super::input::input_box;
 use super::screen::main_layout;
 use super::wrap::wrap;
 use crate::app::{App, RoomView, View};
@@ -31,7 +32,8 @@ fn text_width(width: u16) -> usize {
 /// The message pane's size for the current view (what `update` pages by).
 pub fn pane_size(app: &App) -> (u16, u16) {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let body = main_layout(area, matches!(app.view, View::Room(_))).body;
+    let input_rows = input_box(app, area.width).height;
+    let body = main_layout(area, matches!(app.view, View::Room(_)), input_rows).body;
     (body.width, body.height)
 }
 
@@ -120,11 +122,13 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
     let me = app.me.as_deref().unwrap_or("me");
     for line in &room.pending {
         let time = "--:--".to_owned();
-        match &line.failed {
+        match line.failed() {
             None => rows.push(entry(time, me, &line.body, width, EntryKind::Pending)),
             Some(reason) => {
                 rows.push(entry(time, me, &line.body, width, EntryKind::Failed));
-                let note = format!("✗ not sent: {reason} (Up recalls the line)");
+                let note = format!(
+                    "✗ not sent: {reason} · Up (with an empty input) takes it back to edit"
+                );
                 rows.push(entry("     ".to_owned(), "", &note, width, EntryKind::Note));
             }
         }

@@ -18,19 +18,24 @@ pub struct MainLayout {
     /// Messages, or the room list in the lobby.
     pub body: Rect,
     pub participants: Option<Rect>,
+    /// The draft, one or more rows.
     pub input: Rect,
     pub status: Rect,
 }
 
-pub fn main_layout(area: Rect, in_room: bool) -> MainLayout {
-    let bottom = area.height.min(2);
-    let top_height = area.height - bottom;
-    let input = Rect::new(area.x, area.y + top_height, area.width, bottom.min(1));
+/// Splits the screen; the input box takes `input_rows` rows (at least one) as long as the
+/// header and a couple of message lines still fit above it.
+pub fn main_layout(area: Rect, in_room: bool, input_rows: u16) -> MainLayout {
+    let status_height = u16::from(area.height >= 2);
+    let room_for_input = area.height.saturating_sub(status_height + 3).max(1);
+    let input_height = input_rows.clamp(1, room_for_input).min(area.height);
+    let top_height = area.height - status_height - input_height;
+    let input = Rect::new(area.x, area.y + top_height, area.width, input_height);
     let status = Rect::new(
         area.x,
-        area.y + top_height + bottom.min(1),
+        area.y + top_height + input_height,
         area.width,
-        bottom.saturating_sub(1),
+        status_height,
     );
 
     let mut x = area.x;
@@ -63,11 +68,11 @@ mod tests {
 
     #[test]
     fn panes_appear_as_the_terminal_grows() {
-        let narrow = main_layout(Rect::new(0, 0, 40, 12), true);
+        let narrow = main_layout(Rect::new(0, 0, 40, 12), true, 1);
         assert_eq!(narrow.sidebar, None);
         assert_eq!(narrow.participants, None);
         assert_eq!(narrow.body, Rect::new(0, 1, 40, 9));
-        let wide = main_layout(Rect::new(0, 0, 160, 50), true);
+        let wide = main_layout(Rect::new(0, 0, 160, 50), true, 1);
         assert!(wide.sidebar.is_some() && wide.participants.is_some());
         assert_eq!(wide.body.width, 160 - 18 - 20);
         assert_eq!(wide.status, Rect::new(0, 49, 160, 1));
@@ -75,7 +80,17 @@ mod tests {
 
     #[test]
     fn a_tiny_terminal_does_not_underflow() {
-        let tiny = main_layout(Rect::new(0, 0, 3, 1), true);
+        let tiny = main_layout(Rect::new(0, 0, 3, 1), true, 5);
         assert_eq!(tiny.body.height, 0);
+        assert_eq!(tiny.input.height, 1);
+    }
+
+    #[test]
+    fn a_taller_draft_takes_rows_from_the_messages_but_leaves_some() {
+        let layout = main_layout(Rect::new(0, 0, 80, 24), true, 4);
+        assert_eq!(layout.input, Rect::new(0, 19, 80, 4));
+        assert_eq!(layout.body.height, 18);
+        let small = main_layout(Rect::new(0, 0, 80, 6), true, 6);
+        assert_eq!(small.input.height, 2, "header and a line of messages stay");
     }
 }

@@ -52,25 +52,8 @@ impl SessionFile {
 
     /// Writes the file with mode 0600: the cookie is as good as the password until logout.
     pub fn save(&self, session: &SavedSession) -> io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir)?;
-        }
         let text = serde_json::to_string_pretty(session).map_err(io::Error::other)?;
-        // Write a fresh file and rename it over the old one, so a crash never leaves half a
-        // file and the mode is 0600 from the first byte.
-        let tmp = self.path.with_extension("json.tmp");
-        let _ = fs::remove_file(&tmp);
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&tmp, &self.path)
+        write_private(&self.path, text.as_bytes())
     }
 
     pub fn delete(&self) -> io::Result<()> {
@@ -79,6 +62,30 @@ impl SessionFile {
             _ => Ok(()),
         }
     }
+}
+
+/// Writes `bytes` to `path` readable by the user only, creating the folder: a fresh file
+/// renamed over the old one, so a crash never leaves half a file and the mode is 0600 from
+/// the first byte.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let _ = fs::remove_file(&tmp);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

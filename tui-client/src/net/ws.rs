@@ -1,13 +1,16 @@
 //! One task per open room: connects `/ws/chat/{id}/` with the session cookie, forwards every
-//! frame to the app, sends what the app asks, and on any loss reconnects by itself with
-//! backoff and `?after=<newest id seen>` so no message is missed. Lines the app asks to send
-//! while offline are dropped here on purpose: the app keeps them pending and sends them again
-//! (same nonce) when the next welcome arrives.
+//! frame to the app, sends what the app asks, and on a loss reconnects by itself with backoff
+//! and `?after=<newest id seen>` so no message is missed. The server's close code says when
+//! not to (`chat_shared::close`, docs/protocol.md): the user left the room (`LEFT`; coming
+//! back would make them a participant again), the room was removed (`DONE`), or the session
+//! was logged out (`LOGGED_OUT`). Lines the app asks to send while offline are dropped here on
+//! purpose: the app keeps them pending and sends them again (same nonce) after the next
+//! welcome.
 
 use std::time::Duration;
 
 use chat_shared::session::SESSION_COOKIE;
-use chat_shared::{ClientFrame, ServerFrame};
+use chat_shared::{close, ClientFrame, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -18,7 +21,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::http::Http;
 use super::Backoff;
-use crate::action::{Action, ConnState, NetEvent};
+use crate::action::{Action, ConnState, NetEvent, RoomEnd};
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -85,10 +88,37 @@ pub fn spawn_room(
 
 /// How one connection ended.
 enum End {
-    /// The tab closed, the app quit, or the room was removed: do not reconnect.
+    /// The tab closed, the app quit, or the server said not to come back (already reported):
+    /// do not reconnect.
     Stop,
     /// Lost: reconnect after a wait.
     Dropped(String),
+}
+
+/// What a close from the server means for this room's task: reported and stopped, or
+/// reconnect (with why, for the status line).
+fn on_close(code: Option<u16>, room_id: i64, actions: &UnboundedSender<Action>) -> End {
+    let report = |event: NetEvent| {
+        let _ = actions.send(Action::Net(event));
+        End::Stop
+    };
+    match code {
+        Some(close::LEFT) => report(NetEvent::RoomEnded {
+            room_id,
+            why: RoomEnd::Left,
+        }),
+        Some(close::DONE) => report(NetEvent::RoomEnded {
+            room_id,
+            why: RoomEnd::Removed,
+        }),
+        Some(close::LOGGED_OUT) => report(NetEvent::SessionExpired),
+        Some(close::RESTARTING) => End::Dropped("the server is restarting".into()),
+        Some(close::SERVER_ERROR) => End::Dropped("the server had an error".into()),
+        Some(close::TOO_SLOW) => End::Dropped("this connection fell behind".into()),
+        Some(close::NO_PONG) => End::Dropped("the connection went quiet".into()),
+        Some(code) => End::Dropped(format!("the server closed the connection ({code})")),
+        None => End::Dropped("the server closed the connection".into()),
+    }
 }
 
 async fn room_task(
@@ -178,9 +208,10 @@ async fn run(
                         return End::Stop;
                     }
                 }
-                Some(Ok(WsMessage::Close(_))) | None => {
-                    return End::Dropped("the server closed the connection".into());
+                Some(Ok(WsMessage::Close(frame))) => {
+                    return on_close(frame.map(|f| u16::from(f.code)), room_id, actions);
                 }
+                None => return End::Dropped("the server closed the connection".into()),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return End::Dropped(e.to_string()),
             },
@@ -204,5 +235,59 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the app hears, and whether the task goes on, for one close code.
+    fn close_with(code: Option<u16>) -> (Option<NetEvent>, bool) {
+        let (tx, mut rx) = unbounded_channel();
+        let reconnects = matches!(on_close(code, 7, &tx), End::Dropped(_));
+        let heard = match rx.try_recv() {
+            Ok(Action::Net(event)) => Some(event),
+            _ => None,
+        };
+        (heard, reconnects)
+    }
+
+    #[test]
+    fn left_removed_and_logged_out_stop_the_room_and_the_rest_reconnect() {
+        assert_eq!(
+            close_with(Some(close::LEFT)),
+            (
+                Some(NetEvent::RoomEnded {
+                    room_id: 7,
+                    why: RoomEnd::Left
+                }),
+                false
+            )
+        );
+        assert_eq!(
+            close_with(Some(close::DONE)),
+            (
+                Some(NetEvent::RoomEnded {
+                    room_id: 7,
+                    why: RoomEnd::Removed
+                }),
+                false
+            )
+        );
+        assert_eq!(
+            close_with(Some(close::LOGGED_OUT)),
+            (Some(NetEvent::SessionExpired), false)
+        );
+        for code in [
+            close::NO_PONG,
+            close::SERVER_ERROR,
+            close::RESTARTING,
+            close::TOO_SLOW,
+            4999,
+        ] {
+            assert_eq!(close_with(Some(code)), (None, true), "{code}");
+        }
+        assert_eq!(close_with(None), (None, true));
     }
 }

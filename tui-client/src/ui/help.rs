@@ -11,15 +11,24 @@ use crate::command::COMMANDS;
 
 /// The keys of the main screen: (keys, meaning).
 pub const KEYS: &[(&str, &str)] = &[
-    ("Alt+1..9", "show room 1..9 (Alt+0: the room list)"),
+    ("Alt+1..9", "show room 1..9 (Alt+0 or Esc: the room list)"),
     ("Ctrl+N / Ctrl+P", "next / previous room"),
-    ("Up / Down", "choose a room in the list; recall sent lines"),
-    ("Enter", "join the chosen room; send the line"),
+    (
+        "Up / Down",
+        "choose a room; move in the draft; recall lines",
+    ),
+    ("Enter", "join the chosen room; send the message"),
+    (
+        "Alt+Enter, Ctrl+J",
+        "new line in the message (a paste stays whole)",
+    ),
     ("n", "new room (in the list, with an empty line)"),
-    ("PageUp / PageDown", "scroll; at the top PageUp loads older"),
-    ("Esc", "back to the room list"),
-    ("Ctrl+U / Ctrl+W", "delete to line start / the word before"),
-    ("Ctrl+C", "quit"),
+    (
+        "PgUp/PgDn, End",
+        "scroll (PgUp at the top loads older); End: newest",
+    ),
+    ("Ctrl+U / Ctrl+W", "delete to the start / the word before"),
+    ("Ctrl+L / Ctrl+C", "redraw the screen / quit"),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect) {

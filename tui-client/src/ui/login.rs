@@ -10,9 +10,12 @@ use ratatui::Frame;
 use super::theme::{self, dim};
 use crate::app::{App, LoginForm, RegisterForm};
 use crate::input::LineInput;
+use crate::layout::wrap::wrap;
 use crate::sanitize::sanitize;
 
 const LABEL_WIDTH: u16 = 11;
+/// The forms' box is at most this wide; inside it, a border and a space on each side.
+const BOX_WIDTH: u16 = 64;
 
 /// A box of at most `width` x `height` in the middle of `area`.
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -69,7 +72,7 @@ fn text_line(frame: &mut Frame, area: Rect, y: u16, line: Line) {
 
 /// The framed box both forms are drawn in; returns its inner area.
 fn form_box(frame: &mut Frame, area: Rect, title: &str, height: u16) -> Rect {
-    let outer = centered(area, 64, height);
+    let outer = centered(area, BOX_WIDTH, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -149,11 +152,24 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
         ("Password", "password1", &form.password1, true),
         ("Again", "password2", &form.password2, true),
     ];
-    let error_lines: u16 = fields
+    // The server's messages go under their field, wrapped to the room beside the labels (the
+    // box grows to hold them), never cut: "It must contain at least 8 characters."
+    let message_width = usize::from(area.width.min(BOX_WIDTH).saturating_sub(4 + LABEL_WIDTH));
+    let messages: Vec<Vec<String>> = fields
         .iter()
-        .map(|(_, key, _, _)| form.errors.errors.get(*key).map_or(0, |v| v.len() as u16))
-        .sum();
-    let inner = form_box(frame, area, "register", 12 + error_lines);
+        .map(|(_, key, _, _)| {
+            form.errors
+                .errors
+                .get(*key)
+                .into_iter()
+                .flatten()
+                .flat_map(|message| wrap(message, message_width))
+                .collect()
+        })
+        .collect();
+    let error_lines: usize = messages.iter().map(Vec::len).sum();
+    let height = 12 + u16::try_from(error_lines).unwrap_or(u16::MAX - 12);
+    let inner = form_box(frame, area, "register", height);
     let mut y = inner.y;
     text_line(
         frame,
@@ -162,16 +178,17 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
         Line::styled(format!("Server {}", sanitize(&app.server)), dim()),
     );
     y += 2;
-    for (i, (label, key, input, mask)) in fields.into_iter().enumerate() {
+    for (i, ((label, _, input, mask), lines)) in fields.into_iter().zip(messages).enumerate() {
         field(frame, inner, y, label, input, form.focus == i, mask);
         y += 1;
-        for message in form.errors.errors.get(key).into_iter().flatten() {
+        for line in lines {
+            // `wrap` has sanitized each line.
             text_line(
                 frame,
                 inner,
                 y,
                 Line::styled(
-                    format!("{:w$}{}", "", sanitize(message), w = 11),
+                    format!("{:w$}{line}", "", w = usize::from(LABEL_WIDTH)),
                     theme::error(),
                 ),
             );
@@ -186,7 +203,12 @@ pub fn render_register(app: &App, form: &RegisterForm, frame: &mut Frame, area: 
     } else {
         Line::raw("")
     };
-    text_line(frame, inner, y, status);
+    // Two lines, as on the login form: "Cannot reach … Is the server running?"
+    let status_area = Rect::new(inner.x, y, inner.width, 2).intersection(inner);
+    frame.render_widget(
+        Paragraph::new(status).wrap(ratatui::widgets::Wrap { trim: true }),
+        status_area,
+    );
     text_line(
         frame,
         inner,

@@ -1,7 +1,7 @@
 //! The message pane: the rows of `layout::messages` (`HH:MM  nickname │ text`, wrapped with a
 //! hanging indent) styled, pending lines dimmed after the stored ones, anchored to the bottom
-//! and scrolled back by `RoomView::scroll` lines. Also the room's header line (title, typing
-//! hint). Nicknames and titles are sanitized here; bodies were, line by line, by `wrap`.
+//! and scrolled back by `RoomView::scroll` lines, with a "↓ N new" line at the bottom while
+//! scrolled back. Also the room's header line (title, typing hint). Nicknames and titles are sanitized here; bodies were, line by line, by `wrap`.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -80,6 +80,20 @@ pub fn render(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) {
     let pad = height.saturating_sub(shown.len()) as u16;
     let rect = Rect::new(area.x, area.y + pad, area.width, area.height - pad);
     frame.render_widget(Paragraph::new(shown), rect);
+    if scroll > 0 {
+        let text = match room.new_below {
+            0 => "↓ more below · End jumps to the newest".to_owned(),
+            n => format!("↓ {n} new · End jumps to the newest"),
+        };
+        let bottom = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                text,
+                theme::info().add_modifier(Modifier::REVERSED),
+            )),
+            bottom,
+        );
+    }
 }
 
 /// The title line: tab number, title, creator, and who is typing.

@@ -1,5 +1,5 @@
-//! The input line: a prompt that says where the line goes, the visible part of the text, and
-//! the terminal cursor placed by display width.
+//! The input box: a prompt that says where the draft goes, the rows of the draft that are in
+//! view (`layout::input`), and the terminal cursor placed by display width.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -7,46 +7,63 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::theme::dim;
-use crate::app::{App, Prompt, View};
+use super::theme::{self, dim};
+use crate::app::{App, View};
 use crate::input::str_width;
+use crate::layout::input::{input_box, over_limit};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
     let room = app.active_room();
-    let prompt = match (app.prompt, room) {
-        (Some(Prompt::CreateRoom), _) => "New room title: ".to_owned(),
-        (None, Some(room)) if !room.state.is_online() => "(offline) > ".to_owned(),
-        (None, Some(_)) => "> ".to_owned(),
-        (None, None) => "› ".to_owned(),
-    };
-    let prompt_w = str_width(&prompt);
-    let room_for_text = usize::from(area.width).saturating_sub(prompt_w);
-    let (text, cursor) = app.input.visible(room_for_text, None);
-    let mut spans = vec![Span::styled(
-        prompt,
+    let shown = input_box(app, area.width);
+    let prompt_w = str_width(&shown.prompt);
+    let prompt_style = if room.is_some_and(|r| over_limit(&r.input).is_some()) {
+        theme::error().add_modifier(Modifier::BOLD)
+    } else {
         Style::default()
             .fg(Color::Cyan)
-            .add_modifier(Modifier::BOLD),
-    )];
-    if app.input.is_empty() {
+            .add_modifier(Modifier::BOLD)
+    };
+    let mut lines = Vec::new();
+    if app.input().is_empty() {
         let placeholder = match (app.prompt, app.view) {
             (Some(_), _) => "type a title, Enter creates it, Esc cancels",
             (None, View::Lobby) => "Enter joins the selected room · n new room · /help",
             (None, View::Room(_)) if room.is_some_and(|r| !r.state.is_online()) => {
                 "lines typed now are sent when the connection is back"
             }
-            (None, View::Room(_)) => "type a message · /help for commands",
+            (None, View::Room(_)) => "type a message · Alt+Enter new line · /help for commands",
         };
-        spans.push(Span::styled(placeholder, dim()));
+        lines.push(Line::from(vec![
+            Span::styled(shown.prompt.clone(), prompt_style),
+            Span::styled(placeholder, dim()),
+        ]));
     } else {
-        spans.push(Span::raw(text));
+        let indent = " ".repeat(prompt_w);
+        let in_view = shown
+            .rows
+            .iter()
+            .enumerate()
+            .skip(shown.first)
+            .take(usize::from(area.height));
+        for (i, row) in in_view {
+            // The prompt stays on the box's top row, scrolled or not: it says where the draft
+            // goes and what is wrong with it.
+            let lead = if i == shown.first {
+                Span::styled(shown.prompt.clone(), prompt_style)
+            } else {
+                Span::raw(indent.clone())
+            };
+            lines.push(Line::from(vec![lead, Span::raw(row.clone())]));
+        }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(lines), area);
     if !app.show_help {
-        let x = area.x + (prompt_w + cursor).min(usize::from(area.width.saturating_sub(1))) as u16;
-        frame.set_cursor_position((x, area.y));
+        let (row, column) = shown.cursor;
+        let y = area.y + u16::try_from(row - shown.first.min(row)).unwrap_or(0);
+        let x = area.x + (prompt_w + column).min(usize::from(area.width.saturating_sub(1))) as u16;
+        frame.set_cursor_position((x, y.min(area.y + area.height - 1)));
     }
 }

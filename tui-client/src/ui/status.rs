@@ -37,7 +37,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let state = room.map_or(&app.lobby.state, |r| &r.state);
     let mut spans = vec![badge(state)];
     if let Some(room) = room {
-        let waiting = room.pending.iter().filter(|p| p.failed.is_none()).count();
+        let waiting = room.pending.iter().filter(|p| p.failed().is_none()).count();
         if waiting > 0 {
             spans.push(Span::styled(
                 format!("{waiting} pending "),

@@ -13,10 +13,13 @@ use unicode_width::UnicodeWidthStr;
 
 use super::render;
 use crate::action::{ConnState, NetEvent};
-use crate::app::{App, LoginForm, PendingLine, RegisterForm, Screen};
+use crate::app::{App, LineState, LoginForm, PendingLine, RegisterForm, Screen};
 use crate::input::{str_width, LineInput};
 use crate::sanitize::is_dangerous;
 use crate::update::tests::{app, frame, msg, net, open, room};
+
+mod multiline;
+mod redraw;
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -100,7 +103,7 @@ fn demo() -> App {
         r.pending.push(PendingLine {
             nonce: "t-1".into(),
             body: "this one is on its way".into(),
-            failed: None,
+            state: LineState::Waiting,
         });
     }
     frame(
@@ -120,7 +123,7 @@ fn demo() -> App {
         2,
         ServerFrame::Message(msg(10, 2, "alice", "over here", None)),
     );
-    app.input = LineInput::with_text("답장 쓰는 중");
+    app.input_mut().set("답장 쓰는 중");
     app
 }
 
@@ -183,6 +186,38 @@ fn the_register_form_shows_each_error_under_its_field() {
         .expect("again row");
     assert!(lines[again + 1].contains("didn’t match"));
     insta::assert_snapshot!("register_80x24", text);
+}
+
+#[test]
+fn a_long_register_error_wraps_under_its_field_instead_of_being_cut() {
+    let mut app = app();
+    let mut errors = FieldErrors::default();
+    errors.add(
+        "password1",
+        "This password is too short. It must contain at least 8 characters.",
+    );
+    errors.add("password1", "This password is too common.");
+    app.screen = Screen::Register(RegisterForm {
+        errors,
+        ..RegisterForm::default()
+    });
+    let text = screen_text(&draw(&app, 80, 24));
+    let under: String = text
+        .lines()
+        .skip_while(|l| !l.contains("Password"))
+        .skip(1)
+        .take_while(|l| !l.contains("Again"))
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_owned() + " ")
+        .collect();
+    assert_eq!(
+        under.split_whitespace().collect::<Vec<_>>().join(" "),
+        "This password is too short. It must contain at least 8 characters. This password is too common.",
+        "\n{text}"
+    );
+    assert!(
+        text.contains("Enter next/register"),
+        "the keys still show:\n{text}"
+    );
 }
 
 #[test]
@@ -366,7 +401,7 @@ fn escape_sequences_and_bidi_controls_from_other_users_are_drawn_as_placeholders
             retry_after_ms: None,
         },
     );
-    app.input = LineInput::with_text("pasted \u{202E}\x1b[H");
+    app.input_mut().set("pasted \u{202E}\x1b[H");
 
     // Act
     let buffer = draw(&app, 120, 30);
@@ -392,14 +427,14 @@ fn escape_sequences_and_bidi_controls_from_other_users_are_drawn_as_placeholders
     assert!(text.contains("mal�␛[1mlory is typing…"), "{text}");
     assert!(text.contains("[1] �room� �31m"), "the header:\n{text}");
     assert!(
-        text.contains("Rejected: no␛[2Jthanks␇"),
+        text.contains("The server refused: no␛[2Jthanks␇"),
         "the status line:\n{text}"
     );
     assert!(text.contains("> pasted �␛[H"), "the input line:\n{text}");
 
     // The room list shows the title and the creator the same way.
     app.view = crate::app::View::Lobby;
-    app.input.clear();
+    app.input_mut().clear();
     let buffer = draw(&app, 120, 30);
     let text = screen_text(&buffer);
     assert!(!buffer
@@ -441,7 +476,7 @@ fn update_counts_as_many_lines_as_the_pane_draws() {
         r.pending.push(PendingLine {
             nonce: "t-2".into(),
             body: "refused, with a long enough body to wrap onto a second line or more".into(),
-            failed: Some("too long".into()),
+            state: LineState::Failed("too long".into()),
         });
     }
     let room = app.room(1).expect("room 1 is open");

@@ -1,23 +1,26 @@
-//! Enter in the input line: slash commands, chat lines (queued as pending with a nonce), the
-//! create-room prompt; plus paging through messages (which asks for older history at the top)
-//! and the throttled `typing` frame.
+//! Enter in the input box: slash commands, chat lines (checked as the server would check them,
+//! then queued with a nonce, `sending`), the create-room prompt; plus paging through messages
+//! (which asks for older history at the top) and the throttled `typing` frame.
 
-use chat_shared::limits::{BODY_MAX_CHARS, TITLE_MAX_CHARS};
+use chat_shared::limits::{self, BODY_MAX_CHARS, TITLE_MAX_CHARS};
 use chat_shared::ClientFrame;
 
-use super::{close_room, open_room};
+use super::{close_room, open_room, sending};
 use crate::action::Effect;
-use crate::app::{App, PendingLine, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
+use crate::app::{App, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
 use crate::command::{self, Command};
 use crate::layout::messages;
 
-/// Enter: runs what was typed.
+/// Enter: runs what was typed. The draft is cleared (and kept for recall) only when it was
+/// used; a line that cannot be sent, or a command that cannot run, stays for the user to fix.
 pub(super) fn submit(app: &mut App) -> Vec<Effect> {
-    let line = app.input.take();
+    let line = app.input().text();
     if let Some(Prompt::CreateRoom) = app.prompt.take() {
+        app.input_mut().take();
         return create(app, &line);
     }
     if line.trim().is_empty() {
+        app.input_mut().clear();
         if app.view == View::Lobby {
             if let Some(room) = app.lobby.rooms.get(app.lobby.selected) {
                 let id = room.id;
@@ -27,14 +30,30 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     app.notice = None;
-    match command::parse(&line) {
-        Command::Say(text) => match app.view {
-            View::Room(id) => send_line(app, id, &text),
-            View::Lobby => {
-                app.error("Open a room first: Enter joins the selected room, /join ID opens one.");
+    let command = command::parse(&line);
+    // The line stays in the input, to be fixed.
+    if let Command::Invalid(message) = command {
+        app.error(message);
+        return Vec::new();
+    }
+    if let (Command::Say(_), View::Lobby) = (&command, app.view) {
+        app.error("Open a room first: Enter joins the selected room, /join ID opens one.");
+        return Vec::new();
+    }
+    if let (Command::Say(text), View::Room(id)) = (&command, app.view) {
+        return match send_line(app, id, text) {
+            Ok(effects) => {
+                app.input_mut().take();
+                effects
+            }
+            Err(message) => {
+                app.error(message);
                 Vec::new()
             }
-        },
+        };
+    }
+    app.input_mut().take();
+    match command {
         Command::Join(id) => open_room(app, id),
         Command::Create(title) => create(app, &title),
         Command::Leave => match app.view {
@@ -70,10 +89,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
             app.should_quit = true;
             vec![Effect::Quit]
         }
-        Command::Invalid(message) => {
-            app.error(message);
-            Vec::new()
-        }
+        Command::Say(_) | Command::Invalid(_) => Vec::new(),
     }
 }
 
@@ -102,43 +118,37 @@ fn create(app: &mut App, title: &str) -> Vec<Effect> {
     }
 }
 
-/// Queues a chat line as pending and sends it now if the room is online; otherwise the
-/// welcome after the reconnect sends it (see `room::on_welcome`).
-pub(crate) fn send_line(app: &mut App, room_id: i64, text: &str) -> Vec<Effect> {
-    let body = text.trim().to_owned();
+/// Checks a chat line as the server will (`chat_shared::limits`), then queues it; the error
+/// says what to change when it could not be sent as it is.
+pub(crate) fn send_line(app: &mut App, room_id: i64, text: &str) -> Result<Vec<Effect>, String> {
+    let prepared = limits::prepare_body(text);
+    let body = prepared.trim();
     if body.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let chars = body.chars().count();
-    if chars > BODY_MAX_CHARS {
-        app.error(format!(
-            "A message has at most {BODY_MAX_CHARS} characters; this one has {chars}."
+    if let Some(c) = body.chars().find(|&c| limits::is_refused_in_body(c)) {
+        return Err(format!(
+            "The message contains the control character U+{:04X}, which cannot be sent; \
+             remove it and press Enter again.",
+            c as u32
         ));
-        app.input.set(text);
-        return Vec::new();
+    }
+    let chars = limits::body_chars(body);
+    if chars > BODY_MAX_CHARS {
+        return Err(format!(
+            "This message has {chars} characters; the limit is {BODY_MAX_CHARS}. Shorten it \
+             or split it, then press Enter again."
+        ));
     }
     let nonce = app.next_nonce();
+    let now = app.now;
     let Some(room) = app.room_mut(room_id) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    room.pending.push(PendingLine {
-        nonce: nonce.clone(),
-        body: body.clone(),
-        failed: None,
-    });
     room.error = None;
     room.scroll = 0;
-    if room.state.is_online() {
-        vec![Effect::Send {
-            room_id,
-            frame: ClientFrame::Send {
-                body,
-                nonce: Some(nonce),
-            },
-        }]
-    } else {
-        Vec::new()
-    }
+    room.new_below = 0;
+    Ok(sending::queue(room, nonce, body.to_owned(), now))
 }
 
 /// Sends `typing` while the user types a chat line, at most every few seconds.
@@ -146,7 +156,7 @@ pub(super) fn maybe_typing(app: &mut App) -> Vec<Effect> {
     let View::Room(room_id) = app.view else {
         return Vec::new();
     };
-    if app.prompt.is_some() || app.input.is_empty() || app.input.text().starts_with('/') {
+    if app.prompt.is_some() || app.input().is_empty() || app.input().text().starts_with('/') {
         return Vec::new();
     }
     let online = app.room(room_id).is_some_and(|r| r.state.is_online());
@@ -208,5 +218,19 @@ pub(super) fn page_down(app: &mut App) {
     let page = usize::from(height).saturating_sub(1).max(1);
     if let Some(room) = app.room_mut(room_id) {
         room.scroll = room.scroll.saturating_sub(page);
+        if room.scroll == 0 {
+            room.new_below = 0;
+        }
+    }
+}
+
+/// End with the view scrolled back: straight to the newest message.
+pub(super) fn jump_to_newest(app: &mut App) {
+    let View::Room(room_id) = app.view else {
+        return;
+    };
+    if let Some(room) = app.room_mut(room_id) {
+        room.scroll = 0;
+        room.new_below = 0;
     }
 }

@@ -1,9 +1,10 @@
-//! Key presses: the login and register forms, and the main screen's keys (switching rooms,
-//! scrolling, the lobby selection, the input line).
+//! Key presses and pastes: the login and register forms, and the main screen's keys
+//! (switching rooms, scrolling, the lobby selection, the input box with its line breaks).
 
+use chat_shared::limits;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::commands;
+use super::{commands, sending};
 use super::{cycle_view, switch_to};
 use crate::action::Effect;
 use crate::app::{App, LoginForm, Prompt, RegisterForm, Screen, View};
@@ -58,6 +59,57 @@ fn edit(input: &mut LineInput, key: KeyEvent) -> Edit {
     Edit::Moved
 }
 
+/// A paste (bracketed paste: the terminal marks where it starts and ends). In a room it goes
+/// into the draft whole, line breaks and all, as one message to be; a form field takes it as
+/// one line.
+pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    // Terminals send a pasted line break as CR; the draft, like the message, uses LF. Tabs
+    // become the spaces the server would get (`prepare_body`), so the draft is what is sent.
+    let text = limits::prepare_body(&text.replace("\r\n", "\n").replace('\r', "\n"));
+    let one_line = || text.replace('\n', " ");
+    match &mut app.screen {
+        Screen::Login(form) => {
+            let field = if form.focus == 0 {
+                &mut form.email
+            } else {
+                &mut form.password
+            };
+            field.insert_str(one_line().trim());
+        }
+        Screen::Register(form) => {
+            let field = match form.focus {
+                0 => &mut form.email,
+                1 => &mut form.nickname,
+                2 => &mut form.password1,
+                _ => &mut form.password2,
+            };
+            field.insert_str(one_line().trim());
+        }
+        Screen::Main if app.show_help => app.show_help = false,
+        Screen::Main if app.view == View::Lobby || app.prompt.is_some() => {
+            app.input_mut().insert_str(&one_line());
+        }
+        Screen::Main => {
+            app.input_mut().insert_str(&text);
+            return commands::maybe_typing(app);
+        }
+        Screen::Starting => {}
+    }
+    Vec::new()
+}
+
+/// Keys that start a new line in the draft instead of sending it: Alt+Enter, Shift+Enter
+/// (where the terminal tells it apart from Enter) and Ctrl+J (a line feed).
+fn is_line_break(key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Enter => key
+            .modifiers
+            .intersects(KeyModifiers::ALT | KeyModifiers::SHIFT),
+        KeyCode::Char('j') => key.modifiers.contains(KeyModifiers::CONTROL),
+        _ => false,
+    }
+}
+
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
@@ -65,6 +117,9 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         app.should_quit = true;
         return vec![Effect::Quit];
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('l') {
+        return vec![Effect::ClearScreen];
     }
     match app.screen {
         Screen::Starting => Vec::new(),
@@ -167,8 +222,13 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let alt = key.modifiers.contains(KeyModifiers::ALT);
-    let plain_lobby = app.view == View::Lobby && app.prompt.is_none() && app.input.is_empty();
+    let in_room = matches!(app.view, View::Room(_));
+    let plain_lobby = app.view == View::Lobby && app.prompt.is_none() && app.input().is_empty();
+    let scrolled = app.active_room().is_some_and(|r| r.scroll > 0);
     match key.code {
+        _ if is_line_break(key) && in_room => {
+            app.input_mut().insert('\n');
+        }
         KeyCode::Char(d @ '0'..='9') if alt => {
             let index = d as usize - '0' as usize;
             if index == 0 {
@@ -183,11 +243,15 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::F(1) => app.show_help = true,
         KeyCode::Esc if app.prompt.is_some() => {
             app.prompt = None;
-            app.input.clear();
+            app.input_mut().clear();
         }
         KeyCode::Esc => switch_to(app, View::Lobby),
         KeyCode::PageUp => return commands::page_up(app),
         KeyCode::PageDown => commands::page_down(app),
+        KeyCode::End if scrolled => {
+            commands::jump_to_newest(app);
+            app.input_mut().end();
+        }
         KeyCode::Enter => return commands::submit(app),
         KeyCode::Up if plain_lobby => {
             app.lobby.selected = app.lobby.selected.saturating_sub(1);
@@ -196,20 +260,38 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let last = app.lobby.rooms.len().saturating_sub(1);
             app.lobby.selected = (app.lobby.selected + 1).min(last);
         }
-        KeyCode::Up => {
-            app.input.recall_previous();
-        }
+        KeyCode::Up => up(app),
         KeyCode::Down => {
-            app.input.recall_next();
+            let input = app.input_mut();
+            if !input.line_down() {
+                input.recall_next();
+            }
         }
         KeyCode::Char('n') if plain_lobby && !alt => {
             app.prompt = Some(Prompt::CreateRoom);
         }
         _ => {
-            if edit(&mut app.input, key) == Edit::Changed {
+            if edit(app.input_mut(), key) == Edit::Changed {
                 return commands::maybe_typing(app);
             }
         }
     }
     Vec::new()
+}
+
+/// Up: the line above in a multi-line draft; with an empty draft, a line the server refused
+/// (taken back to edit, or to drop by clearing it); otherwise the previous line sent.
+fn up(app: &mut App) {
+    if app.input().is_empty() {
+        if let View::Room(id) = app.view {
+            if let Some(body) = app.room_mut(id).and_then(sending::take_failed) {
+                app.input_mut().set(&body);
+                return;
+            }
+        }
+    }
+    let input = app.input_mut();
+    if !input.line_up() {
+        input.recall_previous();
+    }
 }

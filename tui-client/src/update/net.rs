@@ -1,10 +1,11 @@
-//! Results of HTTP calls and lobby socket frames: logging in and out, the session expiring,
-//! rooms created, renamed and left, and the live room list.
+//! Results of HTTP calls, of the room and lobby sockets, and of the unsent-lines file: logging
+//! in and out, the session expiring, rooms created, renamed, left and ended by the server,
+//! the live room list, and lines restored from a previous run.
 
 use chat_shared::LobbyFrame;
 
-use super::{back_to_login, close_room, enter_main, open_room, room, upsert_room};
-use crate::action::{Effect, NetEvent};
+use super::{back_to_login, close_room, enter_main, open_room, room, sending, unsent, upsert_room};
+use crate::action::{Effect, NetEvent, RoomEnd};
 use crate::app::{App, LoginForm, Screen};
 use crate::input::LineInput;
 
@@ -77,7 +78,17 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        NetEvent::LoggedOut => back_to_login(app, Some("Logged out.".into()), None),
+        NetEvent::LoggedOut => {
+            // Logging out on purpose drops what was not sent (a session that merely expired
+            // keeps it for the next login).
+            let forget = app.me.clone().map(|nickname| Effect::SaveUnsent {
+                nickname,
+                lines: Vec::new(),
+            });
+            let mut effects = back_to_login(app, Some("Logged out.".into()), None);
+            effects.extend(forget);
+            effects
+        }
         NetEvent::RoomCreated(room) => {
             let (id, title) = (room.id, room.title.clone());
             upsert_room(app, room);
@@ -89,10 +100,8 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             upsert_room(app, room);
             Vec::new()
         }
-        NetEvent::RoomLeft { room_id } => {
-            app.info(format!("You left room {room_id}."));
-            close_room(app, room_id)
-        }
+        // The socket's `LEFT` close usually comes first and has closed the tab already.
+        NetEvent::RoomLeft { room_id } => left(app, room_id),
         NetEvent::RequestFailed { message } => {
             app.error(message);
             Vec::new()
@@ -109,8 +118,10 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
         NetEvent::RoomState { room_id, state } => {
             if let Some(room) = app.room_mut(room_id) {
                 if !state.is_online() {
-                    // An unanswered history request died with the connection.
+                    // An unanswered history request died with the connection, and a line in
+                    // flight may have too: it goes again after the next welcome.
                     room.loading_history = false;
+                    sending::rewind(room);
                 }
                 room.state = state;
             }
@@ -120,7 +131,41 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             app.error(format!("Room {room_id}: {message}"));
             close_room(app, room_id)
         }
+        NetEvent::RoomEnded {
+            room_id,
+            why: RoomEnd::Left,
+        } => left(app, room_id),
+        NetEvent::RoomEnded {
+            room_id,
+            why: RoomEnd::Removed,
+        } => {
+            let title = app.room(room_id).map(|r| r.title());
+            if let Some(title) = title {
+                app.error(format!("Room “{title}” was removed by its creator."));
+            }
+            close_room(app, room_id)
+        }
+        NetEvent::UnsentLoaded { lines } => unsent::restore(app, lines),
     }
+}
+
+/// We are no longer a participant of the room (left here or on another device): its tab
+/// closes, and anything not yet sent there cannot be any more.
+fn left(app: &mut App, room_id: i64) -> Vec<Effect> {
+    let Some(room) = app.room(room_id) else {
+        return Vec::new();
+    };
+    let title = room.title();
+    let dropped = room.pending.iter().filter(|p| p.failed().is_none()).count();
+    let mut text = format!("You left “{title}”.");
+    if dropped > 0 {
+        text.push_str(&format!(
+            " {dropped} unsent line{} there went with it.",
+            if dropped == 1 { "" } else { "s" }
+        ));
+    }
+    app.info(text);
+    close_room(app, room_id)
 }
 
 fn on_lobby(app: &mut App, frame: LobbyFrame) {

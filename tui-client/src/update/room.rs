@@ -1,10 +1,11 @@
-//! Frames from a room socket: the welcome (merge history, resend pending lines with their
-//! nonces), messages (ack pending lines, count unread), history pages, presence, typing,
-//! renames, removal and rejected frames.
+//! Frames from a room socket: the welcome (merge history, send pending lines again with their
+//! nonces), messages (ack pending lines, count unread), history pages, presence, who joined
+//! and left, typing, renames, removal and refused frames.
 
-use chat_shared::{ClientFrame, ErrorCode, Message, Participant, ServerFrame};
+use chat_shared::{Message, Participant, ServerFrame};
 
 use super::close_room;
+use super::sending::{self, Refusal};
 use crate::action::{ConnState, Effect};
 use crate::app::{App, RoomView, Screen, View, TYPING_SHOWN_FOR};
 use crate::layout::messages;
@@ -25,8 +26,9 @@ pub fn merge_messages(room: &mut RoomView, incoming: impl IntoIterator<Item = Me
     added
 }
 
-/// A live message: settles a pending line, counts as unread when the room is not on screen,
-/// and keeps a scrolled-back view where it is.
+/// A live message: settles a pending line (and lets the next one go), counts as unread when
+/// the room is not on screen, and keeps a scrolled-back view where it is, counting what
+/// arrived below it.
 fn on_message(
     app: &mut App,
     room_id: i64,
@@ -43,16 +45,23 @@ fn on_message(
         return Vec::new();
     };
     room.typing.retain(|(nick, _)| *nick != message.sender);
-    if merge_messages(room, [message]) > 0 && from_other && !on_screen {
+    let added = merge_messages(room, [message]) > 0;
+    if added && from_other && !on_screen {
         room.unread += 1;
     }
+    if added && room.scroll > 0 {
+        room.new_below += 1;
+    }
+    let now = app.now;
     if let (Some(before), Some(room)) = (lines_before, app.room(room_id)) {
         let grown = messages::line_count(app, room, width).saturating_sub(before);
         if let Some(room) = app.room_mut(room_id) {
             room.scroll += grown;
         }
     }
-    Vec::new()
+    app.room_mut(room_id)
+        .map(|room| sending::flush(room, now))
+        .unwrap_or_default()
 }
 
 pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<Effect> {
@@ -85,20 +94,10 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             }
             room.state = ConnState::Online;
             room.loading_history = false;
-            // Anything still pending may never have reached the server: send it again with
-            // the same nonce, and the server stores it once.
-            return room
-                .pending
-                .iter()
-                .filter(|p| p.failed.is_none())
-                .map(|p| Effect::Send {
-                    room_id,
-                    frame: ClientFrame::Send {
-                        body: p.body.clone(),
-                        nonce: Some(p.nonce.clone()),
-                    },
-                })
-                .collect();
+            // Anything still pending may never have reached the server: it goes again with
+            // the same nonce (the server stores it once), from the first line on.
+            sending::rewind(room);
+            return sending::flush(room, now);
         }
         ServerFrame::Message(message) => {
             return on_message(app, room_id, message, on_screen, width);
@@ -112,13 +111,14 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             room.loading_history = false;
         }
         ServerFrame::Presence { nickname, online } => {
-            match room
+            // Only participants are listed. Someone who just left may still get an "offline"
+            // after `participant_left`, and someone who enters gets `participant` first.
+            if let Some(p) = room
                 .participants
                 .iter_mut()
                 .find(|p| p.nickname == nickname)
             {
-                Some(p) => p.online = online,
-                None => room.participants.push(Participant { nickname, online }),
+                p.online = online;
             }
         }
         ServerFrame::Participant { nickname } => {
@@ -147,24 +147,38 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             app.error(format!("Room “{title}” was removed by its creator."));
             return close_room(app, room_id);
         }
-        ServerFrame::Error { code, message, .. } => {
-            // The server answers frames in order, so a rejection of a chat line belongs to
-            // the oldest line still waiting for its answer.
-            if matches!(
-                code,
-                ErrorCode::RateLimited
-                    | ErrorCode::TooLong
-                    | ErrorCode::Empty
-                    | ErrorCode::InvalidFrame
-            ) {
-                if let Some(line) = room.pending.iter_mut().find(|p| p.failed.is_none()) {
-                    line.failed = Some(message.clone());
+        ServerFrame::Error {
+            code,
+            message,
+            nonce,
+            retry_after_ms,
+        } => {
+            let (refusal, effects) =
+                sending::on_refused(room, code, &message, nonce.as_deref(), retry_after_ms, now);
+            match refusal {
+                // The line goes again by itself: worth a word, not an alarm.
+                Refusal::Retrying(wait) => {
+                    if on_screen {
+                        app.info(format!(
+                            "The server asked to wait {:.1} s; your lines follow by themselves, in order.",
+                            wait.as_secs_f32()
+                        ));
+                    }
+                }
+                Refusal::Failed => {
+                    room.error = Some(message.clone());
+                    if on_screen {
+                        app.error(format!("Not sent: {message}"));
+                    }
+                }
+                Refusal::None => {
+                    room.error = Some(message.clone());
+                    if on_screen {
+                        app.error(format!("The server refused: {message}"));
+                    }
                 }
             }
-            room.error = Some(message.clone());
-            if on_screen {
-                app.error(format!("Rejected: {message}"));
-            }
+            return effects;
         }
     }
     Vec::new()

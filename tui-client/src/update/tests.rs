@@ -2,6 +2,7 @@
 //! and checks the state and the effects that come back. The helpers live here; the tests are
 //! grouped by topic in `tests/`.
 
+mod drafts;
 mod forms;
 mod rooms;
 mod sending;
@@ -116,6 +117,50 @@ pub(crate) fn sent_nonces(effects: &[Effect]) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+pub(crate) fn sent_bodies(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                frame: ClientFrame::Send { body, .. },
+                ..
+            } => Some(body.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The nonces of the room's pending lines, in order.
+pub(crate) fn pending_nonces(app: &App, room_id: i64) -> Vec<String> {
+    app.room(room_id)
+        .map(|r| r.pending.iter().map(|p| p.nonce.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The server's answer to our line with `nonce`: our message back, stored as `id`.
+pub(crate) fn ack(app: &mut App, room_id: i64, id: i64, nonce: &str) -> Vec<Effect> {
+    let body = app
+        .room(room_id)
+        .and_then(|r| r.pending.iter().find(|p| p.nonce == nonce))
+        .map(|p| p.body.clone())
+        .unwrap_or_default();
+    frame(
+        app,
+        room_id,
+        ServerFrame::Message(msg(id, room_id, "me", &body, Some(nonce))),
+    )
+}
+
+/// An `error` frame refusing the line with `nonce`.
+pub(crate) fn refusal(code: ErrorCode, nonce: &str, retry_after_ms: Option<u64>) -> ServerFrame {
+    ServerFrame::Error {
+        code,
+        message: "no".into(),
+        nonce: Some(nonce.into()),
+        retry_after_ms,
+    }
 }
 
 pub(crate) fn offline() -> ConnState {

@@ -10,21 +10,21 @@ fn editing_keys_work_on_wide_characters() {
     press(&mut app, KeyCode::Left);
     press(&mut app, KeyCode::Left);
     press(&mut app, KeyCode::Backspace);
-    assert_eq!(app.input.text(), "안녕세요");
+    assert_eq!(app.input().text(), "안녕세요");
     press(&mut app, KeyCode::Home);
     press(&mut app, KeyCode::Delete);
     press(&mut app, KeyCode::End);
     type_text(&mut app, " 세계");
-    assert_eq!(app.input.text(), "녕세요 세계");
+    assert_eq!(app.input().text(), "녕세요 세계");
     assert_eq!(
-        app.input.visible(80, None).1,
+        app.input().visible(80, None).1,
         11,
         "cursor after 5 wide chars and a space"
     );
     press_with(&mut app, KeyCode::Char('w'), KeyModifiers::CONTROL);
-    assert_eq!(app.input.text(), "녕세요 ");
+    assert_eq!(app.input().text(), "녕세요 ");
     press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    assert!(app.input.is_empty());
+    assert!(app.input().is_empty());
 }
 
 #[test]
@@ -34,9 +34,9 @@ fn up_recalls_a_sent_line_in_a_room() {
     type_text(&mut app, "first");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Up);
-    assert_eq!(app.input.text(), "first");
+    assert_eq!(app.input().text(), "first");
     press(&mut app, KeyCode::Down);
-    assert!(app.input.is_empty());
+    assert!(app.input().is_empty());
 }
 
 #[test]
@@ -89,7 +89,15 @@ fn the_login_form_submits_and_shows_the_servers_message() {
             nickname: "me".into(),
         },
     );
-    assert_eq!(effects, vec![Effect::WatchLobby]);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::WatchLobby,
+            Effect::LoadUnsent {
+                nickname: "me".into()
+            }
+        ]
+    );
     assert_eq!(app.screen, Screen::Main);
 }
 

@@ -244,3 +244,126 @@ fn commands_in_a_room_ask_for_the_right_requests() {
         vec![Effect::Quit]
     );
 }
+
+#[test]
+fn someone_who_left_is_dropped_from_the_participants_and_a_late_offline_does_not_bring_them_back() {
+    let mut app = app();
+    open(&mut app, 1, vec![]);
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Participant {
+            nickname: "bob".into(),
+        },
+    );
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Presence {
+            nickname: "bob".into(),
+            online: true,
+        },
+    );
+    let names = |app: &App| -> Vec<(String, bool)> {
+        app.room(1)
+            .map(|r| {
+                r.participants
+                    .iter()
+                    .map(|p| (p.nickname.clone(), p.online))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        names(&app),
+        [("alice".to_owned(), true), ("bob".to_owned(), true)]
+    );
+
+    frame(
+        &mut app,
+        1,
+        ServerFrame::ParticipantLeft {
+            nickname: "bob".into(),
+        },
+    );
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Presence {
+            nickname: "bob".into(),
+            online: false,
+        },
+    );
+    assert_eq!(names(&app), [("alice".to_owned(), true)]);
+
+    // Coming back: `participant` first, then online.
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Participant {
+            nickname: "bob".into(),
+        },
+    );
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Presence {
+            nickname: "bob".into(),
+            online: true,
+        },
+    );
+    assert_eq!(
+        names(&app),
+        [("alice".to_owned(), true), ("bob".to_owned(), true)]
+    );
+}
+
+#[test]
+fn a_socket_closed_because_we_left_closes_the_tab_for_good_and_says_so() {
+    let mut app = app();
+    open(&mut app, 1, vec![]);
+    open(&mut app, 2, vec![]);
+    type_text(&mut app, "never sent");
+    net(
+        &mut app,
+        NetEvent::RoomState {
+            room_id: 2,
+            state: offline(),
+        },
+    );
+    press(&mut app, KeyCode::Enter);
+
+    let effects = net(
+        &mut app,
+        NetEvent::RoomEnded {
+            room_id: 2,
+            why: crate::action::RoomEnd::Left,
+        },
+    );
+    assert!(effects.contains(&Effect::CloseRoom { room_id: 2 }));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::OpenRoom { .. })),
+        "never reopened: that would make us a participant again"
+    );
+    assert!(app.room(2).is_none());
+    assert_eq!(app.view, View::Room(1));
+    let notice = app.notice.clone().expect("a notice");
+    assert!(notice.text.contains("You left “room 2”"), "{}", notice.text);
+    assert!(notice.text.contains("1 unsent line"), "{}", notice.text);
+
+    // The HTTP answer to our own /leave may come after: nothing more happens.
+    assert!(net(&mut app, NetEvent::RoomLeft { room_id: 2 }).is_empty());
+
+    let effects = net(
+        &mut app,
+        NetEvent::RoomEnded {
+            room_id: 1,
+            why: crate::action::RoomEnd::Removed,
+        },
+    );
+    assert!(effects.contains(&Effect::CloseRoom { room_id: 1 }));
+    assert!(app
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.text.contains("removed")));
+}
