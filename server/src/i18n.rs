@@ -75,6 +75,8 @@ pub struct Texts {
     pub err_too_large: &'static str,
     pub err_bad_request: &'static str,
     pub err_too_many: &'static str,
+    /// [`Texts::err_too_many`] when the wait is one second.
+    pub err_too_many_one: &'static str,
     pub err_internal: &'static str,
     pub err_login_required: &'static str,
 }
@@ -94,7 +96,7 @@ pub static EN: Texts = Texts {
     col_created: "Created",
     col_creator: "Creator",
     no_rooms: "No rooms yet.",
-    login_to_create: "Log in to create a room.",
+    login_to_create: "Log in to create a room",
     title: "Title",
     email: "Email address",
     nickname: "Nickname",
@@ -145,6 +147,7 @@ pub static EN: Texts = Texts {
     err_too_large: "The request is too large.",
     err_bad_request: "The request is malformed.",
     err_too_many: "Too many attempts. Wait {} seconds and try again.",
+    err_too_many_one: "Too many attempts. Wait 1 second and try again.",
     err_internal: "Something went wrong on the server. Try again in a moment.",
     err_login_required: "Log in first.",
 };
@@ -164,7 +167,7 @@ pub static KO: Texts = Texts {
     col_created: "생성날짜",
     col_creator: "방장",
     no_rooms: "아직 채팅방이 없습니다.",
-    login_to_create: "방을 만들려면 로그인하세요.",
+    login_to_create: "로그인하고 방 만들기",
     title: "제목",
     email: "이메일 주소",
     nickname: "Nickname",
@@ -215,6 +218,7 @@ pub static KO: Texts = Texts {
     err_too_large: "요청이 너무 큽니다.",
     err_bad_request: "요청 형식이 잘못되었습니다.",
     err_too_many: "시도가 너무 많습니다. {}초 후에 다시 시도하십시오.",
+    err_too_many_one: "시도가 너무 많습니다. 1초 후에 다시 시도하십시오.",
     err_internal: "서버에 문제가 생겼습니다. 잠시 후 다시 시도하십시오.",
     err_login_required: "먼저 로그인하십시오.",
 };
@@ -252,8 +256,11 @@ pub fn negotiate(headers: &HeaderMap) -> &'static Texts {
 }
 
 impl Texts {
-    /// The throttling message with the wait filled in.
+    /// The throttling message with the wait filled in ("1 second", "2 seconds").
     pub fn too_many(&self, wait_secs: u64) -> String {
+        if wait_secs == 1 {
+            return self.err_too_many_one.to_owned();
+        }
         self.err_too_many.replace("{}", &wait_secs.to_string())
     }
 
@@ -286,5 +293,25 @@ mod tests {
         assert_eq!(lang("en-US,en;q=0.9,ko;q=0.8"), "en");
         assert_eq!(lang("fr-FR,ko;q=0.5"), "ko");
         assert_eq!(lang("de"), "en");
+    }
+
+    #[test]
+    fn a_wait_of_one_second_is_one_second() {
+        assert_eq!(
+            EN.too_many(1),
+            "Too many attempts. Wait 1 second and try again."
+        );
+        assert_eq!(
+            EN.too_many(30),
+            "Too many attempts. Wait 30 seconds and try again."
+        );
+        assert_eq!(
+            KO.too_many(1),
+            "시도가 너무 많습니다. 1초 후에 다시 시도하십시오."
+        );
+        assert_eq!(
+            KO.too_many(5),
+            "시도가 너무 많습니다. 5초 후에 다시 시도하십시오."
+        );
     }
 }

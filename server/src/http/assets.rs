@@ -1,5 +1,5 @@
-//! `/static/*`: the pages' CSS and JS, compiled into the binary so it runs from anywhere and
-//! never needs a CDN.
+//! `/static/*`: the pages' CSS, JS and icon, compiled into the binary so it runs from anywhere
+//! and never needs a CDN; and `/favicon.ico`, which browsers ask for on their own.
 
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
@@ -9,12 +9,17 @@ use axum::Router;
 
 use crate::state::AppState;
 
+const SVG: &str = "image/svg+xml";
+
+const FAVICON: &str = include_str!("../../../static/favicon.svg");
+
 const ASSETS: &[(&str, &str, &str)] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../../../static/app.css"),
     ),
+    ("favicon.svg", SVG, FAVICON),
     (
         "lobby.js",
         "text/javascript; charset=utf-8",
@@ -33,21 +38,28 @@ const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{name}", get(asset))
+    Router::new()
+        .route("/static/{name}", get(asset))
+        // Browsers ask for it whatever the page links to; an SVG under that name draws too.
+        .route("/favicon.ico", get(|| async { served(SVG, FAVICON) }))
 }
 
 async fn asset(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|(n, _, _)| *n == name) {
-        Some((_, mime, body)) => (
-            [
-                (header::CONTENT_TYPE, *mime),
-                (header::CACHE_CONTROL, "public, max-age=300"),
-            ],
-            *body,
-        )
-            .into_response(),
+        Some((_, mime, body)) => served(mime, body),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+fn served(mime: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
