@@ -1,17 +1,22 @@
 //! Real-browser tests: headless Chromium, driven over WebDriver with `fantoccini`, walks the
 //! seed's guide (`/work/shared/seed/README.md`) with two users, checks the Korean labels,
 //! survives a server restart without losing or doubling a line, and fits a phone and a desktop
-//! screen; the pages around the rooms are in `pages.rs`. The browsers, the server and the
-//! users without a browser come from `chat-test-support`; `steps.rs` holds what every test
-//! does in a page, and `room_socket.rs` is a writer's socket that counts what it saw.
+//! screen. The rest, one file per part of the page: the log over time (`history.rs`), sending
+//! (`sending.rs`), the ways out of a room (`leaving.rs`), and the pages around the rooms
+//! (`pages.rs`). The browsers, the server and the users without a browser come from
+//! `chat-test-support`; `steps.rs` holds what every test does in a page, and `room_socket.rs`
+//! is a writer's socket that counts what it saw.
 //!
 //! Every step asserts on the page's DOM and saves a screenshot under `target/screenshots/`.
 //! Skipped (with a note) when Chromium or chromedriver is missing, unless `CI=true`.
 //!
 //! Run: `cargo test -p chat-server --test browser -- --nocapture`
 
+mod history;
+mod leaving;
 mod pages;
 mod room_socket;
+mod sending;
 mod steps;
 
 use chat_test_support::browser::Browser;

@@ -64,3 +64,18 @@ pub async fn count_lines(b: &Browser, body: &str) -> u64 {
     .as_u64()
     .expect("a count")
 }
+
+/// Opens the room's page and waits until its socket is up.
+pub async fn enter_room(b: &Browser, server: &TestApp, room_id: i64) {
+    b.goto(&server.at(&format!("/chat/{room_id}/"))).await;
+    wait_online(b).await;
+}
+
+/// Types `text` into the message box and sends it with Enter.
+pub async fn send_line(b: &Browser, text: &str) {
+    b.type_into(
+        "#chat-message-input",
+        &format!("{text}{}", fantoccini::key::Key::Enter),
+    )
+    .await;
+}
