@@ -88,6 +88,7 @@ async fn load_csrf_key(store: &dyn Store) -> anyhow::Result<CsrfKey> {
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -95,6 +96,11 @@ pub struct Server {
 impl Server {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served, with `--metrics-bind`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// `http://ADDR`, for clients.
@@ -129,6 +135,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
+    let metrics_addr = match &config.metrics_bind {
+        Some(bind) => Some(crate::metrics::serve(bind, shutdown.clone()).await?),
+        None => None,
+    };
     let (state, send_task) = build(config, shutdown.clone()).await?;
     tokio::spawn(sweep_sessions(state.store.clone(), shutdown.clone()));
     let router = crate::http::router(state.clone());
@@ -161,6 +171,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     tracing::info!(%addr, "chat server listening");
     Ok(Server {
         addr,
+        metrics_addr,
         shutdown,
         task,
     })

@@ -76,6 +76,11 @@ pub struct Config {
     #[arg(long, env = "ENABLE_ECHO_ROUTE", default_value_t = false, hide = true)]
     pub enable_echo_route: bool,
 
+    /// Address for Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9100`; unset for none.
+    /// Keep it off the public address: it is meant for the monitoring network only.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+
     /// Seconds between pings on idle sockets; a socket silent for three times this is closed.
     #[arg(long, env = "PING_SECONDS", default_value_t = 20)]
     pub ping_seconds: u64,

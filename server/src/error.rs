@@ -56,6 +56,11 @@ struct ErrorKind {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        match &self {
+            AppError::Forbidden(Refusal::Csrf) => crate::metrics::refused("csrf"),
+            AppError::Forbidden(Refusal::CrossOrigin) => crate::metrics::refused("origin"),
+            _ => {}
+        }
         let (status, message): (StatusCode, fn(&Texts) -> &'static str) = match &self {
             AppError::LoginRequired => (StatusCode::UNAUTHORIZED, |t| t.err_login_required),
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, |t| t.err_login_required),

@@ -84,4 +84,19 @@ mod tests {
         assert_eq!(json["message"]["body"], "hi");
         assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
     }
+
+    /// An instance of the last release publishes `left` without a nickname: it still closes
+    /// the leaver's sockets here, and only the room's `participant_left` is skipped.
+    #[test]
+    fn a_left_event_from_the_last_release_still_parses() {
+        let old = serde_json::json!({"kind": "left", "room_id": 2, "user_id": 9});
+        assert_eq!(
+            serde_json::from_value::<Event>(old).unwrap(),
+            Event::Left {
+                room_id: 2,
+                user_id: 9,
+                nickname: String::new()
+            }
+        );
+    }
 }

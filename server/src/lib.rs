@@ -3,16 +3,21 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod event;
 pub mod fanout;
 pub mod http;
 pub mod i18n;
+pub mod logging;
+pub mod metrics;
+pub mod operate;
 pub mod rooms;
 pub mod socket;
 pub mod state;
 pub mod store;
 
 pub use app::{start, Server};
+pub use cli::Cli;
 pub use config::Config;

@@ -1,25 +1,33 @@
-//! `chat-server`: reads the configuration, starts the server, stops on Ctrl+C or SIGTERM.
+//! `chat-server`: reads the configuration, starts the server, stops on Ctrl+C or SIGTERM; or
+//! runs one of the operator's commands (`chat-server backup`, `chat-server admin`).
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
     return_large_blocks_to_the_system();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    let config = chat_server::Config::parse();
-    let server = match chat_server::start(config).await {
+    chat_server::logging::init();
+    let cli = chat_server::Cli::parse();
+    if let Some(command) = cli.command {
+        if let Err(e) = chat_server::operate::run(command, &cli.config).await {
+            eprintln!("chat-server: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let server = match chat_server::start(cli.config).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!("chat-server: {e:#}");
             std::process::exit(1);
         }
     };
-    println!("chat-server: listening on {}", server.url());
+    if !chat_server::logging::is_json() {
+        println!("chat-server: listening on {}", server.url());
+        if let Some(addr) = server.metrics_addr() {
+            println!("chat-server: metrics on http://{addr}/metrics");
+        }
+    }
     let token = server.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -30,6 +30,7 @@ async fn instance(database_url: &str, redis_url: &str, prefix: &str) -> TestApp 
         c.redis_prefix = prefix;
         c.presence_ttl_seconds = 2;
         c.messages_per_second = 10_000;
+        c.metrics_bind = Some("127.0.0.1:0".into());
     })
     .await
 }
@@ -324,7 +325,13 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     assert_eq!(b.next_message().await.body, "before");
     assert_eq!(a.next_message().await.body, "before");
 
+    assert_eq!(readiness(&one).await, (200, "ready\n".into()));
     redis.stop();
+    assert_eq!(
+        readiness_becomes(&one, 503).await,
+        "redis unavailable\n",
+        "/readyz names the part that is down"
+    );
     let mut acknowledged = Vec::new();
     for i in 0..20 {
         a.send_message(&format!("during {i}"), Some(&format!("d{i}")))
@@ -332,6 +339,7 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
         acknowledged.push(a.next_message().await);
     }
     redis.restart();
+    assert_eq!(readiness_becomes(&one, 200).await, "ready\n");
     a.send_message("after", None).await;
     acknowledged.push(a.next_message().await);
 
@@ -350,6 +358,48 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     );
     assert_eq!(missing, 0);
     assert_eq!(received, acknowledged, "in order, once each");
+    // Both instances run in this process and share one metrics recorder.
+    let scrape = reqwest::get(format!(
+        "http://{}/metrics",
+        two.server.as_ref().unwrap().metrics_addr().unwrap()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    for counter in ["chat_redis_reconnects_total", "chat_gap_fills_total"] {
+        let value: f64 = scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{counter} ")))
+            .unwrap_or_else(|| panic!("{counter} in {scrape}"))
+            .parse()
+            .unwrap();
+        assert!(value >= 1.0, "{counter} = {value}");
+    }
+}
+
+/// `/readyz`'s status and body.
+async fn readiness(app: &TestApp) -> (u16, String) {
+    let response = app.visitor().get("/readyz").await;
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Polls `/readyz` until it answers `status` (Redis's loss is seen when its socket notices);
+/// the body it then gave.
+async fn readiness_becomes(app: &TestApp, status: u16) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (got, body) = readiness(app).await;
+        if got == status {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/readyz still answers {got} {body:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A `redis-server` of the test's own, on a spare port.
@@ -456,6 +506,15 @@ async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
         .await
         .unwrap();
 
+    assert_eq!(
+        readiness(&app).await,
+        (503, "database unavailable\n".into())
+    );
+    assert_eq!(
+        app.visitor().get("/healthz").await.status(),
+        reqwest::StatusCode::OK,
+        "the process itself is alive"
+    );
     let listed = alice.get_json("/chat/list/").await;
     assert_eq!(listed.status(), reqwest::StatusCode::INTERNAL_SERVER_ERROR);
     let body: serde_json::Value = listed.json().await.unwrap();
@@ -482,6 +541,7 @@ async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
         alice.get_json("/chat/list/").await.status(),
         reqwest::StatusCode::OK
     );
+    assert_eq!(readiness(&app).await, (200, "ready\n".into()));
     socket
         .send_message("while the database is away", Some("pg-1"))
         .await;

@@ -21,6 +21,9 @@ pub struct ServerProcess {
     env: Vec<(String, String)>,
     port: u16,
     child: Option<Child>,
+    /// Where its standard output and error go ([`ServerProcess::start_logged`]); else stdout
+    /// is dropped and stderr shared with the test.
+    log: Option<PathBuf>,
 }
 
 impl ServerProcess {
@@ -28,19 +31,34 @@ impl ServerProcess {
     /// server's own tests can name) on a free loopback port, configured by `env`, and waits
     /// until it answers.
     pub async fn start(binary: impl Into<PathBuf>, env: &[(&str, &str)]) -> Self {
+        Self::start_with(binary.into(), env, None).await
+    }
+
+    /// [`ServerProcess::start`], with its standard output and error appended to `log`, for
+    /// tests that read what it logs.
+    pub async fn start_logged(
+        binary: impl Into<PathBuf>,
+        env: &[(&str, &str)],
+        log: impl Into<PathBuf>,
+    ) -> Self {
+        Self::start_with(binary.into(), env, Some(log.into())).await
+    }
+
+    async fn start_with(binary: PathBuf, env: &[(&str, &str)], log: Option<PathBuf>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("a free port")
             .local_addr()
             .expect("its address")
             .port();
         let mut this = Self {
-            binary: binary.into(),
+            binary,
             env: env
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             port,
             child: None,
+            log,
         };
         this.restart().await;
         this
@@ -59,14 +77,24 @@ impl ServerProcess {
     /// Starts the (stopped) binary again on the same port with the same configuration.
     pub async fn restart(&mut self) {
         assert!(self.child.is_none(), "the server is already running");
-        #[allow(clippy::zombie_processes)] // waited for in `signal`, `kill` and `Drop`
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .env("BIND", format!("127.0.0.1:{}", self.port))
             .env("RUST_LOG", "warn")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("chat-server starts");
+            .stdout(Stdio::null());
+        if let Some(path) = &self.log {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("the log file opens");
+            command
+                .stdout(file.try_clone().expect("the log file"))
+                .stderr(file);
+        }
+        #[allow(clippy::zombie_processes)] // waited for in `signal`, `kill` and `Drop`
+        let child = command.spawn().expect("chat-server starts");
         self.child = Some(child);
         let deadline = Instant::now() + START_WAIT;
         while Instant::now() < deadline {

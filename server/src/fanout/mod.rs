@@ -25,6 +25,10 @@ pub trait Fanout: Send + Sync + 'static {
     async fn departed(&self, room_id: i64, nickname: &str) -> bool;
     /// Users with a connection to the room on another instance.
     async fn online_elsewhere(&self, room_id: i64) -> HashSet<String>;
+    /// Whether events from other instances reach this one now (`/readyz`).
+    async fn is_connected(&self) -> bool {
+        true
+    }
 }
 
 /// Where a transport hands what it receives.

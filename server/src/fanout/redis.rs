@@ -17,6 +17,7 @@
 //! goes with it is one Lua script, so it is atomic.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,6 +92,8 @@ pub struct RedisFanout {
     /// Serialized envelopes for the publisher task, so a slow or absent Redis never holds up
     /// the send queue or a socket.
     unpublished: mpsc::Sender<String>,
+    /// True while the subscription is up: other instances' events reach this one.
+    subscribed: AtomicBool,
 }
 
 impl RedisFanout {
@@ -128,6 +131,7 @@ impl RedisFanout {
             arrive: arrive_script(),
             depart: depart_script(),
             unpublished,
+            subscribed: AtomicBool::new(false),
         });
         fanout.register_instance().await;
         let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel();
@@ -188,10 +192,12 @@ impl RedisFanout {
             .await;
             match result {
                 Ok(mut pubsub) => {
+                    self.subscribed.store(true, Ordering::Relaxed);
                     if let Some(tx) = subscribed.take() {
                         let _ = tx.send(());
                     } else {
                         tracing::info!("reconnected to Redis; filling what was missed");
+                        metrics::counter!(crate::metrics::REDIS_RECONNECTS).increment(1);
                         self.sink.resync().await;
                     }
                     attempt = 0;
@@ -207,6 +213,7 @@ impl RedisFanout {
                             },
                         }
                     }
+                    self.subscribed.store(false, Ordering::Relaxed);
                     tracing::warn!("lost the Redis subscription; reconnecting");
                 }
                 Err(e) => {
@@ -420,6 +427,16 @@ impl Fanout for RedisFanout {
         self.leave_for(room_id, nickname, &self.instance)
             .await
             .unwrap_or(true)
+    }
+
+    /// Subscribed, and Redis answers a PING within the deadline (the subscription can look
+    /// up for a while after Redis went away, until the socket notices).
+    async fn is_connected(&self) -> bool {
+        let mut conn = self.conn.clone();
+        self.subscribed.load(Ordering::Relaxed)
+            && timed(redis::cmd("PING").query_async::<String>(&mut conn))
+                .await
+                .is_some()
     }
 
     async fn online_elsewhere(&self, room_id: i64) -> HashSet<String> {

@@ -34,11 +34,11 @@ pub fn routes() -> Routes {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct RegisterForm {
-    email: String,
-    nickname: String,
-    password1: String,
-    password2: String,
+pub(crate) struct RegisterForm {
+    pub email: String,
+    pub nickname: String,
+    pub password1: String,
+    pub password2: String,
 }
 
 async fn register_form(ctx: Ctx) -> Result<Response, AppError> {
@@ -53,8 +53,9 @@ async fn register_form(ctx: Ctx) -> Result<Response, AppError> {
     )
 }
 
-/// Every rule the seed showed, each failure under its own field.
-fn validate_registration(form: &RegisterForm, t: &Texts) -> FieldErrors {
+/// Every rule the seed showed, each failure under its own field. `chat-server admin
+/// create-user` applies the same.
+pub(crate) fn validate_registration(form: &RegisterForm, t: &Texts) -> FieldErrors {
     let mut errors = FieldErrors::default();
     let email = form.email.trim();
     let nickname = form.nickname.trim();
@@ -199,6 +200,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let email = form.username.trim();
     if let Err(wait) = state.login_throttle.attempt(Some(email), peer.ip()) {
+        crate::metrics::refused("login_throttled");
         let message = ctx.t.too_many(wait_secs(wait));
         let response = if ctx.json {
             (
@@ -235,6 +237,7 @@ async fn login(
     };
     let verified = verify_password(form.password.clone(), hash).await?;
     let Some(user) = user.filter(|_| verified) else {
+        metrics::counter!(crate::metrics::LOGINS, "result" => "failure").increment(1);
         let message = ctx.t.err_login_failed.to_owned();
         if ctx.json {
             return Ok((
@@ -271,6 +274,7 @@ async fn login(
         .create_session(&session_hash, user.id, now_ms() + max_age * 1000)
         .await?;
     tracing::info!(nickname = %user.nickname, "logged in");
+    metrics::counter!(crate::metrics::LOGINS, "result" => "success").increment(1);
 
     let next = if form.next.is_empty() {
         q.next

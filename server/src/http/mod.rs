@@ -2,14 +2,16 @@
 //! (error rendering, CSRF, security headers). Every path answers with and without a trailing
 //! slash (CONTRACT.md "HTTP").
 
-mod accounts;
+pub(crate) mod accounts;
 mod assets;
 mod chat;
+mod health;
 mod input;
 mod pages;
+mod request_span;
 pub mod respond;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -60,14 +62,20 @@ pub fn router(state: AppState) -> Router {
         .fold(Router::new(), |r, (path, handlers)| {
             route_both(r, path, handlers)
         });
+    let probes = health::routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers));
     Router::new()
         .merge(pages)
         .merge(sockets)
+        .merge(probes)
         .merge(assets::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })
         .layer(middleware::from_fn(render_errors))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(record_request))
+        .layer(middleware::from_fn(request_span::with_request_span))
         .with_state(state)
 }
 
@@ -92,6 +100,29 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    response
+}
+
+/// Counts the request and its duration by route (the matched pattern without its optional
+/// trailing slash, so ids and slashes make no new series; `unmatched` for 404s), method and
+/// status.
+async fn record_request(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| match m.as_str().trim_end_matches('/') {
+            "" => "/",
+            route => route,
+        })
+        .to_owned();
+    let method = request.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!(crate::metrics::HTTP_SECONDS, "route" => route.clone(), "method" => method.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!(crate::metrics::HTTP_REQUESTS, "route" => route, "method" => method, "status" => status)
+        .increment(1);
     response
 }
 

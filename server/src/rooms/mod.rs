@@ -8,6 +8,7 @@
 //! room → [`room`] puts it in seq order and queues it to each socket (`socket/outbox.rs`) →
 //! each socket's task writes it.
 
+mod disabled;
 pub mod lobby;
 pub mod notices;
 pub mod presence;
@@ -67,7 +68,7 @@ impl Rooms {
                 &config.redis_prefix,
                 Duration::from_secs(config.presence_ttl_seconds),
                 registry.clone(),
-                shutdown,
+                shutdown.clone(),
             )
             .await
             .with_context(|| format!("could not start Redis fan-out at {}", redacted(url)))?,
@@ -80,6 +81,7 @@ impl Rooms {
             usize::from(config.write_batch),
             Duration::from_millis(config.write_interval_ms),
         );
+        disabled::spawn(store.clone(), registry.clone(), shutdown);
         let rooms = Arc::new(Self {
             registry,
             fanout,
@@ -271,6 +273,11 @@ impl Rooms {
 
     pub fn leave_lobby(&self, socket: SocketId) {
         self.registry.lobby().leave(socket);
+    }
+
+    /// Whether other instances' events reach this one (always, with one instance).
+    pub async fn fanout_connected(&self) -> bool {
+        self.fanout.is_connected().await
     }
 
     async fn publish(&self, event: Event) {

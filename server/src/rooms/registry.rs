@@ -55,6 +55,7 @@ impl Registry {
             .entry(room_id)
             .or_insert_with(|| Arc::new(LiveRoom::new(room_id, last_seq)));
         let first = room.state().add(member);
+        metrics::gauge!(crate::metrics::ROOMS_LIVE).set(rooms.len() as f64);
         first
     }
 
@@ -71,6 +72,7 @@ impl Registry {
         };
         if empty {
             rooms.remove(&room_id);
+            metrics::gauge!(crate::metrics::ROOMS_LIVE).set(rooms.len() as f64);
         }
         last
     }
@@ -104,6 +106,11 @@ impl Registry {
         if let Some(room) = self.room(room_id) {
             room.notice(to_text(frame));
         }
+    }
+
+    /// Closes every room socket of the user.
+    pub fn close_user(&self, user_id: i64, code: u16, reason: &'static str) {
+        self.close_where(code, reason, |_, m| m.user_id == user_id);
     }
 
     /// Closes the sockets `which` selects, in every room.

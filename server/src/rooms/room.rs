@@ -99,6 +99,7 @@ impl LiveRoom {
     /// Reads every message after the last delivered seq from the database and delivers them in
     /// order. Also used after a Redis reconnect, when the gap is unknown.
     pub async fn fill_gap(self: Arc<Self>, store: Arc<dyn Store>) {
+        metrics::counter!(crate::metrics::GAP_FILLS).increment(1);
         loop {
             let (after, upto) = {
                 let state = self.state();
@@ -175,18 +176,20 @@ impl RoomState {
 
     /// Sends to every socket that `include` accepts; one that cannot keep up is told to close
     /// (and stays a member until its task leaves). Held notices go first, so every socket gets
-    /// a room's frames in the order of their events.
-    pub fn broadcast(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) {
+    /// a room's frames in the order of their events. The number of sockets that took it.
+    pub fn broadcast(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) -> usize {
         self.send_notices();
-        self.send(item, include);
+        self.send(item, include)
     }
 
-    fn send(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) {
+    fn send(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) -> usize {
+        let mut taken = 0;
         for member in self.members.values() {
-            if include(member) && !member.outbox.is_closing() {
-                member.outbox.offer(item.clone());
+            if include(member) && !member.outbox.is_closing() && member.outbox.offer(item.clone()) {
+                taken += 1;
             }
         }
+        taken
     }
 
     /// Sends the held notices, if any, to every socket.
@@ -217,7 +220,9 @@ impl RoomState {
             });
         }
         if !ready.is_empty() {
-            self.broadcast(&Outbound::Messages(ready.into()), |_| true);
+            let count = ready.len();
+            let receivers = self.broadcast(&Outbound::Messages(ready.into()), |_| true);
+            metrics::counter!(crate::metrics::DELIVERIES).increment((count * receivers) as u64);
         }
         !self.pending.is_empty()
     }

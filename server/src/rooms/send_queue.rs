@@ -94,6 +94,9 @@ async fn run(
         }
         let started = std::time::Instant::now();
         let stored = store.insert_messages(&messages).await;
+        metrics::histogram!(crate::metrics::WRITE_BATCH_SECONDS)
+            .record(started.elapsed().as_secs_f64());
+        metrics::histogram!(crate::metrics::WRITE_BATCH_MESSAGES).record(messages.len() as f64);
         tracing::debug!(
             count = messages.len(),
             micros = started.elapsed().as_micros() as u64,
@@ -139,6 +142,7 @@ async fn publish<'a>(
             events.push(Event::Message(inserted.stored));
         }
     }
+    metrics::counter!(crate::metrics::MESSAGES_STORED).increment(events.len() as u64);
     fanout.publish(events).await;
 }
 

@@ -26,7 +26,10 @@ pub fn close(code: u16, reason: &'static str) -> Message {
 pub fn close_code_for(error: &axum::Error) -> Option<(u16, &'static str)> {
     let cause = error.source()?.downcast_ref::<tungstenite::Error>()?;
     match cause {
-        tungstenite::Error::Capacity(_) => Some((TOO_BIG, "frame too large; the limit is 64 KiB")),
+        tungstenite::Error::Capacity(_) => {
+            crate::metrics::refused("size");
+            Some((TOO_BIG, "frame too large; the limit is 64 KiB"))
+        }
         tungstenite::Error::Utf8(_) => Some((NOT_UTF8, "text frames must be valid UTF-8")),
         tungstenite::Error::Protocol(_) => Some((PROTOCOL_ERROR, "WebSocket protocol error")),
         _ => None,

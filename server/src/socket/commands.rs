@@ -38,12 +38,18 @@ impl RoomSocket {
     fn handle_send(&mut self, body: &str, nonce: Option<&str>) {
         let valid = match ClientFrame::validate_send(body, nonce) {
             Ok(v) => v,
-            Err(e) => return self.reply(&e.into_frame(nonce)),
+            Err(e) => {
+                if e.code == ErrorCode::TooLong {
+                    crate::metrics::refused("size");
+                }
+                return self.reply(&e.into_frame(nonce));
+            }
         };
         if let Err(not_until) = self.state.send_limiter.check_key(&self.user.user.id) {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
+            crate::metrics::refused("rate");
             // Rounded up, so a client that waits exactly this long is let through.
             let wait_ms = u64::try_from(wait.as_micros().div_ceil(1000))
                 .unwrap_or(u64::MAX)

@@ -13,6 +13,7 @@ use super::FRAMES_PER_FLUSH;
 use crate::state::AppState;
 
 pub async fn serve(state: AppState, socket: WebSocket) {
+    let _open = crate::metrics::OpenSocket::new("lobby");
     let kill = state.shutdown.child_token();
     let (tx, mut rx) = outbox(state.config.connection_queue, kill.clone());
     // Register before reading the list: a room created in between arrives as an update.

@@ -117,7 +117,10 @@ impl Outbox {
         match self.try_send(item) {
             Ok(()) => true,
             Err(Refused::Full) => {
-                tracing::info!("dropping a socket that stopped reading");
+                if !self.is_closing() {
+                    tracing::info!("dropping a socket that stopped reading");
+                    metrics::counter!(crate::metrics::SOCKETS_TOO_SLOW).increment(1);
+                }
                 self.tell_to_close();
                 false
             }

@@ -21,6 +21,7 @@ use super::close::{close, finish};
 use super::outbox::{outbox, to_text, Outbound, Outbox, OutboxReceiver};
 use super::FRAMES_PER_FLUSH;
 use crate::auth::session::CurrentUser;
+use crate::metrics::OpenSocket;
 use crate::state::AppState;
 use crate::store::NewMessage;
 
@@ -62,6 +63,7 @@ impl RoomSocket {
     }
 
     pub(super) async fn run(self, mut socket: WebSocket, after: Option<i64>) {
+        let _open = OpenSocket::new("room");
         let rooms = self.state.rooms.clone();
         let seat = match rooms
             .connect(

@@ -8,6 +8,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use tracing::Instrument;
 
 use super::configure;
 use super::room::RoomSocket;
@@ -37,10 +38,12 @@ pub async fn room(
     };
     let ws = ws.map_err(|_| AppError::BadRequest)?;
     state.rooms.enter(record.room.id, &user.user).await?;
-    Ok(configure(ws).on_upgrade(move |socket| async move {
+    // A child of the request's span, so the socket's lines carry the request id it began as.
+    let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
+    Ok(configure(ws).on_upgrade(move |socket| {
         RoomSocket::new(state, record.room, user)
             .run(socket, after)
-            .await
+            .instrument(span)
     }))
 }
 
@@ -50,5 +53,6 @@ pub async fn lobby(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
     let ws = ws.map_err(|_| AppError::BadRequest)?;
-    Ok(configure(ws).on_upgrade(move |socket| super::lobby::serve(state, socket)))
+    let span = tracing::info_span!("lobby_socket");
+    Ok(configure(ws).on_upgrade(move |socket| super::lobby::serve(state, socket).instrument(span)))
 }

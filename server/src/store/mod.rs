@@ -2,6 +2,7 @@
 //! implements it over either database ([`sql`]); what differs by backend lives in [`sqlite`]
 //! and [`postgres`].
 
+mod accounts;
 mod one_by_one;
 mod postgres;
 mod rows;
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use chat_shared::{Message, Room};
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{AccountError, AccountRow};
 pub use rows::{now_ms, rfc3339};
 pub use sql::SqlStore;
 
@@ -89,6 +91,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct User {
     pub id: i64,
     pub nickname: String,
+    /// A server admin (`chat-server admin grant-admin`): may remove any room.
+    pub is_admin: bool,
 }
 
 /// What login needs to check a password.
@@ -221,4 +225,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// The named secret, set to `fresh` if no instance has set it yet.
     async fn secret(&self, name: &str, fresh: &str) -> StoreResult<String>;
+
+    /// Answers one trivial query: the database is reachable and the pool can lend a connection.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Accounts disabled at `since` (Unix ms) or later: every instance polls this and closes
+    /// their sockets, as the admin command that disabled them has no way to reach them.
+    async fn disabled_since(&self, since: i64) -> StoreResult<Vec<i64>>;
 }

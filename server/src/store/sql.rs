@@ -24,7 +24,7 @@ use super::{
 /// SQL storage. Cheap to clone (the pools are shared).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(super) pool: AnyPool,
     /// SQLite: where messages are inserted, on a connection of its own, so its page cache stays
     /// warm (any other connection's write would invalidate it) and it rarely checkpoints.
     /// Postgres: `None`; messages go through `pool`.
@@ -39,6 +39,20 @@ impl SqlStore {
     /// Connects to `database_url` (`sqlite://FILE` or `postgres://...`) and applies the
     /// migrations. A SQLite file is created if missing and put in WAL mode.
     pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::open(database_url, max_connections, true).await
+    }
+
+    /// [`SqlStore::connect`] for the operator's commands: a SQLite file that is not there is
+    /// an error (a mistyped path must not make a new, empty database).
+    pub async fn connect_existing(database_url: &str) -> anyhow::Result<Self> {
+        Self::open(database_url, 2, false).await
+    }
+
+    async fn open(
+        database_url: &str,
+        max_connections: u32,
+        create_missing: bool,
+    ) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(database_url).with_context(|| {
             format!(
@@ -47,8 +61,8 @@ impl SqlStore {
             )
         })?;
         let url = match backend {
-            Backend::Sqlite => sqlite::creating(database_url),
-            Backend::Postgres => database_url.to_owned(),
+            Backend::Sqlite if create_missing => sqlite::creating(database_url),
+            _ => database_url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)
             .with_context(|| format!("invalid DATABASE_URL {:?}", redacted(database_url)))?;
@@ -111,7 +125,7 @@ impl SqlStore {
 /// The lowercase key to look a user up by, or `None` for a value with NUL in it: Postgres
 /// refuses NUL in text, and no stored email or nickname has one, so such a value matches
 /// no account (rather than being altered into one that might).
-fn lookup_key(value: &str) -> Option<String> {
+pub(super) fn lookup_key(value: &str) -> Option<String> {
     (!value.contains('\0')).then(|| value.to_lowercase())
 }
 
@@ -148,6 +162,7 @@ impl Store for SqlStore {
             Ok(row) => Ok(User {
                 id: row.try_get("id").map_err(StoreError::from)?,
                 nickname: new.nickname,
+                is_admin: false,
             }),
             Err(err) => match violated_constraint(&err) {
                 Some(c) if c.contains("email") => Err(CreateUserError::EmailTaken),
@@ -178,7 +193,8 @@ impl Store for SqlStore {
             return Ok(None);
         };
         let row =
-            sqlx::query("SELECT id, nickname, password_hash FROM users WHERE email_lower = $1")
+            // A disabled account fails to log in as a wrong password does.
+            sqlx::query("SELECT id, nickname, is_admin, password_hash FROM users WHERE email_lower = $1 AND disabled_at IS NULL")
                 .bind(key)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -187,6 +203,7 @@ impl Store for SqlStore {
                 user: User {
                     id: row.try_get("id")?,
                     nickname: row.try_get("nickname")?,
+                    is_admin: row.try_get::<i64, _>("is_admin")? != 0,
                 },
                 password_hash: row.try_get("password_hash")?,
             })
@@ -213,8 +230,8 @@ impl Store for SqlStore {
 
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
         let row = sqlx::query(
-            "SELECT u.id, u.nickname FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+            "SELECT u.id, u.nickname, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(now)
@@ -224,6 +241,7 @@ impl Store for SqlStore {
             Ok(User {
                 id: row.try_get("id")?,
                 nickname: row.try_get("nickname")?,
+                is_admin: row.try_get::<i64, _>("is_admin")? != 0,
             })
         })
         .transpose()
@@ -399,6 +417,22 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         messages_from_rows(&rows)
+    }
+
+    async fn disabled_since(&self, since: i64) -> StoreResult<Vec<i64>> {
+        let rows = sqlx::query("SELECT id FROM users WHERE disabled_at >= $1")
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn last_seq(&self, room_id: i64) -> StoreResult<i64> {

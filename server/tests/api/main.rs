@@ -4,6 +4,7 @@
 
 mod accounts;
 mod lobby;
+mod operations;
 mod rooms;
 mod security;
 mod store;

@@ -296,3 +296,70 @@ async fn a_wrong_method_gets_405_in_our_error_shape() {
     let body: Value = response.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("does not take"));
 }
+
+/// Issue 15: a leave from one device closed the user's sockets with the same code as a removed
+/// room, clients reconnected, and the upgrade made them a participant again. Now the room
+/// hears `participant_left`, the leaver's sockets close with `LEFT`, and nothing re-enters them.
+#[tokio::test]
+async fn leaving_from_another_device_tells_the_room_and_closes_with_left() {
+    let app = spawn_app().await;
+    let owner = app.logged_in("owner").await;
+    let phone = app.logged_in("guest").await;
+    let mut laptop = app.visitor();
+    laptop.api_login("guest@example.com").await;
+    laptop.nickname = "guest".into();
+    let room = owner.create_room("Room").await;
+    let (mut watching, _) = owner.join(room.id).await;
+    let (mut on_laptop, _) = laptop.join(room.id).await;
+    assert_eq!(list_json(&owner).await[0].participant_count, 2);
+
+    let left = phone
+        .post_json(&format!("/chat/{}/leave", room.id), &[])
+        .await;
+
+    assert_eq!(left.status(), StatusCode::NO_CONTENT);
+    let nickname = watching
+        .next_matching(|f| match f {
+            ServerFrame::ParticipantLeft { nickname } => Some(nickname),
+            _ => None,
+        })
+        .await;
+    assert_eq!(nickname, "guest");
+    assert_eq!(on_laptop.closed().await, Some(chat_shared::close::LEFT));
+    assert_eq!(list_json(&owner).await[0].participant_count, 1);
+    let participants: Value = owner
+        .get_json(&format!("/chat/{}", room.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        participants["participants"],
+        serde_json::json!([{"nickname": "owner", "online": true}]),
+        "the leaver is gone from the list, not listed offline"
+    );
+}
+
+/// A second leave, by someone no longer a participant, tells the room nothing.
+#[tokio::test]
+async fn leaving_twice_sends_one_participant_left() {
+    let app = spawn_app().await;
+    let owner = app.logged_in("owner").await;
+    let guest = app.logged_in("guest").await;
+    let room = owner.create_room("Room").await;
+    let (mut watching, _) = owner.join(room.id).await;
+    guest.get(&format!("/chat/{}/", room.id)).await;
+    for _ in 0..2 {
+        let left = guest
+            .post_json(&format!("/chat/{}/leave", room.id), &[])
+            .await;
+        assert_eq!(left.status(), StatusCode::NO_CONTENT);
+    }
+    let mut said_left = 0;
+    while let Ok(frame) =
+        tokio::time::timeout(std::time::Duration::from_millis(500), watching.next_frame()).await
+    {
+        said_left += usize::from(matches!(frame, ServerFrame::ParticipantLeft { .. }));
+    }
+    assert_eq!(said_left, 1, "the second leave changed nothing");
+}

@@ -406,6 +406,155 @@ async fn sending_too_fast_is_rate_limited_and_the_connection_stays() {
     );
 }
 
+/// Issue 15: a rate refusal named no line and no wait, so clients left the line grey forever.
+/// Each refusal now names its nonce and the wait; after that wait the same nonces are stored,
+/// each once, in the order they were first sent.
+#[tokio::test]
+async fn a_rate_refusal_names_the_line_and_the_wait_and_a_resend_after_it_is_stored() {
+    let app = spawn_app_with(|c| c.messages_per_second = 2).await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Slow down").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let nonces: Vec<String> = (0..12).map(|i| format!("n{i}")).collect();
+    for nonce in &nonces {
+        a.send_message(&format!("line {nonce}"), Some(nonce)).await;
+    }
+    let mut stored = Vec::new();
+    let mut refused = Vec::new();
+    while stored.len() + refused.len() < nonces.len() {
+        match a.next_frame().await {
+            ServerFrame::Message(m) => stored.push(m.nonce.expect("acked with its nonce")),
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                nonce,
+                retry_after_ms,
+                ..
+            } => refused.push((
+                nonce.expect("the refusal names its line"),
+                retry_after_ms.expect("and the wait"),
+            )),
+            _ => {}
+        }
+    }
+    assert_eq!(stored, nonces[..8], "the burst of 4 x 2 passes, in order");
+    let refused_nonces: Vec<&String> = refused.iter().map(|(n, _)| n).collect();
+    assert_eq!(refused_nonces, nonces[8..].iter().collect::<Vec<_>>());
+    let wait = refused[0].1;
+    assert!((1..=500).contains(&wait), "one token at 2/s: {wait} ms");
+
+    // Waiting what the first refusal said lets the first refused line through; the others
+    // keep their order by each waiting in turn, as a client does.
+    let mut pending: std::collections::VecDeque<String> =
+        refused.into_iter().map(|(n, _)| n).collect();
+    let mut wait = wait;
+    while let Some(nonce) = pending.front().cloned() {
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        a.send_message(&format!("line {nonce}"), Some(&nonce)).await;
+        match a
+            .next_matching(|f| {
+                matches!(f, ServerFrame::Message(_) | ServerFrame::Error { .. }).then_some(f)
+            })
+            .await
+        {
+            ServerFrame::Message(m) => {
+                assert_eq!(m.nonce.as_deref(), Some(nonce.as_str()));
+                stored.push(nonce);
+                pending.pop_front();
+            }
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                retry_after_ms,
+                ..
+            } => wait = retry_after_ms.expect("the wait"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(stored, nonces);
+    let (_, welcome) = alice.join(room.id).await;
+    let bodies: Vec<String> = welcome_parts(welcome)
+        .3
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    let expected: Vec<String> = nonces.iter().map(|n| format!("line {n}")).collect();
+    assert_eq!(bodies, expected, "each stored once, in order");
+}
+
+/// A refused `send` names its nonce whatever the reason, so a client marks the right line.
+#[tokio::test]
+async fn every_refused_send_names_its_nonce() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Names").await;
+    let (mut a, _) = alice.join(room.id).await;
+    for (body, code) in [
+        ("x".repeat(4001), ErrorCode::TooLong),
+        ("   ".into(), ErrorCode::Empty),
+        ("bell\u{7}".into(), ErrorCode::InvalidFrame),
+    ] {
+        a.send_message(&body, Some("the-line")).await;
+        let nonce = a
+            .next_matching(|f| match f {
+                ServerFrame::Error {
+                    code: got, nonce, ..
+                } if got == code => Some(nonce),
+                _ => None,
+            })
+            .await;
+        assert_eq!(nonce.as_deref(), Some("the-line"), "{code:?}");
+    }
+    a.send_text("not json").await;
+    let frame = a
+        .next_matching(|f| {
+            matches!(f, ServerFrame::Message(_) | ServerFrame::Error { .. }).then_some(f)
+        })
+        .await;
+    assert!(
+        matches!(
+            frame,
+            ServerFrame::Error {
+                nonce: None,
+                retry_after_ms: None,
+                ..
+            }
+        ),
+        "{frame:?}"
+    );
+}
+
+/// Issue 15: multi-line messages keep their line breaks for everyone; CRLF arrives as LF;
+/// other control characters are refused by name, and nothing of them is stored.
+#[tokio::test]
+async fn multi_line_bodies_keep_line_feeds_and_drop_carriage_returns() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Lines").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+
+    a.send_message("first line\r\n  indented second\n\nfourth\n", None)
+        .await;
+    a.send_message("clear\u{1b}[2J screen", Some("esc")).await;
+    let (code, message) = a.next_error().await;
+    a.send_message("tab\there", Some("tab")).await;
+    let (tab_code, _) = a.next_error().await;
+
+    assert_eq!(
+        b.next_message().await.body,
+        "first line\n  indented second\n\nfourth"
+    );
+    assert_eq!(code, ErrorCode::InvalidFrame);
+    assert!(message.contains("U+001B"), "{message}");
+    assert_eq!(tab_code, ErrorCode::InvalidFrame);
+    let (_, welcome) = bob.join(room.id).await;
+    assert_eq!(
+        welcome_parts(welcome).3.len(),
+        1,
+        "nothing refused was stored"
+    );
+}
+
 #[tokio::test]
 async fn sockets_refuse_anonymous_foreign_and_unknown() {
     let app = spawn_app().await;
