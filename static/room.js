@@ -1,12 +1,17 @@
-// The room page: live messages, participants and typing over /ws/chat/{id}
-// (CONTRACT.md "WebSocket"). It never loses a line: a lost socket reconnects by itself with
-// ?after=<last id seen>, and lines not yet acknowledged are sent again with the same nonce.
+// The room page: its socket on /ws/chat/{id} (CONTRACT.md "WebSocket", docs/protocol.md), and
+// the parts of the page it feeds: the log (message_log.js), the box (composer.js), the lines
+// on their way (outbox.js) and the participants (participants.js).
+//
+// It never loses a line: a lost socket reconnects by itself with ?after=<last id seen>, and
+// lines not yet stored are sent again with the same nonce. It stops for good, and says so,
+// when the room is removed or the user left it (from here or another device): reconnecting
+// then would make the user a participant again.
 "use strict";
 
 (() => {
   // WebSocket close codes the server sends; defined in shared/src/close.rs, mirrored here.
   const CLOSE = Object.freeze({
-    DONE: 1000, // left the room, or it was removed: do not reconnect
+    DONE: 1000, // the room was removed: do not reconnect
     NO_PONG: 1001,
     PROTOCOL_ERROR: 1002,
     NOT_UTF8: 1007,
@@ -15,116 +20,58 @@
     SERVER_ERROR: 1011,
     RESTARTING: 1012, // reconnect at once, with ?after=
     TOO_SLOW: 1013, // fell behind: reconnect with ?after=
+    LEFT: 4000, // the user left the room (here or elsewhere): do not reconnect
   });
   const root = document.getElementById("room");
   if (!root) return;
-  const { el, localTime, wsUrl, backoff } = window.chat;
+  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants } = window.chat;
   const roomId = Number(root.dataset.roomId);
-  const texts = {
-    connecting: root.dataset.tConnecting,
-    connected: root.dataset.tConnected,
-    reconnecting: root.dataset.tReconnecting,
-    removed: root.dataset.tRemoved,
-    typing: root.dataset.tTyping,
-  };
-  const log = document.getElementById("chat-log");
-  const list = document.getElementById("messages");
-  const olderButton = document.getElementById("load-older");
+  const me = root.dataset.me;
+  const t = root.dataset; // the page's words, as data-t-* attributes
   const status = document.getElementById("status");
-  const form = document.getElementById("send-form");
-  const input = document.getElementById("chat-message-input");
-  const sendError = document.getElementById("send-error");
+  const olderButton = document.getElementById("load-older");
   const typingLine = document.getElementById("typing");
-  const participants = document.getElementById("participants");
+  const socketError = document.getElementById("socket-error");
+  const closedNotice = document.getElementById("room-closed");
   const title = document.getElementById("room-title");
 
+  const log = new MessageLog(document.getElementById("chat-log"), document.getElementById("messages"), me, {
+    today: t.tToday,
+    yesterday: t.tYesterday,
+    notSent: t.tNotSent,
+    edit: t.tEdit,
+    discard: t.tDiscard,
+  });
+  const participants = new Participants(document.getElementById("participants"));
+  const outbox = new Outbox(
+    (nonce, body) => sendFrame({ type: "send", body, nonce }),
+    (nonce, message) => log.markFailed(nonce, message, () => editFailed(nonce), () => discardFailed(nonce)),
+  );
+  const composer = new Composer(
+    document.getElementById("send-form"),
+    { tooLong: t.tTooLong },
+    (body) => log.addUnsent(outbox.add(body), body),
+    () => sendFrame({ type: "typing" }),
+  );
+
   let socket = null;
+  let reconnectTimer = null;
   let attempt = 0;
   let lastId = 0; // the highest message id shown: the resume point
-  let oldestId = null;
   let hasMore = false;
   let loadingOlder = false;
+  // The room is gone for this page (removed, or the user left it): never reconnect.
   let closedForGood = false;
-  let lastTypingSent = 0;
-  const pending = new Map(); // nonce -> body, until the server acknowledges it
+  // A form is taking the page elsewhere (Log out, Leave, Remove, Rename): the server may
+  // close the socket before the next page comes, and that close is no reason to reconnect
+  // or to go to the login form.
+  let navigatingAway = false;
   const typers = new Map(); // nickname -> timer
 
   function setStatus(text, kind) {
     status.textContent = text;
     status.dataset.state = kind;
-    // While offline nobody's presence is known: grey the dots rather than show stale ones.
-    participants.classList.toggle("stale", kind !== "online");
-  }
-
-  function nonce() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
-  function nickColor(nickname) {
-    let hash = 0;
-    for (const ch of nickname) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-    return `hsl(${hash % 360}, 55%, 38%)`;
-  }
-
-  function messageItem(m) {
-    const li = el("li", "message");
-    li.dataset.id = String(m.id);
-    const time = el("time", "time", localTime(m.sent_at, false));
-    time.setAttribute("datetime", m.sent_at);
-    const nick = el("span", "nick", m.sender);
-    nick.style.color = nickColor(m.sender);
-    li.append(time, nick, el("span", "sep", " : "), el("span", "body", m.body));
-    if (m.sender === root.dataset.me) li.classList.add("mine");
-    return li;
-  }
-
-  function nearBottom() {
-    return log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-  }
-
-  function scrollToBottom() {
-    log.scrollTop = log.scrollHeight;
-  }
-
-  /** Adds a live or resumed message in id order, replacing its pending line. */
-  function addMessage(m) {
-    if (list.querySelector(`li.message[data-id="${m.id}"]`)) return;
-    const stick = nearBottom();
-    if (m.nonce && pending.has(m.nonce)) {
-      pending.delete(m.nonce);
-      const line = list.querySelector(`li.pending[data-nonce="${CSS.escape(m.nonce)}"]`);
-      if (line) line.remove();
-    }
-    const firstPending = list.querySelector("li.pending");
-    list.insertBefore(messageItem(m), firstPending);
-    lastId = Math.max(lastId, m.id);
-    if (oldestId === null || m.id < oldestId) oldestId = m.id;
-    if (stick || m.sender === root.dataset.me) scrollToBottom();
-  }
-
-  function prependOlder(messages) {
-    const before = log.scrollHeight;
-    const first = list.firstChild;
-    for (const m of messages) {
-      if (list.querySelector(`li.message[data-id="${m.id}"]`)) continue;
-      list.insertBefore(messageItem(m), first);
-      if (oldestId === null || m.id < oldestId) oldestId = m.id;
-    }
-    log.scrollTop += log.scrollHeight - before;
-  }
-
-  function setParticipant(nickname, online) {
-    let li = participants.querySelector(`li[data-nickname="${CSS.escape(nickname)}"]`);
-    if (!li) {
-      li = el("li");
-      li.dataset.nickname = nickname;
-      li.append(el("span", "dot"), el("span", "name", nickname));
-      participants.append(li);
-    }
-    if (online !== undefined) li.className = online ? "online" : "offline";
+    participants.stale(kind !== "online");
   }
 
   function showTyping(nickname) {
@@ -134,14 +81,15 @@
   }
 
   function renderTyping() {
-    typingLine.textContent = typers.size ? `${[...typers.keys()].join(", ")} ${texts.typing}` : "";
+    typingLine.textContent = typers.size ? `${[...typers.keys()].join(", ")} ${t.tTyping}` : "";
   }
 
-  function showError(message) {
-    sendError.textContent = message;
-    sendError.hidden = false;
-    clearTimeout(showError.timer);
-    showError.timer = setTimeout(() => { sendError.hidden = true; }, 6000);
+  /** A refusal that names no line of ours (a history request, say): shown for a while. */
+  function showSocketError(message) {
+    socketError.textContent = message;
+    socketError.hidden = false;
+    clearTimeout(showSocketError.timer);
+    showSocketError.timer = setTimeout(() => { socketError.hidden = true; }, 6000);
   }
 
   function sendFrame(frame) {
@@ -152,24 +100,55 @@
     return false;
   }
 
+  /** The room is closed to this page for good: say why, offer the way out, send nothing. */
+  function closeForGood(why, kind) {
+    closedForGood = true;
+    setStatus(why, kind);
+    status.hidden = true; // the notice says it, with the ways on
+    if (kind === "left") participants.left(me); // the server may close before its notice
+    closedNotice.querySelector(".why").textContent = why;
+    closedNotice.querySelector(".enter-again").hidden = kind !== "left";
+    closedNotice.hidden = false;
+    document.querySelector(".room-actions").hidden = true;
+    olderButton.hidden = true;
+    composer.disable();
+  }
+
+  /** A line refused for good goes back into the box to be changed. */
+  function editFailed(nonce) {
+    composer.putBack(outbox.forget(nonce).trim());
+    log.removeUnsent(nonce);
+  }
+
+  function discardFailed(nonce) {
+    outbox.forget(nonce);
+    log.removeUnsent(nonce);
+  }
+
+  function addMessage(m) {
+    // Ours, stored: its grey line goes, and the next line waiting is sent.
+    if (outbox.stored(m.nonce)) log.removeUnsent(m.nonce);
+    log.add(m);
+    lastId = Math.max(lastId, m.id);
+  }
+
   function onFrame(frame) {
     switch (frame.type) {
       case "welcome": {
         attempt = 0;
-        setStatus(texts.connected, "online");
+        setStatus(t.tConnected, "online");
         title.textContent = frame.room.title;
         document.title = frame.room.title;
-        participants.replaceChildren();
-        for (const p of frame.participants) setParticipant(p.nickname, p.online);
+        participants.replace(frame.participants);
         const resumed = lastId > 0;
         for (const m of frame.history) addMessage(m);
         if (!resumed) {
           hasMore = frame.has_more;
           olderButton.hidden = !hasMore;
-          scrollToBottom();
+          log.scrollToBottom();
         }
-        // Lines typed while offline, or sent but not acknowledged: same nonce, stored once.
-        for (const [n, body] of pending) sendFrame({ type: "send", body, nonce: n });
+        // Lines typed while offline, or sent but not answered: same nonce, stored once.
+        outbox.connected();
         break;
       }
       case "message":
@@ -179,15 +158,18 @@
         break;
       case "history":
         loadingOlder = false;
-        prependOlder([...frame.messages].reverse());
+        log.prependOlder(frame.messages);
         hasMore = frame.has_more;
         olderButton.hidden = !hasMore;
         break;
       case "presence":
-        setParticipant(frame.nickname, frame.online);
+        participants.presence(frame.nickname, frame.online);
         break;
       case "participant":
-        setParticipant(frame.nickname);
+        participants.joined(frame.nickname);
+        break;
+      case "participant_left":
+        participants.left(frame.nickname);
         break;
       case "typing":
         showTyping(frame.nickname);
@@ -195,87 +177,66 @@
       case "room":
         title.textContent = frame.room.title;
         document.title = frame.room.title;
-        if (frame.room.participant_count !== participants.children.length) refreshParticipants();
         break;
       case "room_removed":
-        closedForGood = true;
-        setStatus(texts.removed, "removed");
-        input.disabled = true;
+        closeForGood(t.tRemoved, "removed");
         break;
       case "error":
-        showError(frame.message);
+        if (!outbox.refused(frame.nonce, frame.code, frame.message, frame.retry_after_ms)) {
+          // Not about a line: maybe the history request, which may be asked for again.
+          loadingOlder = false;
+          showSocketError(frame.message);
+        }
         break;
       default:
         break;
     }
   }
 
-  /** Someone left: the contract has no frame for it, so read the list again. */
-  async function refreshParticipants() {
-    try {
-      const response = await fetch(`/chat/${roomId}/`, { headers: { Accept: "application/json" } });
-      if (!response.ok) return;
-      const detail = await response.json();
-      participants.replaceChildren();
-      for (const p of detail.participants) setParticipant(p.nickname, p.online);
-    } catch (_) {
-      // The next change will try again.
-    }
-  }
-
   function connect() {
     const query = lastId > 0 ? `?after=${lastId}` : "";
-    socket = new WebSocket(wsUrl(`/ws/chat/${roomId}/${query}`));
-    socket.onmessage = (event) => {
+    const ws = new WebSocket(wsUrl(`/ws/chat/${roomId}/${query}`));
+    socket = ws;
+    ws.onmessage = (event) => {
       try {
         onFrame(JSON.parse(event.data));
       } catch (e) {
         console.error("bad frame", e);
       }
     };
-    socket.onclose = (event) => {
+    ws.onclose = (event) => {
+      if (socket !== ws) return; // closed by the page itself (pagehide)
       socket = null;
-      if (closedForGood) return;
+      outbox.disconnected();
+      loadingOlder = false;
+      if (closedForGood || navigatingAway) return;
+      if (event.code === CLOSE.LEFT) {
+        closeForGood(t.tLeft, "left");
+        return;
+      }
+      if (event.code === CLOSE.DONE) {
+        closeForGood(t.tRemoved, "removed");
+        return;
+      }
       if (event.code === CLOSE.LOGGED_OUT) {
         // Logged out elsewhere: the session is gone.
         location.href = `/accounts/login/?next=${encodeURIComponent(location.pathname)}`;
         return;
       }
-      setStatus(texts.reconnecting, "offline");
-      setTimeout(connect, event.code === CLOSE.RESTARTING ? 200 : backoff(attempt++));
+      setStatus(t.tReconnecting, "offline");
+      reconnectTimer = setTimeout(connect, event.code === CLOSE.RESTARTING ? 200 : backoff(attempt++));
     };
   }
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const body = input.value.trim();
-    if (!body) return;
-    const n = nonce();
-    pending.set(n, body);
-    const line = el("li", "message pending");
-    line.dataset.nonce = n;
-    line.append(el("span", "nick", root.dataset.me), el("span", "sep", " : "), el("span", "body", body));
-    list.append(line);
-    scrollToBottom();
-    sendFrame({ type: "send", body, nonce: n });
-    input.value = "";
-    input.focus();
-  });
-
-  input.addEventListener("input", () => {
-    const now = Date.now();
-    if (input.value && now - lastTypingSent > 2500) {
-      lastTypingSent = now;
-      sendFrame({ type: "typing" });
-    }
-  });
-
   function loadOlder() {
-    if (!hasMore || loadingOlder || oldestId === null) return;
-    loadingOlder = sendFrame({ type: "history", before: oldestId, limit: 50 });
+    const before = log.oldestId();
+    if (!hasMore || loadingOlder || before === null) return;
+    loadingOlder = sendFrame({ type: "history", before, limit: 50 });
   }
   olderButton.addEventListener("click", loadOlder);
-  log.addEventListener("scroll", () => { if (log.scrollTop < 20) loadOlder(); });
+  document.getElementById("chat-log").addEventListener("scroll", (event) => {
+    if (event.target.scrollTop < 20) loadOlder();
+  });
 
   const removeForm = document.getElementById("remove-form");
   if (removeForm) {
@@ -283,7 +244,31 @@
       if (!window.confirm(removeForm.dataset.confirm)) event.preventDefault();
     });
   }
+  // Listened to on the document, so after the forms' own listeners (Remove's confirmation).
+  document.addEventListener("submit", (event) => {
+    if (!event.defaultPrevented && event.target.id !== "send-form") navigatingAway = true;
+  });
 
-  setStatus(texts.connecting, "connecting");
+  // A page kept in the back/forward cache must not keep its socket: the user would stay
+  // online in a room they went away from. Close it on the way in; on the way back, reconnect
+  // and catch up with ?after=.
+  window.addEventListener("pagehide", () => {
+    clearTimeout(reconnectTimer);
+    if (!socket) return;
+    const ws = socket;
+    socket = null;
+    outbox.disconnected();
+    loadingOlder = false;
+    ws.close(1000, "page hidden"); // a normal closure: the server counts the user gone
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted || closedForGood || socket) return;
+    navigatingAway = false;
+    attempt = 0;
+    setStatus(t.tConnecting, "connecting");
+    connect();
+  });
+
+  setStatus(t.tConnecting, "connecting");
   connect();
 })();

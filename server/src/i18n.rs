@@ -45,6 +45,18 @@ pub struct Texts {
     pub room_removed: &'static str,
     pub is_typing: &'static str,
     pub load_older: &'static str,
+    /// The day line above today's and yesterday's messages (older days show their date).
+    pub today: &'static str,
+    pub yesterday: &'static str,
+    /// The room page after a leave from this or another device (close code 4000).
+    pub left_room: &'static str,
+    pub enter_again: &'static str,
+    /// `{n}` and `{max}` are filled in by the page as the user types.
+    pub too_long: &'static str,
+    /// Before the server's reason on a line it refused for good.
+    pub not_sent: &'static str,
+    pub edit_line: &'static str,
+    pub discard_line: &'static str,
     pub no_account: &'static str,
     pub have_account: &'static str,
     pub back_to_list: &'static str,
@@ -76,6 +88,8 @@ pub struct Texts {
     pub err_bad_request: &'static str,
     pub err_too_many: &'static str,
     pub err_too_many_sockets: &'static str,
+    /// [`Texts::err_too_many`] when the wait is one second.
+    pub err_too_many_one: &'static str,
     pub err_internal: &'static str,
     pub err_login_required: &'static str,
 }
@@ -95,7 +109,7 @@ pub static EN: Texts = Texts {
     col_created: "Created",
     col_creator: "Creator",
     no_rooms: "No rooms yet.",
-    login_to_create: "Log in to create a room.",
+    login_to_create: "Log in to create a room",
     title: "Title",
     email: "Email address",
     nickname: "Nickname",
@@ -105,7 +119,7 @@ pub static EN: Texts = Texts {
     chat: "Chat",
     participants: "Participants",
     send: "Send",
-    message_placeholder: "Write a message and press Enter",
+    message_placeholder: "Message (Shift+Enter: new line)",
     leave: "Leave",
     edit: "Edit",
     rename: "Rename",
@@ -117,6 +131,14 @@ pub static EN: Texts = Texts {
     room_removed: "This room was removed.",
     is_typing: "is typing…",
     load_older: "Load older messages",
+    today: "Today",
+    yesterday: "Yesterday",
+    left_room: "You left this room.",
+    enter_again: "Enter it again",
+    too_long: "Too long: {n} characters, the limit is {max}. Shorten it or send it in parts.",
+    not_sent: "Not sent:",
+    edit_line: "Edit",
+    discard_line: "Discard",
     no_account: "No account yet?",
     have_account: "Already registered?",
     back_to_list: "Back to the room list",
@@ -147,6 +169,7 @@ pub static EN: Texts = Texts {
     err_bad_request: "The request is malformed.",
     err_too_many: "Too many attempts. Wait {} seconds and try again.",
     err_too_many_sockets: "You have too many rooms open at once. Close some tabs or rooms and try again.",
+    err_too_many_one: "Too many attempts. Wait 1 second and try again.",
     err_internal: "Something went wrong on the server. Try again in a moment.",
     err_login_required: "Log in first.",
 };
@@ -166,7 +189,7 @@ pub static KO: Texts = Texts {
     col_created: "생성날짜",
     col_creator: "방장",
     no_rooms: "아직 채팅방이 없습니다.",
-    login_to_create: "방을 만들려면 로그인하세요.",
+    login_to_create: "로그인하고 방 만들기",
     title: "제목",
     email: "이메일 주소",
     nickname: "Nickname",
@@ -176,7 +199,7 @@ pub static KO: Texts = Texts {
     chat: "채팅",
     participants: "참여자",
     send: "전송",
-    message_placeholder: "메시지를 입력하고 Enter",
+    message_placeholder: "메시지 (줄바꿈: Shift+Enter)",
     leave: "나가기",
     edit: "수정",
     rename: "수정",
@@ -188,6 +211,14 @@ pub static KO: Texts = Texts {
     room_removed: "이 방은 삭제되었습니다.",
     is_typing: "님이 입력 중…",
     load_older: "이전 메시지 불러오기",
+    today: "오늘",
+    yesterday: "어제",
+    left_room: "이 방에서 나갔습니다.",
+    enter_again: "다시 들어가기",
+    too_long: "너무 깁니다: {n}자, 최대 {max}자입니다. 줄이거나 나눠서 보내십시오.",
+    not_sent: "보내지 못함:",
+    edit_line: "고치기",
+    discard_line: "버리기",
     no_account: "계정이 없으신가요?",
     have_account: "이미 가입하셨나요?",
     back_to_list: "채팅 목록으로",
@@ -218,6 +249,7 @@ pub static KO: Texts = Texts {
     err_bad_request: "요청 형식이 잘못되었습니다.",
     err_too_many: "시도가 너무 많습니다. {}초 후에 다시 시도하십시오.",
     err_too_many_sockets: "동시에 연 채팅방이 너무 많습니다. 탭이나 채팅방을 닫고 다시 시도하십시오.",
+    err_too_many_one: "시도가 너무 많습니다. 1초 후에 다시 시도하십시오.",
     err_internal: "서버에 문제가 생겼습니다. 잠시 후 다시 시도하십시오.",
     err_login_required: "먼저 로그인하십시오.",
 };
@@ -255,8 +287,11 @@ pub fn negotiate(headers: &HeaderMap) -> &'static Texts {
 }
 
 impl Texts {
-    /// The throttling message with the wait filled in.
+    /// The throttling message with the wait filled in ("1 second", "2 seconds").
     pub fn too_many(&self, wait_secs: u64) -> String {
+        if wait_secs == 1 {
+            return self.err_too_many_one.to_owned();
+        }
         self.err_too_many.replace("{}", &wait_secs.to_string())
     }
 
@@ -289,5 +324,25 @@ mod tests {
         assert_eq!(lang("en-US,en;q=0.9,ko;q=0.8"), "en");
         assert_eq!(lang("fr-FR,ko;q=0.5"), "ko");
         assert_eq!(lang("de"), "en");
+    }
+
+    #[test]
+    fn a_wait_of_one_second_is_one_second() {
+        assert_eq!(
+            EN.too_many(1),
+            "Too many attempts. Wait 1 second and try again."
+        );
+        assert_eq!(
+            EN.too_many(30),
+            "Too many attempts. Wait 30 seconds and try again."
+        );
+        assert_eq!(
+            KO.too_many(1),
+            "시도가 너무 많습니다. 1초 후에 다시 시도하십시오."
+        );
+        assert_eq!(
+            KO.too_many(5),
+            "시도가 너무 많습니다. 5초 후에 다시 시도하십시오."
+        );
     }
 }

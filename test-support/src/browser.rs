@@ -502,6 +502,28 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{}: could not emulate a screen: {e}", self.label));
     }
 
+    /// Makes the page's clock read dates in `zone` (an IANA name such as `"Asia/Seoul"`), so a
+    /// test can say which calendar day a time falls on whatever the machine's zone is.
+    pub async fn emulate_time_zone(&self, zone: &str) {
+        let command = DevToolsCommand {
+            cmd: "Emulation.setTimezoneOverride",
+            params: json!({ "timezoneId": zone }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not set the time zone {zone}: {e}", self.label));
+    }
+
+    /// Goes back in the tab's history, as the browser's Back button does (the back/forward
+    /// cache may bring the page back as it was, without loading it).
+    pub async fn back(&self) {
+        self.client
+            .back()
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not go back: {e}", self.label));
+    }
+
     /// Saves a PNG of the viewport as `target/screenshots/<name>.png` and returns its path.
     pub async fn save_screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
         let png = self.client.screenshot().await?;

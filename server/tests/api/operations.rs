@@ -273,7 +273,9 @@ async fn a_backup_during_a_conversation_restores_by_starting_on_it() {
         .api_login(&format!("{}@example.com", alice.nickname))
         .await;
     again.nickname = alice.nickname.clone();
-    let (_, welcome) = again.join(room.id).await;
+    // `?after=0`: every stored message (at most 100, so all in the welcome), not only the
+    // latest page, which the messages written during the backup may fill.
+    let (_, welcome) = again.join_path(&format!("/ws/chat/{}/?after=0", room.id)).await;
     let (_, _, _, history, _) = welcome_parts(welcome);
     let bodies: Vec<String> = history.into_iter().map(|m| m.body).collect();
     for body in &acknowledged {

@@ -1,37 +1,30 @@
 //! Real-browser tests: headless Chromium, driven over WebDriver with `fantoccini`, walks the
 //! seed's guide (`/work/shared/seed/README.md`) with two users, checks the Korean labels,
 //! survives a server restart without losing or doubling a line, and fits a phone and a desktop
-//! screen. The browsers, the server and the users without a browser come from
-//! `chat-test-support`; `room_socket.rs` is a writer's socket that counts what it saw.
+//! screen. The rest, one file per part of the page: the log over time (`history.rs`), sending
+//! (`sending.rs`), the ways out of a room (`leaving.rs`), and the pages around the rooms
+//! (`pages.rs`). The browsers, the server and the users without a browser come from
+//! `chat-test-support`; `steps.rs` holds what every test does in a page, and `room_socket.rs`
+//! is a writer's socket that counts what it saw.
 //!
 //! Every step asserts on the page's DOM and saves a screenshot under `target/screenshots/`.
 //! Skipped (with a note) when Chromium or chromedriver is missing, unless `CI=true`.
 //!
 //! Run: `cargo test -p chat-server --test browser -- --nocapture`
 
+mod history;
+mod leaving;
+mod pages;
 mod room_socket;
+mod sending;
+mod steps;
 
-use chat_test_support::browser::{Browser, Driver, Tools};
-use chat_test_support::{spawn_app_on, TestApp, PASSWORD};
+use chat_test_support::browser::Browser;
+use chat_test_support::{spawn_app_on, PASSWORD};
 use fantoccini::key::Key;
 use room_socket::RoomSocket;
 use serde_json::json;
-
-const EN: &str = "en-US,en";
-const KO: &str = "ko-KR,ko";
-
-/// Starts chromedriver, or `None` when the test should be skipped.
-async fn driver() -> Option<Driver> {
-    let tools = Tools::find("the browser test")?;
-    Some(Driver::start(&tools).await.expect("chromedriver starts"))
-}
-
-async fn open_browser(driver: &Driver, label: &str, lang: &str) -> Browser {
-    driver
-        .browser(label, lang)
-        .await
-        .unwrap_or_else(|e| panic!("Chromium starts for {label}: {e:#}"))
-}
+use steps::{count_lines, driver, log_in, open_browser, wait_messages, wait_online, EN, KO};
 
 /// Fills and submits the registration form; the caller checks where it leads.
 async fn submit_registration(b: &Browser, email: &str, nickname: &str, pw1: &str, pw2: &str) {
@@ -40,15 +33,6 @@ async fn submit_registration(b: &Browser, email: &str, nickname: &str, pw1: &str
     b.fill("#id_password1", pw1).await;
     b.fill("#id_password2", pw2).await;
     b.click_to_new_page("#register-submit").await;
-}
-
-/// Logs in through the form and lands on the room list.
-async fn log_in(b: &Browser, server: &TestApp, email: &str) {
-    b.goto(&server.at("/accounts/login/")).await;
-    b.fill("#id_username", email).await;
-    b.fill("#id_password", PASSWORD).await;
-    b.click_to_new_page("#login-submit").await;
-    b.wait_path("/chat/list/").await;
 }
 
 /// The registration form after a refused POST: still there, with these errors under `field`.
@@ -100,41 +84,6 @@ async fn assert_kept(b: &Browser, email: &str, nickname: &str) {
     );
     assert_eq!(b.value("#id_password1").await, "", "password1 is not kept");
     assert_eq!(b.value("#id_password2").await, "", "password2 is not kept");
-}
-
-/// Waits until the room log shows exactly `expected` (nickname, body), all acknowledged.
-async fn wait_messages(b: &Browser, expected: &[(&str, &str)]) {
-    let expected: Vec<_> = expected
-        .iter()
-        .map(|(nick, body)| json!([nick, body, false]))
-        .collect();
-    b.wait_js(
-        &format!("the log shows {expected:?}"),
-        "const got = [...document.querySelectorAll('#messages li.message')].map(li => [
-             li.querySelector('.nick').innerText.trim(),
-             li.querySelector('.body').innerText.trim(),
-             li.classList.contains('pending')]);
-         return JSON.stringify(got) === JSON.stringify(arguments[0]);",
-        vec![json!(expected)],
-    )
-    .await;
-}
-
-/// Waits until the room's socket is up, as the status line says.
-async fn wait_online(b: &Browser) {
-    b.wait_for("#status[data-state=online]").await;
-}
-
-/// How many lines (stored or pending) in the log have this body.
-async fn count_lines(b: &Browser, body: &str) -> u64 {
-    b.js(
-        "return [...document.querySelectorAll('#messages li.message .body')]
-             .filter(e => e.innerText.trim() === arguments[0]).length;",
-        vec![json!(body)],
-    )
-    .await
-    .as_u64()
-    .expect("a count")
 }
 
 #[tokio::test(flavor = "multi_thread")]
