@@ -133,6 +133,7 @@ async fn enter(
         &RoomPage {
             c: ctx.chrome(),
             is_creator: record.creator_id == user.user.id,
+            can_remove: record.creator_id == user.user.id || user.user.is_admin,
             me: user.user.nickname.clone(),
             edit_title: room.title.clone(),
             room,
@@ -169,6 +170,7 @@ async fn edit(
                 &RoomPage {
                     c: ctx.chrome(),
                     is_creator: true,
+                    can_remove: true,
                     me: user.user.nickname.clone(),
                     room: record.room,
                     participants,

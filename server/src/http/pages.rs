@@ -72,6 +72,8 @@ pub struct RoomPage {
     pub room: Room,
     pub participants: Vec<Participant>,
     pub is_creator: bool,
+    /// The creator, or a server admin: offered Remove.
+    pub can_remove: bool,
     pub me: String,
     /// Why a rename was refused, shown next to the rename field.
     pub edit_error: Option<String>,

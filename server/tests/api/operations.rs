@@ -188,8 +188,25 @@ async fn a_server_admin_removes_any_room() {
         StatusCode::FORBIDDEN
     );
 
+    let page = moderator.get(&format!("/chat/{}/", room.id)).await;
+    assert!(!page.text().await.unwrap().contains("id=\"remove-room\""));
+
     let (ok, _, err) = admin(&app, &["grant-admin", "moderator"], "");
     assert!(ok, "{err}");
+    let page = moderator
+        .get(&format!("/chat/{}/", room.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"remove-room\""),
+        "the page offers Remove"
+    );
+    assert!(
+        !page.contains("id=\"rename-form\""),
+        "but not Rename: that stays the creator's"
+    );
     assert_eq!(
         moderator.post_json(&remove, &[]).await.status(),
         StatusCode::NO_CONTENT
@@ -275,7 +292,9 @@ async fn a_backup_during_a_conversation_restores_by_starting_on_it() {
     again.nickname = alice.nickname.clone();
     // `?after=0`: every stored message (at most 100, so all in the welcome), not only the
     // latest page, which the messages written during the backup may fill.
-    let (_, welcome) = again.join_path(&format!("/ws/chat/{}/?after=0", room.id)).await;
+    let (_, welcome) = again
+        .join_path(&format!("/ws/chat/{}/?after=0", room.id))
+        .await;
     let (_, _, _, history, _) = welcome_parts(welcome);
     let bodies: Vec<String> = history.into_iter().map(|m| m.body).collect();
     for body in &acknowledged {
