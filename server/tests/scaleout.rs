@@ -379,6 +379,39 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     }
 }
 
+/// `chat-server admin disable` writes only the database; each instance notices and closes
+/// the account's sockets, so a user connected to both is shut out of both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabling_an_account_closes_its_sockets_on_every_instance() {
+    if !scaleout_services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
+    let owner = one.user("owner").await;
+    let room = owner.create_room("Everywhere").await;
+    let mallory = one.logged_in("mallory").await;
+    let mut elsewhere = two.visitor();
+    elsewhere.api_login("mallory@example.com").await;
+    elsewhere.nickname = "mallory".into();
+    let (mut on_one, _) = mallory.join(room.id).await;
+    let (mut on_two, _) = elsewhere.join(room.id).await;
+
+    let disabled = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .args(["admin", "disable", "mallory"])
+        .env("DATABASE_URL", &one.database_url)
+        .output()
+        .unwrap();
+
+    assert!(
+        disabled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disabled.stderr)
+    );
+    let logged_out = Some(chat_shared::close::LOGGED_OUT);
+    assert_eq!(on_one.closed().await, logged_out);
+    assert_eq!(on_two.closed().await, logged_out);
+}
+
 /// `/readyz`'s status and body.
 async fn readiness(app: &TestApp) -> (u16, String) {
     let response = app.visitor().get("/readyz").await;
