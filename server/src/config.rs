@@ -34,7 +34,8 @@ pub struct Config {
     #[arg(long, env = "SESSION_SECONDS", default_value_t = 14 * 24 * 3600)]
     pub session_seconds: i64,
 
-    /// Login and registration attempts allowed per account per minute (bursts of that many).
+    /// Login attempts allowed per account per minute from one client address (bursts of that
+    /// many); the account over all addresses gets ten times that.
     #[arg(long, env = "LOGIN_PER_MINUTE_PER_ACCOUNT", default_value_t = 10)]
     pub login_per_minute_per_account: u32,
 

@@ -74,6 +74,7 @@ pub struct Texts {
     pub err_password_digits: &'static str,
     pub err_password_like_email: &'static str,
     pub err_password_like_nickname: &'static str,
+    pub err_password_blank: &'static str,
     pub err_password_mismatch: &'static str,
     pub err_required: &'static str,
     pub err_title_required: &'static str,
@@ -155,6 +156,7 @@ pub static EN: Texts = Texts {
     err_password_digits: "This password is entirely numeric.",
     err_password_like_email: "The password is too similar to the email address.",
     err_password_like_nickname: "The password is too similar to the nickname.",
+    err_password_blank: "This password is only spaces. Use letters, digits or symbols too.",
     err_password_mismatch: "The two password fields didn't match.",
     err_required: "This field is required.",
     err_title_required: "Enter a title.",
@@ -235,6 +237,7 @@ pub static KO: Texts = Texts {
     err_password_digits: "비밀번호가 전부 숫자로 되어 있습니다.",
     err_password_like_email: "비밀번호가 이메일 주소와 너무 유사합니다.",
     err_password_like_nickname: "비밀번호가 닉네임과 너무 유사합니다.",
+    err_password_blank: "비밀번호가 공백으로만 되어 있습니다. 문자, 숫자나 기호를 함께 쓰십시오.",
     err_password_mismatch: "비밀번호가 일치하지 않습니다.",
     err_required: "필수 항목입니다.",
     err_title_required: "제목을 입력하십시오.",
@@ -303,6 +306,7 @@ impl Texts {
             PasswordProblem::AllDigits => self.err_password_digits,
             PasswordProblem::LikeEmail => self.err_password_like_email,
             PasswordProblem::LikeNickname => self.err_password_like_nickname,
+            PasswordProblem::Blank => self.err_password_blank,
         }
     }
 }

@@ -35,8 +35,18 @@ pub struct Visitor {
 impl Visitor {
     /// A visitor of the server at `base` with an empty cookie jar.
     pub fn new(base: &str) -> Self {
+        Self::with_client(base, Client::builder())
+    }
+
+    /// A visitor whose requests come from another loopback address (`127.0.0.2`, …), as a
+    /// second client address for per-address limits.
+    pub fn from_address(base: &str, address: std::net::IpAddr) -> Self {
+        Self::with_client(base, Client::builder().local_address(address))
+    }
+
+    fn with_client(base: &str, builder: reqwest::ClientBuilder) -> Self {
         let jar = Arc::new(Jar::default());
-        let client = Client::builder()
+        let client = builder
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -19,6 +19,8 @@ pub enum PasswordProblem {
     AllDigits,
     LikeEmail,
     LikeNickname,
+    /// Only white space: eight spaces are eight characters, but no secret.
+    Blank,
 }
 
 /// Django's list of 20,000 common passwords (BSD licence), compressed into the binary.
@@ -55,6 +57,9 @@ pub fn check_password(password: &str, email: &str, nickname: &str) -> Vec<Passwo
     }
     if !password.is_empty() && password.chars().all(|c| c.is_ascii_digit()) {
         problems.push(PasswordProblem::AllDigits);
+    }
+    if !password.is_empty() && password.chars().all(char::is_whitespace) {
+        problems.push(PasswordProblem::Blank);
     }
     problems
 }

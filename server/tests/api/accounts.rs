@@ -142,6 +142,15 @@ async fn register_rejects_each_bad_input_with_its_own_message_and_stores_nothing
             "This password is entirely numeric.",
         ),
         (
+            // Issue 18: eight spaces were accepted.
+            "a6b@example.com",
+            "a6b",
+            "        ",
+            "        ",
+            "password2",
+            "This password is only spaces. Use letters, digits or symbols too.",
+        ),
+        (
             "brothersoo@example.com",
             "a7",
             "brothersoo1",
