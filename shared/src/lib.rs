@@ -7,6 +7,7 @@ pub mod close;
 pub mod frame;
 pub mod limits;
 pub mod model;
+pub mod names;
 pub mod session;
 
 pub use frame::{ClientFrame, ErrorCode, LobbyFrame, ServerFrame};

@@ -23,15 +23,9 @@ pub const WELCOME_HISTORY: u32 = 50;
 /// JSON-escaped, fits with room to spare).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
 
-/// Characters a nickname or room title may not contain: control characters (terminal escape
-/// sequences start with one) and the Unicode direction controls, which can make a name read
-/// as something else ("evil\u{202E}txt.exe").
+/// Characters a nickname or room title may not contain; see [`crate::names::is_forbidden`].
 pub fn is_forbidden_in_names(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
-        )
+    crate::names::is_forbidden(c)
 }
 
 /// Characters a message body may not contain: every control character but the line feed

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::Json;
 use chat_shared::api::{FieldErrors, NicknameBody};
 use chat_shared::limits::{is_forbidden_in_names, EMAIL_MAX_CHARS, NICKNAME_MAX_CHARS};
+use chat_shared::names;
 use serde::Deserialize;
 
 use super::pages::{render, Ctx, LoginPage, RegisterPage};
@@ -70,6 +71,8 @@ pub(crate) fn validate_registration(form: &RegisterForm, t: &Texts) -> FieldErro
         errors.add("nickname", t.err_nickname_too_long);
     } else if nickname.chars().any(is_forbidden_in_names) {
         errors.add("nickname", t.err_nickname_chars);
+    } else if !names::has_visible(nickname) {
+        errors.add("nickname", t.err_nickname_invisible);
     }
     if form.password1.is_empty() {
         errors.add("password1", t.err_required);
@@ -99,8 +102,10 @@ fn is_email(value: &str) -> bool {
 async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
-    Input(form): Input<RegisterForm>,
+    Input(mut form): Input<RegisterForm>,
 ) -> Result<Response, AppError> {
+    // The nickname as it will be stored and shown (NFKC), checked and shown back as such.
+    form.nickname = names::normalize(&form.nickname);
     let mut errors = validate_registration(&form, ctx.t);
     // Every error at once, as the seed showed: a taken email or nickname is reported even
     // when the password is also wrong.

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::Json;
 use chat_shared::api::{FieldErrors, RoomBody, RoomDetail, RoomList};
 use chat_shared::limits::{is_forbidden_in_names, TITLE_MAX_CHARS};
+use chat_shared::names;
 use serde::Deserialize;
 
 use super::pages::{render, CreatePage, Ctx, ListPage, RoomPage, RoomRow};
@@ -38,13 +39,16 @@ struct TitleForm {
 
 /// A title is 1–50 characters after trimming.
 fn validate_title(title: &str, t: &Texts) -> Result<String, String> {
-    let title = title.trim();
+    let title = names::normalize(title);
+    let title = title.as_str();
     if title.is_empty() {
         Err(t.err_title_required.to_owned())
     } else if title.chars().count() > TITLE_MAX_CHARS {
         Err(t.err_title_too_long.to_owned())
     } else if title.chars().any(is_forbidden_in_names) {
         Err(t.err_title_chars.to_owned())
+    } else if !names::has_visible(title) {
+        Err(t.err_title_invisible.to_owned())
     } else {
         Ok(title.to_owned())
     }

@@ -161,8 +161,9 @@ pub struct Inserted {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn create_user(&self, new: NewUser) -> Result<User, CreateUserError>;
-    /// Whether the email and the nickname are already registered (case-insensitively), so the
-    /// form can show both at once; the unique constraints still decide on insert.
+    /// Whether the email and the nickname are already registered (case-insensitively; a
+    /// nickname also when another one looks the same), so the form can show both at once;
+    /// the unique constraints still decide on insert.
     async fn taken(&self, email: &str, nickname: &str) -> StoreResult<(bool, bool)>;
     /// Looks a user up by email, case-insensitively.
     async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>>;

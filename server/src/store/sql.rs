@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use chat_shared::Room;
+use chat_shared::{names, Room};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::error::ErrorKind;
 use sqlx::{AnyPool, Row};
@@ -99,11 +99,42 @@ impl SqlStore {
             .run(&pool)
             .await
             .context("could not apply the database migrations")?;
-        Ok(Self {
+        let store = Self {
             pool,
             inserter,
             backend,
-        })
+        };
+        store
+            .fill_nickname_skeletons()
+            .await
+            .context("could not compute the nickname skeletons of older accounts")?;
+        Ok(store)
+    }
+
+    /// Accounts made before skeletons were stored get theirs (once: afterwards none is
+    /// missing). Two older accounts that look the same keep their names; the second keeps no
+    /// skeleton, and a warning says which.
+    async fn fill_nickname_skeletons(&self) -> Result<(), sqlx::Error> {
+        let missing = sqlx::query("SELECT id, nickname FROM users WHERE nickname_skeleton IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in missing {
+            let id: i64 = row.try_get("id")?;
+            let nickname: String = row.try_get("nickname")?;
+            let filled = sqlx::query("UPDATE users SET nickname_skeleton = $1 WHERE id = $2")
+                .bind(names::skeleton(&nickname))
+                .bind(id)
+                .execute(&self.pool)
+                .await;
+            match filled {
+                Ok(_) => {}
+                Err(e) if violated_constraint(&e).is_some() => {
+                    tracing::warn!(%nickname, id, "an older account's nickname looks like another's; left as it is");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -147,13 +178,14 @@ fn violated_constraint(err: &sqlx::Error) -> Option<String> {
 impl Store for SqlStore {
     async fn create_user(&self, new: NewUser) -> Result<User, CreateUserError> {
         let result = sqlx::query(
-            "INSERT INTO users (email, email_lower, nickname, nickname_lower, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO users (email, email_lower, nickname, nickname_lower, nickname_skeleton, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&new.email)
         .bind(new.email.to_lowercase())
         .bind(&new.nickname)
         .bind(new.nickname.to_lowercase())
+        .bind(names::skeleton(&new.nickname))
         .bind(&new.password_hash)
         .bind(now_ms())
         .fetch_one(&self.pool)
@@ -175,11 +207,12 @@ impl Store for SqlStore {
     async fn taken(&self, email: &str, nickname: &str) -> StoreResult<(bool, bool)> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM users WHERE email_lower = $1) AS emails, \
-                    (SELECT COUNT(*) FROM users WHERE nickname_lower = $2) AS nicknames",
+                    (SELECT COUNT(*) FROM users WHERE nickname_lower = $2 OR nickname_skeleton = $3) AS nicknames",
         )
         // An empty key matches nothing: stored emails and nicknames are never empty.
         .bind(lookup_key(email).unwrap_or_default())
         .bind(lookup_key(nickname).unwrap_or_default())
+        .bind(lookup_key(nickname).map(|n| names::skeleton(&n)).unwrap_or_default())
         .fetch_one(&self.pool)
         .await?;
         Ok((

@@ -448,3 +448,51 @@ async fn register_shows_every_error_at_once_like_the_seed() {
         "short, common, numeric: {body}"
     );
 }
+
+/// Issue 18: `alice` + U+200B, `alice` + U+FEFF, a Cyrillic `аlice`, U+3164 alone and a name
+/// of combining marks were all accepted next to `alice`. Each is refused with the reason, and
+/// no account is made; a full-width `ａｌｉｃｅ` is `alice` (NFKC), so it is taken.
+#[tokio::test]
+async fn look_alike_and_invisible_nicknames_are_refused() {
+    let app = spawn_app().await;
+    let (status, _) = register_json(&app, "alice@example.com", "alice", PASSWORD, PASSWORD).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    for (n, nickname, message) in [
+        (
+            1,
+            "alice\u{200B}",
+            "A nickname cannot contain control, text-direction or invisible characters.",
+        ),
+        (
+            2,
+            "alice\u{FEFF}",
+            "A nickname cannot contain control, text-direction or invisible characters.",
+        ),
+        (
+            3,
+            "\u{3164}",
+            "A nickname cannot contain control, text-direction or invisible characters.",
+        ),
+        (
+            4,
+            "\u{0301}\u{0301}\u{0301}",
+            "A nickname must show at least one letter, digit or symbol.",
+        ),
+        (5, "\u{0430}lice", "Already existing nickname"),
+        (6, "ＡＬＩＣＥ", "Already existing nickname"),
+        (7, "ALICE", "Already existing nickname"),
+    ] {
+        let email = format!("look{n}@example.com");
+        let (status, body) = register_json(&app, &email, nickname, PASSWORD, PASSWORD).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{nickname:?}");
+        assert_eq!(body["errors"]["nickname"][0], message, "{nickname:?}");
+        assert!(
+            !can_log_in(&app, &email).await,
+            "{nickname:?} was not stored"
+        );
+    }
+    let (status, body) = register_json(&app, "bob@example.com", "ｂｏｂ", PASSWORD, PASSWORD).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["nickname"], "bob", "stored as NFKC");
+}

@@ -98,7 +98,16 @@ async fn room_titles_are_validated_and_nothing_is_stored_on_error() {
         (&*"가".repeat(51), "A title has at most 50 characters."),
         (
             "\u{1b}[2Jwiped",
-            "A title cannot contain control or text-direction characters.",
+            "A title cannot contain control, text-direction or invisible characters.",
+        ),
+        // Issue 18: a title of only U+200B was accepted.
+        (
+            "\u{200B}",
+            "A title cannot contain control, text-direction or invisible characters.",
+        ),
+        (
+            "\u{0301}\u{0301}",
+            "A title must show at least one letter, digit or symbol.",
         ),
     ] {
         let json = owner.post_json("/chat/create/", &[("title", title)]).await;

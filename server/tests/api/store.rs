@@ -231,3 +231,50 @@ async fn a_batch_refused_in_a_later_statement_stores_nothing() {
         "each message once, numbered from 1"
     );
 }
+
+/// Accounts made before nickname skeletons were stored get theirs when the server starts;
+/// two older accounts that look alike both keep their names (the second without a skeleton),
+/// and a new look-alike of either is refused.
+#[tokio::test]
+async fn older_accounts_get_their_nickname_skeletons_at_start() {
+    use sqlx::Executor;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    {
+        let store = SqlStore::connect(&url, 2).await.expect("store");
+        user(&store, "alice").await;
+        user(&store, "bob").await;
+    }
+    // As they were before the migration: no skeletons, and "bob" renamed to a look-alike of
+    // "alice" (Cyrillic а), which only a database without skeletons could hold.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.expect("raw connection");
+    pool.execute("UPDATE users SET nickname_skeleton = NULL")
+        .await
+        .unwrap();
+    pool.execute("UPDATE users SET nickname = '\u{0430}lice', nickname_lower = '\u{0430}lice' WHERE nickname = 'bob'")
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = SqlStore::connect(&url, 2)
+        .await
+        .expect("starts despite the look-alikes");
+
+    let (_, taken) = store.taken("new@example.com", "ALICE").await.unwrap();
+    assert!(taken, "alice has her skeleton again");
+    let created = store
+        .create_user(NewUser {
+            email: "carol@example.com".into(),
+            nickname: "al\u{0456}ce".into(),
+            password_hash: "not a real hash".into(),
+        })
+        .await;
+    assert!(
+        matches!(
+            created,
+            Err(chat_server::store::CreateUserError::NicknameTaken)
+        ),
+        "a new look-alike (Cyrillic і) is refused by the unique skeleton: {created:?}"
+    );
+}
