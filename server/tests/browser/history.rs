@@ -221,3 +221,56 @@ async fn each_day_has_its_own_line_and_a_time_shows_its_full_date_on_hover() {
     browser.close().await;
     server.stop().await;
 }
+
+/// Issue 18: bodies may hold bidi controls (Arabic and Hebrew need them), so each body and
+/// name is isolated: a right-to-left override in a body, or a Hebrew nickname, reorders
+/// nothing around it. The time, the name and the body stay left to right in that order.
+#[tokio::test(flavor = "multi_thread")]
+async fn right_to_left_text_cannot_reorder_the_time_or_the_name() {
+    let Some(driver) = driver().await else { return };
+    let mut server = spawn_app_on(|_| {}).await;
+    let (browser, _) = tokio::join!(
+        open_browser(&driver, "reader", EN),
+        server.registered("reader"),
+    );
+    // A Hebrew nickname: right-to-left text right before the separator and the body.
+    let mut writer = server.visitor();
+    writer
+        .api_register("writer@example.com", "\u{05e9}\u{05dc}\u{05d5}\u{05dd}")
+        .await;
+    writer.api_login("writer@example.com").await;
+    writer.nickname = "\u{05e9}\u{05dc}\u{05d5}\u{05dd}".into();
+    let room_id = writer.create_room("Directions").await.id;
+    let mut socket = RoomSocket::open(&writer, room_id).await;
+    socket
+        .send("\u{202E}txt.exe 123 \u{05e2}\u{05d1}\u{05e8}\u{05d9}\u{05ea}")
+        .await;
+    socket
+        .wait_for_message("\u{202E}txt.exe 123 \u{05e2}\u{05d1}\u{05e8}\u{05d9}\u{05ea}")
+        .await;
+
+    log_in(&browser, &server, "reader@example.com").await;
+    enter_room(&browser, &server, room_id).await;
+    let layout = browser
+        .wait_js(
+            "the message is shown",
+            "const li = document.querySelector('#messages li.message');
+             if (!li) return null;
+             const box = (sel) => li.querySelector(sel).getBoundingClientRect();
+             const style = (sel) => getComputedStyle(li.querySelector(sel)).unicodeBidi;
+             return [style('.nick'), style('.body'),
+                     box('time').right <= box('.nick').left + 1,
+                     box('.nick').right <= box('.sep').left + 1,
+                     box('.sep').right <= box('.body').left + 1];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        layout,
+        json!(["isolate", "isolate", true, true, true]),
+        "time, name, separator and body in reading order"
+    );
+
+    browser.close().await;
+    server.stop().await;
+}
