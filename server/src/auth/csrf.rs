@@ -46,9 +46,14 @@ fn request_host(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::HOST).and_then(|h| h.to_str().ok())
 }
 
-/// True when the header value (an origin or a URL) names a host other than ours.
-fn names_other_host(value: &str, host: Option<&str>) -> bool {
+/// True when the header value (an origin or a URL) names a host other than ours, or the
+/// plain-HTTP origin of our host while we are served over HTTPS (a page injected on the
+/// unencrypted side of the same host is not ours). Where we cannot tell our own scheme (a
+/// proxy that sets no `X-Forwarded-Proto`), an `https` origin is taken as ours.
+fn names_other_host(value: &str, host: Option<&str>, over_https: bool) -> bool {
     match (url::Url::parse(value), host) {
+        (Ok(url), _) if !matches!(url.scheme(), "http" | "https") => true,
+        (Ok(url), _) if over_https && url.scheme() == "http" => true,
         (Ok(url), Some(host)) => {
             let authority = match url.port() {
                 Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
@@ -64,13 +69,14 @@ fn names_other_host(value: &str, host: Option<&str>) -> bool {
 /// For POSTs without an `Origin`, the `Referer` is checked the same way.
 pub fn foreign_origin(headers: &HeaderMap, check_referer: bool) -> bool {
     let host = request_host(headers);
+    let over_https = is_https(headers);
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("null");
-        return names_other_host(origin, host);
+        return names_other_host(origin, host, over_https);
     }
     if check_referer {
         if let Some(referer) = headers.get(header::REFERER) {
-            return names_other_host(referer.to_str().unwrap_or(""), host);
+            return names_other_host(referer.to_str().unwrap_or(""), host, over_https);
         }
     }
     false

@@ -114,6 +114,48 @@ async fn posts_from_another_origin_are_refused() {
     assert_eq!(same.status(), StatusCode::FOUND);
 }
 
+/// Issue 18: the Origin check ignored the scheme. Served over HTTPS (here as a proxy says it
+/// with `X-Forwarded-Proto`), a POST or socket from `http://` on our own host is refused, and
+/// so is any origin that is not http(s); the `https://` origin of our host is ours.
+#[tokio::test]
+async fn the_origin_check_minds_the_scheme() {
+    let app = spawn_app().await;
+    let user = app.user("u").await;
+    let room = user.create_room("Schemes").await;
+    let token = user.csrf().await;
+    let host = app.url.strip_prefix("http://").unwrap().to_owned();
+    let post = |origin: String| {
+        user.client
+            .post(user.url("/chat/create/"))
+            .header("X-Forwarded-Proto", "https")
+            .header("Origin", origin)
+            .form(&[("title", "x"), ("csrfmiddlewaretoken", token.as_str())])
+            .send()
+    };
+    for origin in [
+        format!("http://{host}"),
+        format!("ftp://{host}"),
+        "null".to_owned(),
+    ] {
+        let response = post(origin.clone()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    assert_eq!(
+        post(format!("https://{host}")).await.unwrap().status(),
+        StatusCode::FOUND
+    );
+
+    let mut downgrade = reqwest::header::HeaderMap::new();
+    downgrade.insert("Origin", format!("http://{host}").parse().unwrap());
+    downgrade.insert("X-Forwarded-Proto", "https".parse().unwrap());
+    assert_eq!(
+        user.open_ws(&format!("/ws/chat/{}/", room.id), downgrade)
+            .await
+            .err(),
+        Some(403)
+    );
+}
+
 #[tokio::test]
 async fn pages_send_security_headers() {
     let app = spawn_app().await;
