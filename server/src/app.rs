@@ -41,6 +41,9 @@ async fn build(
         config.login_per_minute_per_account,
         config.login_per_minute_per_address,
     ));
+    let new_rate =
+        NonZeroU32::new((config.messages_per_second / 4).max(1)).expect("max(1) is non-zero");
+    let new_account_limiter = Arc::new(RateLimiter::keyed(Quota::per_second(new_rate)));
     let socket_slots = crate::socket::slots::SocketSlots::new(usize::from(config.sockets_per_user));
     // Scrolling back asks for a page at a time: a few a second is faster than anyone reads,
     // and 295,000 queued in ten seconds kept the server busy for 80 (issue 18).
@@ -60,6 +63,7 @@ async fn build(
         rooms,
         csrf,
         send_limiter,
+        new_account_limiter,
         shutdown,
     };
     Ok((state, send_task))

@@ -53,6 +53,12 @@ pub struct Config {
     #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 20)]
     pub messages_per_second: u32,
 
+    /// For this many minutes after registering, an account may send a quarter of
+    /// `MESSAGES_PER_SECOND` (at least one a second) without the 4× burst: a crowd of fresh
+    /// accounts no longer multiplies the per-user rate. 0 turns it off.
+    #[arg(long, env = "NEW_ACCOUNT_MINUTES", default_value_t = 10)]
+    pub new_account_minutes: u32,
+
     /// `history` requests (pages of older messages) a user may make per second, on average
     /// (bursts of 4× are allowed).
     #[arg(long, env = "HISTORY_PER_SECOND", default_value_t = 5,
@@ -115,6 +121,8 @@ impl Config {
         config.bind = "127.0.0.1:0".into();
         config.database_url = database_url.into();
         config.redis_url = None;
+        // Every test account is minutes old; the tests of the new-account rate turn it on.
+        config.new_account_minutes = 0;
         config
     }
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub csrf: CsrfKey,
     /// Per-user message rate on sockets.
     pub send_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// The lower rate of accounts younger than `--new-account-minutes`, on top of the above.
+    pub new_account_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Login and registration attempts per account and per address.
     pub login_throttle: Arc<LoginThrottle>,
     /// Each user's open room sockets, against `--sockets-per-user`.

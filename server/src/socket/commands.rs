@@ -42,15 +42,35 @@ impl RoomSocket {
                 return self.reply(&e.into_frame(nonce));
             }
         };
-        if let Err(not_until) = self.state.send_limiter.check_key(&self.user.user.id) {
+        let new_for_ms = i64::from(self.state.config.new_account_minutes) * 60_000;
+        let is_new = now_ms() - self.user.user.created_at < new_for_ms;
+        let limited = if is_new {
+            self.state
+                .new_account_limiter
+                .check_key(&self.user.user.id)
+                .and_then(|()| self.state.send_limiter.check_key(&self.user.user.id))
+        } else {
+            self.state.send_limiter.check_key(&self.user.user.id)
+        };
+        if let Err(not_until) = limited {
             crate::metrics::refused("rate");
             let wait_ms = wait_ms(not_until);
             return self.reply(&ServerFrame::Error {
                 code: ErrorCode::RateLimited,
-                message: format!(
-                    "you are sending messages too fast; wait {:.1} s and send again",
-                    wait_ms as f64 / 1000.0
-                ),
+                message: if is_new {
+                    let rate = (self.state.config.messages_per_second / 4).max(1);
+                    format!(
+                        "new accounts send at most {rate} message{} a second for their first {} minutes; wait {:.1} s and send again",
+                        if rate == 1 { "" } else { "s" },
+                        self.state.config.new_account_minutes,
+                        wait_ms as f64 / 1000.0
+                    )
+                } else {
+                    format!(
+                        "you are sending messages too fast; wait {:.1} s and send again",
+                        wait_ms as f64 / 1000.0
+                    )
+                },
                 nonce: valid.nonce,
                 retry_after_ms: Some(wait_ms),
             });

@@ -93,6 +93,8 @@ pub struct User {
     pub nickname: String,
     /// A server admin (`chat-server admin grant-admin`): may remove any room.
     pub is_admin: bool,
+    /// When the account was made (Unix ms): new accounts send at a lower rate.
+    pub created_at: i64,
 }
 
 /// What login needs to check a password.

@@ -177,6 +177,7 @@ fn violated_constraint(err: &sqlx::Error) -> Option<String> {
 #[async_trait]
 impl Store for SqlStore {
     async fn create_user(&self, new: NewUser) -> Result<User, CreateUserError> {
+        let created_at = now_ms();
         let result = sqlx::query(
             "INSERT INTO users (email, email_lower, nickname, nickname_lower, nickname_skeleton, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -187,7 +188,7 @@ impl Store for SqlStore {
         .bind(new.nickname.to_lowercase())
         .bind(names::skeleton(&new.nickname))
         .bind(&new.password_hash)
-        .bind(now_ms())
+        .bind(created_at)
         .fetch_one(&self.pool)
         .await;
         match result {
@@ -195,6 +196,7 @@ impl Store for SqlStore {
                 id: row.try_get("id").map_err(StoreError::from)?,
                 nickname: new.nickname,
                 is_admin: false,
+                created_at,
             }),
             Err(err) => match violated_constraint(&err) {
                 Some(c) if c.contains("email") => Err(CreateUserError::EmailTaken),
@@ -227,7 +229,7 @@ impl Store for SqlStore {
         };
         let row =
             // A disabled account fails to log in as a wrong password does.
-            sqlx::query("SELECT id, nickname, is_admin, password_hash FROM users WHERE email_lower = $1 AND disabled_at IS NULL")
+            sqlx::query("SELECT id, nickname, is_admin, created_at, password_hash FROM users WHERE email_lower = $1 AND disabled_at IS NULL")
                 .bind(key)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -237,6 +239,7 @@ impl Store for SqlStore {
                     id: row.try_get("id")?,
                     nickname: row.try_get("nickname")?,
                     is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+                    created_at: row.try_get("created_at")?,
                 },
                 password_hash: row.try_get("password_hash")?,
             })
@@ -263,7 +266,7 @@ impl Store for SqlStore {
 
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, i64)>> {
         let row = sqlx::query(
-            "SELECT u.id, u.nickname, u.is_admin, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.nickname, u.is_admin, u.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
@@ -276,6 +279,7 @@ impl Store for SqlStore {
                     id: row.try_get("id")?,
                     nickname: row.try_get("nickname")?,
                     is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+                    created_at: row.try_get("created_at")?,
                 },
                 row.try_get("expires_at")?,
             ))

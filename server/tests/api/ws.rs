@@ -667,6 +667,64 @@ async fn typing_is_limited_per_user_across_sockets() {
     assert_eq!(shown, 1, "ten sockets typing at once show one hint");
 }
 
+/// Issue 18: free accounts multiplied the per-user message rate. For its first
+/// `--new-account-minutes`, an account sends at a quarter of the rate without the burst, and
+/// is told why; an older account keeps the full rate and burst.
+#[tokio::test]
+async fn new_accounts_send_at_a_lower_rate_at_first() {
+    use sqlx::Executor;
+    let app = spawn_app_with(|c| {
+        c.messages_per_second = 4;
+        c.new_account_minutes = 10;
+    })
+    .await;
+    let fresh = app.user("fresh").await;
+    let old = app.user("old").await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    pool.execute(
+        format!(
+            "UPDATE users SET created_at = created_at - 3600000 WHERE nickname = '{}'",
+            old.nickname
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    pool.close().await;
+    let room = fresh.create_room("Newcomers").await;
+
+    for (user, expected_stored) in [(&fresh, 1), (&old, 6)] {
+        let (mut socket, _) = user.join(room.id).await;
+        for i in 0..6 {
+            socket
+                .send_message(&format!("{} {i}", user.nickname), None)
+                .await;
+        }
+        let (mut stored, mut refusals) = (0, Vec::new());
+        while stored + refusals.len() < 6 {
+            match socket.next_frame().await {
+                ServerFrame::Message(m) if m.sender == user.nickname => stored += 1,
+                ServerFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    message,
+                    ..
+                } => refusals.push(message),
+                _ => {}
+            }
+        }
+        assert_eq!(stored, expected_stored, "{}", user.nickname);
+        if let Some(message) = refusals.first() {
+            assert!(
+                message.starts_with(
+                    "new accounts send at most 1 message a second for their first 10 minutes"
+                ),
+                "{message}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn sockets_refuse_anonymous_foreign_and_unknown() {
     let app = spawn_app().await;
