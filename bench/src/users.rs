@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use chat_shared::api::{FieldErrors, RoomBody};
-use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
+use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, PRESESSION_COOKIE, SESSION_COOKIE};
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
@@ -244,17 +244,24 @@ impl Accounts {
         url
     }
 
-    /// A `csrftoken` from the registration form. Before login it is bound to no session, so
-    /// one serves every registration and login.
-    async fn anonymous_csrf(&self) -> anyhow::Result<String> {
+    /// A `csrftoken` from the registration form, with the pre-session it is bound to (the
+    /// server binds anonymous tokens to a visitor's own pre-session cookie). One visitor's
+    /// pair serves every registration and login.
+    async fn anonymous_csrf(&self) -> anyhow::Result<Anonymous> {
         let response = self
             .http
             .get(self.url("/accounts/register/"))
             .send()
             .await
             .with_context(|| format!("is the server running at {}?", self.base))?;
-        cookie(&response, CSRF_COOKIE)
-            .with_context(|| format!("the registration form set no {CSRF_COOKIE} cookie"))
+        let token = cookie(&response, CSRF_COOKIE)
+            .with_context(|| format!("the registration form set no {CSRF_COOKIE} cookie"))?;
+        let cookies = match cookie(&response, PRESESSION_COOKIE) {
+            Some(presession) => format!("{CSRF_COOKIE}={token}; {PRESESSION_COOKIE}={presession}"),
+            // A server of an earlier release binds anonymous tokens to nothing.
+            None => format!("{CSRF_COOKIE}={token}"),
+        };
+        Ok(Anonymous { token, cookies })
     }
 
     async fn post_form(
@@ -295,7 +302,12 @@ impl Accounts {
     }
 
     /// Registers (unless it may exist and logs in fine) and logs in.
-    async fn sign_in(&self, user: usize, csrf: &str, may_exist: bool) -> anyhow::Result<Session> {
+    async fn sign_in(
+        &self,
+        user: usize,
+        csrf: &Anonymous,
+        may_exist: bool,
+    ) -> anyhow::Result<Session> {
         if may_exist {
             if let Some(session) = self.login(user, csrf).await? {
                 return Ok(session);
@@ -307,13 +319,13 @@ impl Accounts {
             .context("login refused right after registering")
     }
 
-    async fn register(&self, user: usize, csrf: &str) -> anyhow::Result<()> {
+    async fn register(&self, user: usize, csrf: &Anonymous) -> anyhow::Result<()> {
         let (email, nickname) = (email(user), nickname(user));
         let response = self
             .post_form(
                 "/accounts/register/",
-                csrf,
-                &format!("{CSRF_COOKIE}={csrf}"),
+                &csrf.token,
+                &csrf.cookies,
                 &[
                     ("email", &email),
                     ("nickname", &nickname),
@@ -342,12 +354,12 @@ impl Accounts {
     }
 
     /// The session, or `None` if the credentials were refused (401).
-    async fn login(&self, user: usize, csrf: &str) -> anyhow::Result<Option<Session>> {
+    async fn login(&self, user: usize, csrf: &Anonymous) -> anyhow::Result<Option<Session>> {
         let response = self
             .post_form(
                 "/accounts/login/",
-                csrf,
-                &format!("{CSRF_COOKIE}={csrf}"),
+                &csrf.token,
+                &csrf.cookies,
                 &[("username", &email(user)), ("password", PASSWORD)],
             )
             .await?;
@@ -355,7 +367,7 @@ impl Accounts {
             StatusCode::OK => Ok(Some(Session {
                 sessionid: cookie(&response, SESSION_COOKIE)
                     .with_context(|| format!("login set no {SESSION_COOKIE}"))?,
-                csrftoken: cookie(&response, CSRF_COOKIE).unwrap_or_else(|| csrf.to_owned()),
+                csrftoken: cookie(&response, CSRF_COOKIE).unwrap_or_else(|| csrf.token.clone()),
             })),
             StatusCode::UNAUTHORIZED => Ok(None),
             status => bail!(
@@ -380,6 +392,13 @@ impl Accounts {
 }
 
 /// A cookie's value from the response's `Set-Cookie` headers.
+/// An anonymous visitor's CSRF token and the cookies it is valid with.
+#[derive(Clone)]
+struct Anonymous {
+    token: String,
+    cookies: String,
+}
+
 fn cookie(response: &Response, name: &str) -> Option<String> {
     response
         .headers()

@@ -9,9 +9,11 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use chat_shared::session::{CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE};
+use chat_shared::session::{
+    CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, PRESESSION_COOKIE, SESSION_COOKIE,
+};
 
-use super::session::{cookie_header, hash_token, is_https, request_cookie};
+use super::session::{cookie_header, hash_token, is_https, new_token, request_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
 /// A year, as Django does: the token is only useful together with the session it is bound to.
@@ -23,11 +25,40 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-/// What a token is bound to for this request: the session cookie's hash, or "".
-pub fn binding(headers: &HeaderMap) -> String {
+/// What a token is bound to for this request: the session cookie's hash, else the
+/// pre-session's; `None` for a visitor with neither, who is given a pre-session.
+pub fn binding(headers: &HeaderMap) -> Option<String> {
     request_cookie(headers, SESSION_COOKIE)
         .map(|t| hash_token(&t))
-        .unwrap_or_default()
+        .or_else(|| request_cookie(headers, PRESESSION_COOKIE).map(|p| presession_binding(&p)))
+}
+
+fn presession_binding(presession: &str) -> String {
+    format!("pre:{}", hash_token(presession))
+}
+
+/// The binding for this visitor once logged out: their pre-session's, or a new pre-session's
+/// (returned, to be set as a cookie).
+pub fn anonymous_binding(headers: &HeaderMap) -> (String, Option<String>) {
+    match request_cookie(headers, PRESESSION_COOKIE) {
+        Some(p) => (presession_binding(&p), None),
+        None => {
+            let p = new_token();
+            (presession_binding(&p), Some(p))
+        }
+    }
+}
+
+/// The `Set-Cookie` value for a new pre-session: as long-lived as a CSRF cookie, and out of
+/// scripts' reach.
+pub fn presession_cookie(value: &str, headers: &HeaderMap) -> String {
+    cookie_header(
+        PRESESSION_COOKIE,
+        value,
+        CSRF_COOKIE_MAX_AGE,
+        true,
+        is_https(headers),
+    )
 }
 
 /// The `Set-Cookie` value for a CSRF token (readable by page scripts, as Django's is).
@@ -85,7 +116,10 @@ pub fn foreign_origin(headers: &HeaderMap, check_referer: bool) -> bool {
 /// Middleware: checks POSTs, and makes sure every response carries a valid token cookie.
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
-    let binding = binding(&headers);
+    let (binding, new_presession) = match binding(&headers) {
+        Some(binding) => (binding, None),
+        None => anonymous_binding(&headers),
+    };
     let cookie_token =
         request_cookie(&headers, CSRF_COOKIE).filter(|t| state.csrf.verify(t, &binding));
 
@@ -123,6 +157,11 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
     if fresh && !handler_set_one {
         if let Ok(value) = HeaderValue::from_str(&csrf_cookie(&token, &headers)) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    if let Some(presession) = new_presession {
+        if let Ok(value) = HeaderValue::from_str(&presession_cookie(&presession, &headers)) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }

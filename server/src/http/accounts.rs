@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::pages::{render, Ctx, LoginPage, RegisterPage};
 use super::{found, Input, Routes};
-use crate::auth::csrf::csrf_cookie;
+use crate::auth::csrf::{anonymous_binding, csrf_cookie, presession_cookie};
 use crate::auth::password::{check_password, hash_password, verify_password};
 use crate::auth::session::{
     cookie_header, hash_token, is_https, new_token, request_cookie, SESSION_COOKIE,
@@ -344,10 +344,15 @@ async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         &mut response,
         &cookie_header(SESSION_COOKIE, "", 0, true, secure),
     );
+    // Logged out, the visitor's token is bound to their pre-session again.
+    let (binding, new_presession) = anonymous_binding(&ctx.headers);
     set_cookie(
         &mut response,
-        &csrf_cookie(&state.csrf.issue(""), &ctx.headers),
+        &csrf_cookie(&state.csrf.issue(&binding), &ctx.headers),
     );
+    if let Some(presession) = new_presession {
+        set_cookie(&mut response, &presession_cookie(&presession, &ctx.headers));
+    }
     Ok(response)
 }
 

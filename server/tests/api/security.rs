@@ -156,6 +156,65 @@ async fn the_origin_check_minds_the_scheme() {
     );
 }
 
+/// Issue 18: anonymous CSRF tokens were bound to nothing, so a token an attacker fetched for
+/// themselves was valid for any other visitor (a login CSRF planted through a cookie). Each
+/// anonymous visitor now gets a pre-session, and their tokens are bound to it.
+#[tokio::test]
+async fn one_visitors_anonymous_token_is_not_valid_for_another() {
+    let app = spawn_app().await;
+    app.registered("victim").await;
+    let attacker = app.visitor();
+    let planted = attacker.csrf().await;
+    assert!(
+        attacker.cookie("presession").is_some(),
+        "a pre-session was set"
+    );
+
+    let victim = app.visitor();
+    victim.csrf().await;
+    let login_with_planted_token = victim
+        .client
+        .post(victim.url("/accounts/login/"))
+        .header("Accept", "application/json")
+        .header("X-CSRFToken", &planted)
+        // The attacker's token planted over the victim's own, as a cookie-tossing attack does.
+        .header(
+            "Cookie",
+            format!(
+                "csrftoken={planted}; presession={}",
+                victim.cookie("presession").unwrap()
+            ),
+        )
+        .form(&[("username", "victim@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login_with_planted_token.status(), StatusCode::FORBIDDEN);
+
+    // Each visitor's own token still works, and logging out binds the next one to the
+    // visitor's pre-session again.
+    let own = victim
+        .post_json(
+            "/accounts/login/",
+            &[("username", "victim@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::OK);
+    let out = victim.post_json("/accounts/logout/", &[]).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let again = victim
+        .post_json(
+            "/accounts/login/",
+            &[("username", "victim@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "the token after logout works"
+    );
+}
+
 #[tokio::test]
 async fn pages_send_security_headers() {
     let app = spawn_app().await;
