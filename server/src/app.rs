@@ -6,7 +6,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use governor::{Quota, RateLimiter};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -100,6 +99,34 @@ async fn load_csrf_key(store: &dyn Store) -> anyhow::Result<CsrfKey> {
     Ok(CsrfKey(key))
 }
 
+/// The connection settings, with the caps lowered to fit this process's open-file limit.
+fn connection_limits(config: &Config) -> crate::serve::Limits {
+    let open_files = match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        Ok((soft, _hard)) => soft,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the open-file limit; assuming 1024");
+            1024
+        }
+    };
+    let caps = crate::serve::gate::Caps::fitting(
+        config.max_connections as usize,
+        config.connections_per_address as usize,
+        open_files,
+    );
+    if caps.max < config.max_connections as usize {
+        tracing::warn!(
+            open_files,
+            connections = caps.max,
+            "the open-file limit allows fewer connections than MAX_CONNECTIONS; raise it (ulimit -n, LimitNOFILE=)"
+        );
+    }
+    crate::serve::Limits {
+        caps,
+        header_read: std::time::Duration::from_secs(config.header_read_timeout_seconds),
+        idle: std::time::Duration::from_secs(config.idle_timeout_seconds),
+    }
+}
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
@@ -152,7 +179,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })?;
     let addr = listener.local_addr()?;
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::load(cert, key).await?),
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(&crate::tls::load(cert, key).await?)),
         (None, None) => None,
         _ => anyhow::bail!("--tls-cert and --tls-key go together: give both, or neither"),
     };
@@ -161,6 +188,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         Some(bind) => Some(crate::metrics::serve(bind, shutdown.clone()).await?),
         None => None,
     };
+    let limits = connection_limits(&config);
     let (state, send_task) = build(config, shutdown.clone()).await?;
     tokio::spawn(sweep_sessions(state.store.clone(), shutdown.clone()));
     let tls_on = tls.is_some();
@@ -170,26 +198,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     }
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        match tls {
-            Some(tls) => crate::tls::serve(listener, tls, router, stop)
-                .await
-                .context("the HTTPS server failed")?,
-            None => {
-                // Chat frames are small and latency matters: no Nagle delay on our writes.
-                let listener = listener.tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
-                    }
-                });
-                axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-                .context("the HTTP server failed")?
-            }
-        }
+        let what = if tls.is_some() { "HTTPS" } else { "HTTP" };
+        crate::serve::serve(listener, router, tls, limits, stop)
+            .await
+            .with_context(|| format!("the {what} server failed"))?;
         // Sockets were told to close with 1012 when the token was cancelled. Once their tasks
         // have let go of the state, the send queue has stored everything queued and stops.
         drop(state);
