@@ -32,7 +32,6 @@ impl Default for Activity {
 }
 
 impl Activity {
-
     fn touch(&self) {
         let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last_ms.store(ms, Ordering::Relaxed);
