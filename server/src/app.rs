@@ -49,11 +49,18 @@ async fn build(
             .allow_burst(history.saturating_mul(NonZeroU32::new(4).expect("non-zero"))),
     ));
     let typing_limiter = Arc::new(RateLimiter::keyed(Quota::per_second(TYPING_PER_SECOND)));
+    // One account made 18,000 rooms in 17 s, and every visitor's list then carried them all
+    // (issue 18): the whole hour's allowance may be used at once, then it refills.
+    let rooms_per_hour = NonZeroU32::new(config.rooms_per_hour.max(1)).expect("max(1) is non-zero");
+    let room_limiter = Arc::new(RateLimiter::keyed(
+        Quota::per_hour(rooms_per_hour).allow_burst(rooms_per_hour),
+    ));
     let state = AppState {
         login_throttle,
         socket_slots,
         history_limiter,
         typing_limiter,
+        room_limiter,
         config: Arc::new(config),
         store,
         rooms,

@@ -91,6 +91,12 @@ pub struct Config {
     #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
 
+    /// Rooms one user may create per hour (all of them at once if they like; then one more
+    /// every 60/N minutes).
+    #[arg(long, env = "ROOMS_PER_HOUR", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rooms_per_hour: u32,
+
     /// Room sockets one user may have open at once on this instance (every tab, device and
     /// room counts); past it, a new one is refused with 429.
     #[arg(long, env = "SOCKETS_PER_USER", default_value_t = 64,
