@@ -6,7 +6,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use governor::{Quota, RateLimiter};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -53,11 +52,18 @@ async fn build(
             .allow_burst(history.saturating_mul(NonZeroU32::new(4).expect("non-zero"))),
     ));
     let typing_limiter = Arc::new(RateLimiter::keyed(Quota::per_second(TYPING_PER_SECOND)));
+    // One account made 18,000 rooms in 17 s, and every visitor's list then carried them all
+    // (issue 18): the whole hour's allowance may be used at once, then it refills.
+    let rooms_per_hour = NonZeroU32::new(config.rooms_per_hour.max(1)).expect("max(1) is non-zero");
+    let room_limiter = Arc::new(RateLimiter::keyed(
+        Quota::per_hour(rooms_per_hour).allow_burst(rooms_per_hour),
+    ));
     let state = AppState {
         login_throttle,
         socket_slots,
         history_limiter,
         typing_limiter,
+        room_limiter,
         config: Arc::new(config),
         store,
         rooms,
@@ -102,6 +108,34 @@ async fn load_csrf_key(store: &dyn Store) -> anyhow::Result<CsrfKey> {
         .try_into()
         .map_err(|_| anyhow::anyhow!("the stored CSRF key is not 32 bytes"))?;
     Ok(CsrfKey(key))
+}
+
+/// The connection settings, with the caps lowered to fit this process's open-file limit.
+fn connection_limits(config: &Config) -> crate::serve::Limits {
+    let open_files = match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        Ok((soft, _hard)) => soft,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the open-file limit; assuming 1024");
+            1024
+        }
+    };
+    let caps = crate::serve::gate::Caps::fitting(
+        config.max_connections as usize,
+        config.connections_per_address as usize,
+        open_files,
+    );
+    if caps.max < config.max_connections as usize {
+        tracing::warn!(
+            open_files,
+            connections = caps.max,
+            "the open-file limit allows fewer connections than MAX_CONNECTIONS; raise it (ulimit -n, LimitNOFILE=)"
+        );
+    }
+    crate::serve::Limits {
+        caps,
+        header_read: std::time::Duration::from_secs(config.header_read_timeout_seconds),
+        idle: std::time::Duration::from_secs(config.idle_timeout_seconds),
+    }
 }
 
 /// A running server.
@@ -156,7 +190,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })?;
     let addr = listener.local_addr()?;
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::load(cert, key).await?),
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(&crate::tls::load(cert, key).await?)),
         (None, None) => None,
         _ => anyhow::bail!("--tls-cert and --tls-key go together: give both, or neither"),
     };
@@ -165,6 +199,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         Some(bind) => Some(crate::metrics::serve(bind, shutdown.clone()).await?),
         None => None,
     };
+    let limits = connection_limits(&config);
     let (state, send_task) = build(config, shutdown.clone()).await?;
     tokio::spawn(sweep_sessions(state.store.clone(), shutdown.clone()));
     let tls_on = tls.is_some();
@@ -174,26 +209,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     }
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        match tls {
-            Some(tls) => crate::tls::serve(listener, tls, router, stop)
-                .await
-                .context("the HTTPS server failed")?,
-            None => {
-                // Chat frames are small and latency matters: no Nagle delay on our writes.
-                let listener = listener.tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
-                    }
-                });
-                axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-                .context("the HTTP server failed")?
-            }
-        }
+        let what = if tls.is_some() { "HTTPS" } else { "HTTP" };
+        crate::serve::serve(listener, router, tls, limits, stop)
+            .await
+            .with_context(|| format!("the {what} server failed"))?;
         // Sockets were told to close with 1012 when the token was cancelled. Once their tasks
         // have let go of the state, the send queue has stored everything queued and stops.
         drop(state);

@@ -98,6 +98,12 @@ pub struct Config {
     #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
 
+    /// Rooms one user may create per hour (all of them at once if they like; then one more
+    /// every 60/N minutes).
+    #[arg(long, env = "ROOMS_PER_HOUR", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rooms_per_hour: u32,
+
     /// Room sockets one user may have open at once on this instance (every tab, device and
     /// room counts); past it, a new one is refused with 429.
     #[arg(long, env = "SOCKETS_PER_USER", default_value_t = 64,
@@ -108,6 +114,30 @@ pub struct Config {
     /// Keep it off the public address: it is meant for the monitoring network only.
     #[arg(long, env = "METRICS_BIND")]
     pub metrics_bind: Option<String>,
+
+    /// Seconds a client gets to send a request's headers (from connecting, or from the end
+    /// of its previous request), and to finish the TLS handshake.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds an HTTP connection may stay open with nothing read or written (a trickled
+    /// body, an answer not read); WebSockets have their own pings instead.
+    #[arg(long, env = "IDLE_TIMEOUT_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_seconds: u64,
+
+    /// Connections (WebSockets included) open at once; past it, new ones get 503. Lowered at
+    /// start to stay 64 below the open-file limit.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Connections one client address may have open at once (at most a quarter of
+    /// `MAX_CONNECTIONS`); past it, 503. 0 turns it off: do so behind a proxy, where every
+    /// connection comes from the proxy.
+    #[arg(long, env = "CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub connections_per_address: u32,
 
     /// Seconds between pings on idle sockets; a socket silent for three times this is closed.
     #[arg(long, env = "PING_SECONDS", default_value_t = 20)]

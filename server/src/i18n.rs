@@ -91,6 +91,8 @@ pub struct Texts {
     pub err_bad_request: &'static str,
     pub err_too_many: &'static str,
     pub err_too_many_sockets: &'static str,
+    /// Rooms made past `--rooms-per-hour`; `{}` is minutes.
+    pub err_too_many_rooms: &'static str,
     /// [`Texts::err_too_many`] when the wait is one second.
     pub err_too_many_one: &'static str,
     pub err_internal: &'static str,
@@ -175,6 +177,7 @@ pub static EN: Texts = Texts {
     err_bad_request: "The request is malformed.",
     err_too_many: "Too many attempts. Wait {} seconds and try again.",
     err_too_many_sockets: "You have too many rooms open at once. Close some tabs or rooms and try again.",
+    err_too_many_rooms: "You have made many rooms in the last hour. Wait {} minutes before making another, or use one you made.",
     err_too_many_one: "Too many attempts. Wait 1 second and try again.",
     err_internal: "Something went wrong on the server. Try again in a moment.",
     err_login_required: "Log in first.",
@@ -258,6 +261,7 @@ pub static KO: Texts = Texts {
     err_bad_request: "요청 형식이 잘못되었습니다.",
     err_too_many: "시도가 너무 많습니다. {}초 후에 다시 시도하십시오.",
     err_too_many_sockets: "동시에 연 채팅방이 너무 많습니다. 탭이나 채팅방을 닫고 다시 시도하십시오.",
+    err_too_many_rooms: "지난 한 시간 동안 채팅방을 많이 만들었습니다. {}분 후에 다시 만들거나, 만든 채팅방을 사용하십시오.",
     err_too_many_one: "시도가 너무 많습니다. 1초 후에 다시 시도하십시오.",
     err_internal: "서버에 문제가 생겼습니다. 잠시 후 다시 시도하십시오.",
     err_login_required: "먼저 로그인하십시오.",
@@ -302,6 +306,12 @@ impl Texts {
             return self.err_too_many_one.to_owned();
         }
         self.err_too_many.replace("{}", &wait_secs.to_string())
+    }
+
+    /// [`Texts::err_too_many_rooms`], the wait rounded up to whole minutes.
+    pub fn too_many_rooms(&self, wait: std::time::Duration) -> String {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        self.err_too_many_rooms.replace("{}", &minutes.to_string())
     }
 
     pub fn password_problem(&self, p: PasswordProblem) -> &'static str {

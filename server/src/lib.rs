@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod operate;
 pub mod rooms;
+pub mod serve;
 pub mod socket;
 pub mod state;
 pub mod store;

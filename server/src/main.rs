@@ -15,6 +15,7 @@ async fn main() {
         }
         return;
     }
+    raise_open_file_limit();
     let server = match chat_server::start(cli.config).await {
         Ok(server) => server,
         Err(e) => {
@@ -37,6 +38,22 @@ async fn main() {
     if let Err(e) = server.wait().await {
         eprintln!("chat-server: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// Every connection is an open file: with the usual soft limit (1024, or 256 on some
+/// systems) a few hundred silent connections used to stop the server accepting (issue 18).
+/// The hard limit is what the operator allows; take all of it.
+fn raise_open_file_limit() {
+    /// Below this, the connection cap (`MAX_CONNECTIONS`) is lowered to fit.
+    const COMFORTABLE: u64 = 4096;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < COMFORTABLE => tracing::warn!(
+            open_files = limit,
+            "the open-file limit is low, so fewer connections can be served; raise the hard limit (ulimit -Hn, LimitNOFILE= in the systemd unit)"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct AppState {
     pub history_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
     /// `typing` hints per user, across their sockets.
     pub typing_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Rooms each user may create, against `--rooms-per-hour`.
+    pub room_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Cancelled at shutdown; socket tasks watch it to close with 1012.
     pub shutdown: CancellationToken,
 }

@@ -1,26 +1,18 @@
-//! HTTPS and WSS without a proxy (`--tls-cert`, `--tls-key`): rustls through axum-server.
+//! HTTPS and WSS without a proxy (`--tls-cert`, `--tls-key`): rustls, served by `serve`.
 //! Requests that came over TLS are marked as such for the code that decides on `Secure`
 //! cookies, and answers carry HSTS.
 
-use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// A year: browsers then refuse plain HTTP to this host for that long.
 const HSTS: &str = "max-age=31536000";
-/// How long open connections get to finish once shutdown starts (sockets close themselves
-/// with 1012 at once).
-const DRAIN: Duration = Duration::from_secs(5);
 
 /// Reads the certificate chain and key, with errors that name the file at fault.
 pub async fn load(cert: &Path, key: &Path) -> anyhow::Result<RustlsConfig> {
@@ -37,23 +29,12 @@ pub async fn load(cert: &Path, key: &Path) -> anyhow::Result<RustlsConfig> {
     })
 }
 
-/// Serves `router` over TLS on `listener` until `shutdown`.
-pub async fn serve(
-    listener: TcpListener,
-    config: RustlsConfig,
-    router: Router,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        shutdown.cancelled().await;
-        stopper.graceful_shutdown(Some(DRAIN));
-    });
-    axum_server::from_tcp_rustls(listener.into_std()?, config)?
-        .handle(handle)
-        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
-        .await
+/// The handshake for `serve`: ours serves HTTP/1.1 only (its header deadline has no HTTP/2
+/// counterpart), so that is all the certificate's configuration offers in ALPN.
+pub fn acceptor(config: &RustlsConfig) -> tokio_rustls::TlsAcceptor {
+    let mut server = (*config.get_inner()).clone();
+    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server))
 }
 
 /// The request came over our TLS: say so in `x-forwarded-proto`, which decides `Secure` on

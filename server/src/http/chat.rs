@@ -1,8 +1,10 @@
 //! `/chat/*`: the room list, creating, entering, renaming, leaving and removing rooms
 //! (CONTRACT.md "HTTP").
 
+use std::time::Duration;
+
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
@@ -106,12 +108,45 @@ async fn create(
             )
         }
     };
+    if let Err(not_until) = state.room_limiter.check_key(&user.user.id) {
+        use governor::clock::{Clock, DefaultClock};
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return too_many_rooms(&ctx, form.title, wait);
+    }
     let room = state.rooms.create(&title, &user.user).await?;
     Ok(if ctx.json {
         (StatusCode::CREATED, Json(RoomBody { room })).into_response()
     } else {
         found(&format!("/chat/{}/", room.id))
     })
+}
+
+/// 429 with `Retry-After`, as the login throttle answers: the form again with what was
+/// typed, or JSON `{"error"}`.
+fn too_many_rooms(ctx: &Ctx, title: String, wait: Duration) -> Result<Response, AppError> {
+    crate::metrics::refused("rooms_per_hour");
+    let message = ctx.t.too_many_rooms(wait);
+    let mut response = if ctx.json {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(chat_shared::api::ErrorBody { error: message }),
+        )
+            .into_response()
+    } else {
+        render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &CreatePage {
+                c: ctx.chrome(),
+                title,
+                error: Some(message),
+            },
+        )?
+    };
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    Ok(response)
 }
 
 async fn enter(

@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 
 use super::close::{close, finish};
 use super::outbox::{outbox, to_text, Outbound};
-use super::FRAMES_PER_FLUSH;
+use super::{FRAMES_PER_FLUSH, WRITE_TIMEOUT};
 use crate::state::AppState;
 
 pub async fn serve(state: AppState, socket: WebSocket) {
@@ -27,11 +27,9 @@ pub async fn serve(state: AppState, socket: WebSocket) {
             return;
         }
     };
-    if sink
-        .send(Message::Text(to_text(&LobbyFrame::Rooms { rooms })))
-        .await
-        .is_ok()
-    {
+    let first = sink.send(Message::Text(to_text(&LobbyFrame::Rooms { rooms })));
+    // Under the write deadline: a client that never reads must not hold the list.
+    if matches!(tokio::time::timeout(WRITE_TIMEOUT, first).await, Ok(Ok(()))) {
         let ping_every = Duration::from_secs(state.config.ping_seconds.max(1));
         let mut ping = tokio::time::interval(ping_every);
         let mut batch = Vec::new();
@@ -76,7 +74,8 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                     }
                 },
                 _ = ping.tick() => {
-                    if sink.send(Message::Ping(Default::default())).await.is_err() { break; }
+                    let ping = sink.send(Message::Ping(Default::default()));
+                    if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) { break; }
                 }
             }
         }

@@ -13,8 +13,16 @@ pub mod slots;
 pub mod upgrade;
 mod welcome;
 
+use std::time::Duration;
+
 use axum::extract::ws::WebSocketUpgrade;
 use chat_shared::limits::MAX_CLIENT_FRAME_BYTES;
+
+/// The longest one write may take before the client counts as gone: a batch of live frames,
+/// and equally the welcome, each page of a resume backlog and the lobby's first list, which a
+/// client that never reads would otherwise hold forever (issue 18: ~260 MB for lobby
+/// sockets against 20k rooms, 3.6 MB of kernel buffer for a `?after=0` socket).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Outbound frames a socket writes before one flush.
 const FRAMES_PER_FLUSH: usize = 64;

@@ -19,14 +19,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::close::{close, finish};
 use super::outbox::{outbox, to_text, Outbound, Outbox, OutboxReceiver};
-use super::FRAMES_PER_FLUSH;
+use super::{FRAMES_PER_FLUSH, WRITE_TIMEOUT};
 use crate::auth::session::CurrentUser;
 use crate::metrics::OpenSocket;
 use crate::state::AppState;
 use crate::store::{now_ms, NewMessage};
 
-/// The longest one batch may take to write before the client counts as gone.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Messages a socket holds while the send queue is full (the database is behind) before it
 /// stops reading the client's frames.
 const MAX_UNSENT: usize = 16;
@@ -97,9 +95,8 @@ impl RoomSocket {
             Ok(w) => w,
             Err(e) => {
                 tracing::error!(error = ?e, "could not build the welcome frame");
-                let _ = sink
-                    .send(close(SERVER_ERROR, "server error; try again"))
-                    .await;
+                let frame = close(SERVER_ERROR, "server error; try again");
+                let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(frame)).await;
                 return;
             }
         };
@@ -107,7 +104,10 @@ impl RoomSocket {
         // are not kept for the life of the socket.
         let text = to_text(&welcome);
         drop(welcome);
-        if sink.send(Message::Text(text)).await.is_err() {
+        if !matches!(
+            tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text(text))).await,
+            Ok(Ok(()))
+        ) {
             return;
         }
         let seen_upto = match after {
@@ -228,7 +228,8 @@ impl RoomSocket {
                         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close(NO_PONG, "no answer to ping"))).await;
                         return;
                     }
-                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    let ping = sink.send(Message::Ping(Default::default()));
+                    if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) {
                         return;
                     }
                 }

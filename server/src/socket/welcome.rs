@@ -10,6 +10,7 @@ use futures_util::SinkExt;
 use super::close::close;
 use super::outbox::to_text;
 use super::room::RoomSocket;
+use super::WRITE_TIMEOUT;
 use crate::error::AppError;
 
 /// The most messages a resume (`?after=`) puts in its welcome frame; the rest follow at once
@@ -75,9 +76,8 @@ impl RoomSocket {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::error!(error = ?e, "could not read the resume backlog");
-                    let _ = sink
-                        .send(close(SERVER_ERROR, "server error; reconnect with ?after="))
-                        .await;
+                    let frame = close(SERVER_ERROR, "server error; reconnect with ?after=");
+                    let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(frame)).await;
                     return None;
                 }
             };
@@ -85,11 +85,19 @@ impl RoomSocket {
                 return Some(upto);
             };
             upto = last.message.id;
-            for stored in page {
-                let frame = to_text(&ServerFrame::Message(stored.message));
-                sink.feed(Message::Text(frame)).await.ok()?;
+            // Each page under the write deadline: a client that asked for everything and
+            // never reads is dropped, not waited for.
+            let write = async {
+                for stored in page {
+                    let frame = to_text(&ServerFrame::Message(stored.message));
+                    sink.feed(Message::Text(frame)).await?;
+                }
+                sink.flush().await
+            };
+            if !matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(()))) {
+                tracing::debug!("resume backlog not taken within the write deadline");
+                return None;
             }
-            sink.flush().await.ok()?;
         }
     }
 }

@@ -688,3 +688,58 @@ async fn tls_files_that_do_not_work_are_named() {
         .to_string();
     assert!(half.contains("--tls-key"), "{half}");
 }
+
+/// Issue 18, over TLS: a connection that never finishes the handshake, or finishes it and
+/// never sends a request, is closed after `--header-read-timeout-seconds`, as on plain HTTP.
+#[tokio::test]
+async fn tls_connections_that_send_nothing_are_closed_at_the_header_deadline() {
+    use std::sync::Arc;
+    use tokio::io::AsyncReadExt;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let app = spawn_app_with(move |c| {
+        c.tls_cert = Some(cert);
+        c.tls_key = Some(key);
+        c.header_read_timeout_seconds = 1;
+    })
+    .await;
+    let addr = app.url.trim_start_matches("https://").to_owned();
+
+    let started = std::time::Instant::now();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(certified.cert.der().to_vec()))
+        .unwrap();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ));
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut handshaken = connector
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .expect("the handshake itself works");
+
+    let within = std::time::Duration::from_secs(4);
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(within, silent.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "a connection with no handshake was still open after {:?}",
+        started.elapsed()
+    );
+    let read = tokio::time::timeout(within, handshaken.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "a TLS connection with no request was still open after {:?}",
+        started.elapsed()
+    );
+}

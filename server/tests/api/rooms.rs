@@ -413,3 +413,46 @@ async fn leaving_twice_sends_one_participant_left() {
     }
     assert_eq!(said_left, 1, "the second leave changed nothing");
 }
+
+/// One account made 18,000 rooms in 17 s (issue 18): past `--rooms-per-hour` the form says
+/// how long to wait (HTML and JSON, 429 with `Retry-After`), nothing is made, and other
+/// users still create rooms.
+#[tokio::test]
+async fn room_creation_is_limited_per_user() {
+    let app = chat_test_support::spawn_app_with(|c| c.rooms_per_hour = 3).await;
+    let maker = app.user("maker").await;
+    for i in 0..3 {
+        maker.create_room(&format!("Room {i}")).await;
+    }
+    let json = maker
+        .post_json("/chat/create/", &[("title", "One more")])
+        .await;
+    assert_eq!(json.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = json.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One room a 20 minutes comes back.
+    assert!((1..=1200).contains(&wait), "{wait}");
+    let body: Value = json.json().await.unwrap();
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("Wait 20 minutes"), "{error}");
+
+    let html = maker
+        .post_form("/chat/create/", &[("title", "Typed title")])
+        .await;
+    assert_eq!(html.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.headers().contains_key("retry-after"));
+    let page = html.text().await.unwrap();
+    assert!(page.contains("Wait 20 minutes"), "{page}");
+    assert!(page.contains("Typed title"), "what was typed stays");
+
+    let titles: Vec<String> = list_json(&maker)
+        .await
+        .into_iter()
+        .map(|r| r.title)
+        .collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    app.user("other").await.create_room("Another's").await;
+}

@@ -892,3 +892,75 @@ async fn a_socket_whose_messages_wait_for_storage_still_gets_what_others_send() 
         assert_eq!(title, format!("Backlog {i}"), "every rename, in order");
     }
 }
+
+/// Issue 18: the resume backlog was written with no deadline, so a `?after=0` socket that
+/// never reads held its slot, its task and megabytes of buffers for as long as it liked. Now
+/// each page is under the write deadline (15 s): the socket is dropped and its slot (here
+/// the user's only one) comes free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_backlog_nobody_reads_is_dropped_at_the_write_deadline() {
+    let app = spawn_app_with(|c| {
+        c.sockets_per_user = 1;
+        c.messages_per_second = 100_000;
+    })
+    .await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Backlog").await;
+    // About 12 MB of history: more than the kernel buffers of both ends hold.
+    const COUNT: usize = 3000;
+    let body = "x".repeat(3990);
+    let (sender, _) = alice.join(room.id).await;
+    let (mut sink, mut frames) = sender.stream.split();
+    let send = async {
+        for i in 0..COUNT {
+            let frame =
+                json!({"type": "send", "body": format!("{i} {body}"), "nonce": format!("n{i}")});
+            sink.send(Message::text(frame.to_string())).await.unwrap();
+        }
+    };
+    let last_nonce = format!("n{}", COUNT - 1);
+    let acked = async {
+        while let Some(Ok(Message::Text(text))) = frames.next().await {
+            if text.contains(&format!("\"nonce\":\"{last_nonce}\"")) {
+                return;
+            }
+        }
+        panic!("the sender's socket ended before its last line was stored");
+    };
+    tokio::join!(send, acked);
+    drop((sink, frames));
+
+    let path = format!("/ws/chat/{}/", room.id);
+    let resume = format!("{path}?after=0");
+    let opened = tokio::time::Instant::now();
+    let stalled = loop {
+        match alice.open_ws(&resume, HeaderMap::new()).await {
+            Ok(socket) => break socket,
+            Err(429) if opened.elapsed() < Duration::from_secs(5) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(status) => panic!("the sender's slot comes free: {status}"),
+        }
+    };
+    // Never read from here on; while it is held, the user has no slot left.
+    assert_eq!(
+        alice.open_ws(&path, HeaderMap::new()).await.err(),
+        Some(429)
+    );
+    let held = tokio::time::Instant::now();
+    let deadline = held + Duration::from_secs(25);
+    loop {
+        match alice.open_ws(&path, HeaderMap::new()).await {
+            Ok(_) => break,
+            Err(429) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await
+            }
+            Err(status) => panic!(
+                "a socket that never read its backlog still held its slot after {:?} ({status})",
+                held.elapsed()
+            ),
+        }
+    }
+    println!("the stalled socket was dropped after {:?}", held.elapsed());
+    drop(stalled);
+}
