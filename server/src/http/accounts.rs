@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -15,7 +14,7 @@ use chat_shared::names;
 use serde::Deserialize;
 
 use super::pages::{render, Ctx, LoginPage, RegisterPage};
-use super::{found, Input, Routes};
+use super::{found, json_error, wait_secs, with_retry_after, Input, Routes};
 use crate::auth::csrf::{anonymous_binding, csrf_cookie, presession_cookie};
 use crate::auth::password::{check_password, hash_password, verify_password};
 use crate::auth::session::{
@@ -112,11 +111,7 @@ async fn register(
         crate::metrics::refused("register_throttled");
         let message = ctx.t.too_many(wait_secs(wait));
         let response = if ctx.json {
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(chat_shared::api::ErrorBody { error: message }),
-            )
-                .into_response()
+            json_error(StatusCode::TOO_MANY_REQUESTS, message)
         } else {
             // The form has no place for an error of its own; the first field's is seen first.
             let mut errors = BTreeMap::new();
@@ -237,11 +232,7 @@ async fn login(
         crate::metrics::refused("login_throttled");
         let message = ctx.t.too_many(wait_secs(wait));
         let response = if ctx.json {
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(chat_shared::api::ErrorBody { error: message }),
-            )
-                .into_response()
+            json_error(StatusCode::TOO_MANY_REQUESTS, message)
         } else {
             let next = if form.next.is_empty() {
                 q.next
@@ -274,11 +265,7 @@ async fn login(
         metrics::counter!(crate::metrics::LOGINS, "result" => "failure").increment(1);
         let message = ctx.t.err_login_failed.to_owned();
         if ctx.json {
-            return Ok((
-                StatusCode::UNAUTHORIZED,
-                Json(chat_shared::api::ErrorBody { error: message }),
-            )
-                .into_response());
+            return Ok(json_error(StatusCode::UNAUTHORIZED, message));
         }
         let next = if form.next.is_empty() {
             q.next
@@ -337,19 +324,6 @@ async fn login(
         &csrf_cookie(&state.csrf.issue(&session_hash), &ctx.headers),
     );
     Ok(response)
-}
-
-/// Whole seconds to wait, rounded up, at least one.
-fn wait_secs(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-}
-
-fn with_retry_after(mut response: Response, wait: Duration) -> Response {
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(wait_secs(wait).max(1)),
-    );
-    response
 }
 
 fn set_cookie(response: &mut Response, value: &str) {

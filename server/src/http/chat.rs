@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
@@ -14,7 +14,7 @@ use chat_shared::names;
 use serde::Deserialize;
 
 use super::pages::{render, CreatePage, Ctx, ListPage, RoomPage, RoomRow};
-use super::{found, Input, Routes};
+use super::{found, json_error, with_retry_after, Input, Routes};
 use crate::auth::session::CurrentUser;
 use crate::error::{AppError, Refusal};
 use crate::i18n::Texts;
@@ -126,12 +126,8 @@ async fn create(
 fn too_many_rooms(ctx: &Ctx, title: String, wait: Duration) -> Result<Response, AppError> {
     crate::metrics::refused("rooms_per_hour");
     let message = ctx.t.too_many_rooms(wait);
-    let mut response = if ctx.json {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(chat_shared::api::ErrorBody { error: message }),
-        )
-            .into_response()
+    let response = if ctx.json {
+        json_error(StatusCode::TOO_MANY_REQUESTS, message)
     } else {
         render(
             StatusCode::TOO_MANY_REQUESTS,
@@ -142,11 +138,7 @@ fn too_many_rooms(ctx: &Ctx, title: String, wait: Duration) -> Result<Response, 
             },
         )?
     };
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    Ok(response)
+    Ok(with_retry_after(response, wait))
 }
 
 async fn enter(

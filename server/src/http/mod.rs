@@ -24,7 +24,7 @@ use crate::socket;
 use crate::state::AppState;
 
 pub use input::Input;
-pub use respond::{found, wants_json};
+pub use respond::{found, json_error, wait_secs, wants_json, with_retry_after};
 
 /// Routes `path` and `path/` to the same handlers.
 fn route_both(

@@ -1,7 +1,7 @@
 //! The operator's view of accounts (`chat-server admin`): listing them, and the changes only
 //! the operator makes: passwords, disabling, the admin role.
 
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::sql::{lookup_key, SqlStore};
 use super::{now_ms, StoreError};
@@ -75,10 +75,7 @@ impl SqlStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, user_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -92,10 +89,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            end_sessions(&mut tx, user_id).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -109,4 +103,14 @@ impl SqlStore {
             .await?;
         Ok(())
     }
+}
+
+/// Deletes every session of the account, in the caller's transaction, so the change that
+/// calls for it and the logout everywhere happen together.
+async fn end_sessions(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
