@@ -21,6 +21,7 @@
     RESTARTING: 1012, // reconnect at once, with ?after=
     TOO_SLOW: 1013, // fell behind: reconnect with ?after=
     LEFT: 4000, // the user left the room (here or elsewhere): do not reconnect
+    BANNED: 4001, // the room's creator banned the user: do not reconnect
   });
   const root = document.getElementById("room");
   if (!root) return;

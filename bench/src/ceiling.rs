@@ -318,18 +318,18 @@ async fn serve(stream: TcpStream, hub: Arc<Hub>) {
 
 /// The `message` frame for a valid `send`, serialized once for every receiver.
 fn message_from(frame: &str, room_id: i64, me: &str, hub: &Hub) -> Option<Utf8Bytes> {
-    let ClientFrame::Send { body, nonce } = ClientFrame::parse(frame).ok()? else {
+    let ClientFrame::Send { body, nonce, .. } = ClientFrame::parse(frame).ok()? else {
         return None;
     };
     let valid = ClientFrame::validate_send(&body, nonce.as_deref()).ok()?;
-    let message = ServerFrame::Message(Message {
-        id: hub.next_id.fetch_add(1, Ordering::Relaxed),
+    let message = ServerFrame::Message(Message::plain(
+        hub.next_id.fetch_add(1, Ordering::Relaxed),
         room_id,
-        sender: me.to_owned(),
-        body: valid.body,
-        sent_at: now(),
-        nonce: valid.nonce,
-    });
+        me,
+        valid.body,
+        now(),
+        valid.nonce,
+    ));
     Some(Utf8Bytes::from(
         serde_json::to_string(&message).expect("frames serialize"),
     ))

@@ -181,6 +181,7 @@ pub async fn run(ws: Ws, role: Role, recorder: Arc<Recorder>, mut plans: watch::
                     let frame = ClientFrame::Send {
                         body: stamp::body(plan.step, stamp::micros(at.into_std()), role.member, seq, plan.body_bytes),
                         nonce: Some(format!("{}-{}-{seq}", plan.step, role.member)),
+                        action: false,
                     };
                     let text = serde_json::to_string(&frame).expect("client frames serialize");
                     if sink.feed(Message::Text(text.into())).await.is_err() {

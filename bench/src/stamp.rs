@@ -61,14 +61,14 @@ mod tests {
     use chat_shared::{Message, ServerFrame};
 
     fn message_frame(body: String) -> String {
-        serde_json::to_string(&ServerFrame::Message(Message {
-            id: 42,
-            room_id: 7,
-            sender: "bench3".into(),
+        serde_json::to_string(&ServerFrame::Message(Message::plain(
+            42,
+            7,
+            "bench3",
             body,
-            sent_at: "2026-11-24T21:46:22.123Z".into(),
-            nonce: Some("1-3-9".into()),
-        }))
+            "2026-11-24T21:46:22.123Z",
+            Some("1-3-9".into()),
+        )))
         .unwrap()
     }
 

@@ -35,12 +35,16 @@ fuzz_target!(|data: &[u8]| {
                 "round trip of {again}"
             );
             match frame {
-                ClientFrame::Send { body, nonce } => check_send(&body, nonce.as_deref()),
+                ClientFrame::Send { body, nonce, .. } => check_send(&body, nonce.as_deref()),
                 ClientFrame::History { limit, .. } => {
                     let accepted = ClientFrame::validate_history_limit(limit).is_ok();
                     assert_eq!(accepted, (1..=HISTORY_LIMIT_MAX).contains(&limit), "limit {limit}");
                 }
                 ClientFrame::Typing => {}
+                ClientFrame::Edit { body, .. } => {
+                    let _ = ClientFrame::validate_send(&body, None);
+                }
+                ClientFrame::Delete { .. } => {}
             }
         }
     }

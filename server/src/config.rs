@@ -59,6 +59,16 @@ pub struct Config {
     #[arg(long, env = "NEW_ACCOUNT_MINUTES", default_value_t = 10)]
     pub new_account_minutes: u32,
 
+    /// How long after sending a message its sender may still edit it, in minutes; 0 means
+    /// always.
+    #[arg(long, env = "EDIT_WINDOW_MINUTES", default_value_t = 0)]
+    pub edit_window_minutes: u32,
+
+    /// Whether messages may be deleted (by their sender, the room's creator or a server
+    /// admin). `false` keeps every message as it was last edited.
+    #[arg(long, env = "ALLOW_DELETE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_delete: bool,
+
     /// `history` requests (pages of older messages) a user may make per second, on average
     /// (bursts of 4× are allowed).
     #[arg(long, env = "HISTORY_PER_SECOND", default_value_t = 5,

@@ -20,6 +20,8 @@ pub enum Refusal {
     Csrf,
     CrossOrigin,
     NotCreator,
+    /// The user is banned from the room.
+    Banned,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden(Refusal::NotCreator) => {
                 (StatusCode::FORBIDDEN, |t| t.err_forbidden_creator)
             }
+            AppError::Forbidden(Refusal::Banned) => (StatusCode::FORBIDDEN, |t| t.err_banned),
             AppError::NotFound => (StatusCode::NOT_FOUND, |t| t.err_not_found),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, |t| t.err_method),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, |t| t.err_too_large),

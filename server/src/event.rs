@@ -51,6 +51,10 @@ pub enum Event {
         /// is not told (its sockets still close).
         #[serde(default)]
         nickname: String,
+        /// Banned by the room's creator rather than leaving: the sockets close with
+        /// `BANNED`. An instance of the last release closes them with `LEFT`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        banned: bool,
     },
     /// A session was logged out: its sockets close.
     SessionEnded {
@@ -67,17 +71,10 @@ mod tests {
     /// upgrade, so a message event keeps the shape it had: `{"kind":"message","message":{..},"seq":N}`.
     #[test]
     fn a_message_event_keeps_its_wire_shape() {
-        let event = Event::Message(StoredMessage {
-            message: Message {
-                id: 5,
-                room_id: 2,
-                sender: "ana".into(),
-                body: "hi".into(),
-                sent_at: "2026-11-25T00:00:00.000Z".into(),
-                nonce: None,
-            },
-            seq: 3,
-        });
+        let event = Event::Message(StoredMessage::line(
+            Message::plain(5, 2, "ana", "hi", "2026-11-25T00:00:00.000Z", None),
+            3,
+        ));
         let json: serde_json::Value = serde_json::to_value(&event).unwrap();
         assert_eq!(json["kind"], "message");
         assert_eq!(json["seq"], 3);
@@ -95,7 +92,8 @@ mod tests {
             Event::Left {
                 room_id: 2,
                 user_id: 9,
-                nickname: String::new()
+                nickname: String::new(),
+                banned: false,
             }
         );
     }

@@ -173,6 +173,98 @@ async fn two_instances_writing_to_one_room_deliver_every_message_once_in_id_orde
     );
 }
 
+/// Edits and deletes from both instances, interleaved with messages, reach readers on both in
+/// one order, and a resume on either instance replays them in that order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_deletes_from_two_instances_arrive_in_one_order_everywhere() {
+    if !scaleout_services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
+    let alice = one.user("alice").await;
+    let bob = two.user("bob").await;
+    let room = alice.create_room("Changes").await;
+    let (mut a, _) = alice.join(room.id).await;
+    let (mut b, _) = bob.join(room.id).await;
+    a.send_message("from one", Some("one")).await;
+    let from_one = a.next_message().await;
+    b.send_message("from two", Some("two")).await;
+    let from_two = b
+        .next_matching(|f| match f {
+            ServerFrame::Message(m) if m.nonce.as_deref() == Some("two") => Some(m),
+            _ => None,
+        })
+        .await;
+    let (mut reader_one, _) = alice.join(room.id).await;
+    let (mut reader_two, _) = bob.join(room.id).await;
+
+    // Each side edits and deletes its own line while the other keeps talking.
+    let side_a = async {
+        for i in 0..20 {
+            a.send_edit(from_one.id, &format!("one, edit {i}")).await;
+            a.send_message(&format!("a{i}"), None).await;
+        }
+        a.send_delete(from_one.id).await;
+    };
+    let side_b = async {
+        for i in 0..20 {
+            b.send_edit(from_two.id, &format!("two, edit {i}")).await;
+            b.send_message(&format!("b{i}"), None).await;
+        }
+        b.send_delete(from_two.id).await;
+    };
+    tokio::join!(side_a, side_b);
+
+    /// Stream ids and what each entry said, as a reader sees them.
+    async fn stream(reader: &mut chat_test_support::Socket, entries: usize) -> Vec<(i64, String)> {
+        let mut seen = Vec::new();
+        while seen.len() < entries {
+            match reader.next_frame().await {
+                ServerFrame::Message(m) => seen.push((m.id, m.body)),
+                ServerFrame::MessageEdited { id, message } => seen.push((id, message.body)),
+                ServerFrame::MessageDeleted { id, message } => {
+                    seen.push((id, format!("deleted {}", message.id)))
+                }
+                _ => {}
+            }
+        }
+        seen
+    }
+    let entries = 2 * (20 + 20 + 1);
+    let on_one = stream(&mut reader_one, entries).await;
+    let on_two = stream(&mut reader_two, entries).await;
+    assert_eq!(on_one, on_two, "both instances deliver one order");
+    assert!(
+        on_one.windows(2).all(|w| w[0].0 < w[1].0),
+        "in stream id order"
+    );
+
+    // A resume from before all of it, on the other instance, replays the same order.
+    let (mut resumed, welcome) = alice
+        .join_path(&format!("/ws/chat/{}/?after={}", room.id, from_two.id))
+        .await;
+    let (_, _, _, lines, _) = welcome_parts(welcome);
+    assert_eq!(lines.len(), 40, "the forty messages sent meanwhile");
+    let changes: Vec<_> = on_one
+        .iter()
+        .filter(|(id, _)| !lines.iter().any(|l| l.id == *id))
+        .cloned()
+        .collect();
+    // Replayed from the database, a change shows its line as it is now (here: deleted), so the
+    // order is compared, and the deletes.
+    let replayed = stream(&mut resumed, changes.len()).await;
+    let ids = |entries: &[(i64, String)]| entries.iter().map(|e| e.0).collect::<Vec<_>>();
+    assert_eq!(ids(&replayed), ids(&changes));
+    let deletes = |entries: &[(i64, String)]| {
+        entries
+            .iter()
+            .filter(|e| e.1.starts_with("deleted"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(deletes(&replayed), deletes(&changes));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_expires_when_an_instance_dies() {
     if !scaleout_services_available().await {

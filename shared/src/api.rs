@@ -23,6 +23,10 @@ pub struct RoomBody {
 pub struct RoomDetail {
     pub room: Room,
     pub participants: Vec<Participant>,
+    /// The nicknames banned from the room, oldest ban first: only for those who may lift
+    /// them (the room's creator, a server admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bans: Option<Vec<String>>,
 }
 
 /// `POST /accounts/register` (201) and `POST /accounts/login` (200).

@@ -22,10 +22,13 @@ pub const TOO_SLOW: u16 = 1013;
 /// The user left the room (from this device or another): do not reconnect, as that would
 /// make them a participant again; say so.
 pub const LEFT: u16 = 4000;
+/// The room's creator banned the user from the room: do not reconnect (the server refuses
+/// until the ban is lifted); say so.
+pub const BANNED: u16 = 4001;
 
 /// Every code above with its name, for checking the copies outside Rust (`static/room.js`,
 /// `docs/protocol.md`) against this file.
-pub const NAMED: [(&str, u16); 10] = [
+pub const NAMED: [(&str, u16); 11] = [
     ("DONE", DONE),
     ("NO_PONG", NO_PONG),
     ("PROTOCOL_ERROR", PROTOCOL_ERROR),
@@ -36,6 +39,7 @@ pub const NAMED: [(&str, u16); 10] = [
     ("RESTARTING", RESTARTING),
     ("TOO_SLOW", TOO_SLOW),
     ("LEFT", LEFT),
+    ("BANNED", BANNED),
 ];
 
 #[cfg(test)]

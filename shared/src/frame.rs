@@ -14,7 +14,14 @@ pub enum ClientFrame {
         body: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
+        /// An action line (`/me waves` sends `{"body":"waves","action":true}`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        action: bool,
     },
+    /// Replace the body of one of the user's own messages in this room.
+    Edit { id: i64, body: String },
+    /// Delete one of the user's own messages, or (as the room's creator) anyone's.
+    Delete { id: i64 },
     /// Ask for up to `limit` messages older than `before`.
     History { before: i64, limit: u32 },
     /// The user is typing.
@@ -36,6 +43,11 @@ pub enum ServerFrame {
     },
     /// A stored message, to every connection in the room, in id order.
     Message(Message),
+    /// An earlier message's body was edited. `id` is this change's own place in the room's
+    /// stream (a resume cursor, like a message id); `message` is the line as it is now.
+    MessageEdited { id: i64, message: Message },
+    /// An earlier message was deleted: `message` has an empty body and `deleted: true`.
+    MessageDeleted { id: i64, message: Message },
     /// The answer to a `history` request, oldest first.
     History {
         messages: Vec<Message>,
@@ -94,6 +106,11 @@ pub enum ErrorCode {
     InvalidLimit,
     /// The server could not store the message; send it again with the same nonce.
     StoreFailed,
+    /// An `edit` or `delete` of a message that is not in this room, or was deleted.
+    NotFound,
+    /// An `edit` or `delete` the user may not make (someone else's message, edits turned
+    /// off or past the edit window).
+    Forbidden,
     /// Any code this version does not know.
     #[serde(other)]
     Unknown,
@@ -161,11 +178,14 @@ impl ClientFrame {
                 )
             })?
             .to_owned();
-        if !matches!(kind.as_str(), "send" | "history" | "typing") {
+        if !matches!(
+            kind.as_str(),
+            "send" | "history" | "typing" | "edit" | "delete"
+        ) {
             return Err(FrameError::new(
                 ErrorCode::InvalidFrame,
                 format!(
-                    "unknown frame type {:?}; expected send, history or typing",
+                    "unknown frame type {:?}; expected send, edit, delete, history or typing",
                     kind.chars().take(32).collect::<String>()
                 ),
             ));
@@ -262,14 +282,14 @@ mod tests {
 
     #[test]
     fn message_frame_is_flat_with_a_type_tag() {
-        let frame = ServerFrame::Message(Message {
-            id: 7,
-            room_id: 1,
-            sender: "moistybro".into(),
-            body: "hi".into(),
-            sent_at: "2026-11-24T21:46:22Z".into(),
-            nonce: None,
-        });
+        let frame = ServerFrame::Message(Message::plain(
+            7,
+            1,
+            "moistybro",
+            "hi",
+            "2026-11-24T21:46:22Z",
+            None,
+        ));
         assert_eq!(
             serde_json::to_value(&frame).unwrap(),
             json!({"type":"message","id":7,"room_id":1,"sender":"moistybro","body":"hi","sent_at":"2026-11-24T21:46:22Z","nonce":null})
@@ -314,14 +334,16 @@ mod tests {
             ClientFrame::parse(r#"{"type":"send","body":"hi","nonce":"n1"}"#).unwrap(),
             ClientFrame::Send {
                 body: "hi".into(),
-                nonce: Some("n1".into())
+                nonce: Some("n1".into()),
+                action: false,
             }
         );
         assert_eq!(
             ClientFrame::parse(r#"{"type":"send","body":"hi"}"#).unwrap(),
             ClientFrame::Send {
                 body: "hi".into(),
-                nonce: None
+                nonce: None,
+                action: false,
             }
         );
         assert_eq!(

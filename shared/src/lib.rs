@@ -6,9 +6,10 @@ pub mod api;
 pub mod close;
 pub mod frame;
 pub mod limits;
+pub mod mentions;
 pub mod model;
 pub mod names;
 pub mod session;
 
 pub use frame::{ClientFrame, ErrorCode, LobbyFrame, ServerFrame};
-pub use model::{Message, Participant, Room};
+pub use model::{Message, MessageKind, Participant, Room};

@@ -34,4 +34,79 @@ pub struct Message {
     pub sent_at: String,
     /// The client's idempotency key for this message, if it gave one.
     pub nonce: Option<String>,
+    /// What kind of line it is; absent for a plain message (`docs/protocol.md` "Room events").
+    #[serde(default, skip_serializing_if = "MessageKind::is_text")]
+    pub kind: MessageKind,
+    /// RFC 3339, UTC: when the body was last edited; absent if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// The line was deleted: its body is empty and stays so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// The participants' nicknames the body mentions (`@nickname`), as the server found them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+}
+
+impl Message {
+    /// A plain message as the base contract has it: no kind, never edited or deleted, no
+    /// mentions.
+    pub fn plain(
+        id: i64,
+        room_id: i64,
+        sender: impl Into<String>,
+        body: impl Into<String>,
+        sent_at: impl Into<String>,
+        nonce: Option<String>,
+    ) -> Self {
+        Self {
+            id,
+            room_id,
+            sender: sender.into(),
+            body: body.into(),
+            sent_at: sent_at.into(),
+            nonce,
+            kind: MessageKind::Text,
+            edited_at: None,
+            deleted: false,
+            mentions: Vec::new(),
+        }
+    }
+
+    /// Whether `nickname` is among the mentions (nicknames compare case-insensitively).
+    pub fn mentions_nickname(&self, nickname: &str) -> bool {
+        let wanted = nickname.to_lowercase();
+        self.mentions.iter().any(|m| m.to_lowercase() == wanted)
+    }
+}
+
+/// What a line in a room's log is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Something a participant said.
+    #[default]
+    Text,
+    /// An action (`/me waves`): shown as "* ana waves".
+    Action,
+    /// A quiet line from the server about the room (a ban, say); `sender` is who caused it.
+    Notice,
+    /// Any kind this version does not know: show it as text.
+    #[serde(other)]
+    Unknown,
+}
+
+impl MessageKind {
+    pub fn is_text(&self) -> bool {
+        *self == MessageKind::Text
+    }
+
+    /// The name stored in the database's `kind` column and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text | MessageKind::Unknown => "text",
+            MessageKind::Action => "action",
+            MessageKind::Notice => "notice",
+        }
+    }
 }

@@ -336,6 +336,29 @@ impl Socket {
         .await
     }
 
+    /// An `edit` frame.
+    pub async fn send_edit(&mut self, id: i64, body: &str) {
+        self.send_json(serde_json::json!({"type": "edit", "id": id, "body": body}))
+            .await;
+    }
+
+    /// A `delete` frame.
+    pub async fn send_delete(&mut self, id: i64) {
+        self.send_json(serde_json::json!({"type": "delete", "id": id}))
+            .await;
+    }
+
+    /// The next `message_edited` or `message_deleted` frame: the change's id and the line as it
+    /// left it.
+    pub async fn next_change(&mut self) -> (i64, chat_shared::Message) {
+        self.next_matching(|f| match f {
+            ServerFrame::MessageEdited { id, message }
+            | ServerFrame::MessageDeleted { id, message } => Some((id, message)),
+            _ => None,
+        })
+        .await
+    }
+
     /// The next `error` frame's code and message.
     pub async fn next_error(&mut self) -> (chat_shared::ErrorCode, String) {
         self.next_matching(|f| match f {

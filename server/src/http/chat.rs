@@ -157,7 +157,17 @@ async fn enter(
         .unwrap_or(record.room);
     let participants = state.rooms.participants(room.id).await?;
     if ctx.json {
-        return Ok(Json(RoomDetail { room, participants }).into_response());
+        let moderates = record.creator_id == user.user.id || user.user.is_admin;
+        let bans = match moderates {
+            true => Some(state.store.bans(room.id).await?),
+            false => None,
+        };
+        return Ok(Json(RoomDetail {
+            room,
+            participants,
+            bans,
+        })
+        .into_response());
     }
     render(
         StatusCode::OK,

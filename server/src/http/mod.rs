@@ -7,6 +7,7 @@ mod assets;
 mod chat;
 mod health;
 mod input;
+mod moderation;
 mod pages;
 mod request_span;
 pub mod respond;
@@ -42,7 +43,7 @@ fn route_both(
 }
 
 pub fn router(state: AppState) -> Router {
-    let pages = [accounts::routes(), chat::routes()]
+    let pages = [accounts::routes(), chat::routes(), moderation::routes()]
         .into_iter()
         .fold(Router::new(), |router, path_handlers| {
             path_handlers

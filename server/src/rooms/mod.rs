@@ -20,18 +20,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chat_shared::{Participant, Room};
+use chat_shared::{MessageKind, Participant, Room};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::event::Event;
 use crate::fanout::local::LocalFanout;
 use crate::fanout::redis::RedisFanout;
 use crate::fanout::Fanout;
 use crate::socket::outbox::Outbox;
-use crate::store::{redacted, RoomRecord, Store, StoreResult, User};
+use crate::store::{
+    redacted, NewEntry, NewMessage, RoomRecord, Store, StoreResult, StoredMessage, User,
+};
 use registry::Registry;
 use room::{Member, SocketId};
 use send_queue::SendQueue;
@@ -140,8 +142,11 @@ impl Rooms {
     }
 
     /// Makes the user a participant (CONTRACT.md: entering a room does) and, if they were not
-    /// one, tells the room and the lobby.
-    pub async fn enter(&self, room_id: i64, user: &User) -> StoreResult<()> {
+    /// one, tells the room and the lobby. A user banned from the room is refused.
+    pub async fn enter(&self, room_id: i64, user: &User) -> Result<(), AppError> {
+        if self.store.is_banned(room_id, user.id).await? {
+            return Err(AppError::Forbidden(Refusal::Banned));
+        }
         if self.store.add_participant(room_id, user.id).await? {
             let mut events = vec![Event::Participant {
                 room_id,
@@ -177,6 +182,7 @@ impl Rooms {
                 room_id,
                 user_id: user.id,
                 nickname: user.nickname.clone(),
+                banned: false,
             }];
             if let Some(record) = self.store.room(room_id).await? {
                 events.push(Event::RoomChanged { room: record.room });
@@ -184,6 +190,67 @@ impl Rooms {
             self.fanout.publish(events).await;
         }
         Ok(())
+    }
+
+    /// Bans `target` from the room: they stop being a participant, their sockets to it close
+    /// (`close::BANNED`), and a notice line says who banned whom. False if already banned.
+    pub async fn ban(&self, room_id: i64, by: &User, target: &User) -> StoreResult<bool> {
+        if !self.store.ban(room_id, target.id, by.id).await? {
+            return Ok(false);
+        }
+        tracing::info!(room = room_id, by = %by.nickname, banned = %target.nickname, "user banned");
+        let notice = self
+            .notice_line(
+                room_id,
+                by,
+                format!("{} banned {} from the room", by.nickname, target.nickname),
+            )
+            .await?;
+        let mut events = vec![
+            Event::Message(notice),
+            Event::Left {
+                room_id,
+                user_id: target.id,
+                nickname: target.nickname.clone(),
+                banned: true,
+            },
+        ];
+        if let Some(record) = self.store.room(room_id).await? {
+            events.push(Event::RoomChanged { room: record.room });
+        }
+        self.fanout.publish(events).await;
+        Ok(true)
+    }
+
+    /// Lifts a ban (the user may enter again) with a notice line; false if there was none.
+    pub async fn unban(&self, room_id: i64, by: &User, target: &User) -> StoreResult<bool> {
+        if !self.store.unban(room_id, target.id).await? {
+            return Ok(false);
+        }
+        let notice = self
+            .notice_line(
+                room_id,
+                by,
+                format!("{} lifted the ban on {}", by.nickname, target.nickname),
+            )
+            .await?;
+        self.fanout.publish(vec![Event::Message(notice)]).await;
+        Ok(true)
+    }
+
+    /// Stores a notice (a quiet line in the room's log, by `by`) in the room's stream.
+    async fn notice_line(
+        &self,
+        room_id: i64,
+        by: &User,
+        body: String,
+    ) -> StoreResult<StoredMessage> {
+        let line = NewMessage {
+            entry: NewEntry::Line(MessageKind::Notice),
+            ..NewMessage::text(room_id, by.clone(), body, None)
+        };
+        let mut stored = self.store.insert_messages(&[line]).await?;
+        Ok(stored.remove(0).stored)
     }
 
     /// Removes the room: its sockets get `room_removed` and close, lobbies drop it.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chat_shared::close::{DONE, LEFT, LOGGED_OUT};
+use chat_shared::close::{BANNED, DONE, LEFT, LOGGED_OUT};
 use chat_shared::{LobbyFrame, ServerFrame};
 
 use super::lobby::Lobby;
@@ -179,13 +179,17 @@ impl Registry {
                 room_id,
                 user_id,
                 nickname,
+                banned,
             } => {
                 if !nickname.is_empty() {
                     self.notice(room_id, &ServerFrame::ParticipantLeft { nickname });
                 }
-                self.close_where(LEFT, "you left this room", |r, m| {
-                    r == room_id && m.user_id == user_id
-                })
+                let (code, reason) = if banned {
+                    (BANNED, "you were banned from this room")
+                } else {
+                    (LEFT, "you left this room")
+                };
+                self.close_where(code, reason, |r, m| r == room_id && m.user_id == user_id)
             }
             Event::SessionEnded { session_hash } => {
                 self.close_where(LOGGED_OUT, "logged out", |_, m| {

@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
-use chat_shared::ServerFrame;
 use tokio::time::Duration;
 
 use super::notices::{Hold, Notices};
@@ -215,8 +214,8 @@ impl RoomState {
             let next = entry.remove();
             self.last_seq = next.seq;
             ready.push(LiveMessage {
-                id: next.message.id,
-                text: to_text(&ServerFrame::Message(next.message)),
+                id: next.stream_id(),
+                text: to_text(&next.into_frame()),
             });
         }
         if !ready.is_empty() {
@@ -237,17 +236,17 @@ mod tests {
     use tokio_util::sync::CancellationToken;
 
     fn stored(seq: i64) -> StoredMessage {
-        StoredMessage {
-            message: Message {
-                id: 100 + seq,
-                room_id: 7,
-                sender: "ana".into(),
-                body: format!("line {seq}"),
-                sent_at: "2026-11-25T00:00:00Z".into(),
-                nonce: None,
-            },
+        StoredMessage::line(
+            Message::plain(
+                100 + seq,
+                7,
+                "ana",
+                format!("line {seq}"),
+                "2026-11-25T00:00:00Z",
+                None,
+            ),
             seq,
-        }
+        )
     }
 
     fn room_with_one_socket(last_seq: i64) -> (RoomState, OutboxReceiver, CancellationToken) {

@@ -1,11 +1,12 @@
-//! What a room socket answers to the client's frames: `send`, `history` and `typing`.
+//! What a room socket answers to the client's frames: `send`, `history` and `typing` (`edit`
+//! and `delete` are in `changes.rs`).
 
 use chat_shared::frame::FrameError;
-use chat_shared::{ClientFrame, ErrorCode, ServerFrame};
+use chat_shared::{mentions, ClientFrame, ErrorCode, MessageKind, ServerFrame};
 
 use super::outbox::Outbound;
 use super::room::RoomSocket;
-use crate::store::{now_ms, NewMessage};
+use crate::store::{now_ms, NewEntry, NewMessage};
 
 impl RoomSocket {
     pub(super) fn reply(&self, frame: &ServerFrame) {
@@ -24,7 +25,20 @@ impl RoomSocket {
             Err(e) => return self.reply_error(e),
         };
         match frame {
-            ClientFrame::Send { body, nonce } => self.handle_send(&body, nonce.as_deref()),
+            ClientFrame::Send {
+                body,
+                nonce,
+                action,
+            } => {
+                let kind = if action {
+                    MessageKind::Action
+                } else {
+                    MessageKind::Text
+                };
+                self.handle_send(&body, nonce.as_deref(), kind).await
+            }
+            ClientFrame::Edit { id, body } => self.handle_edit(id, &body).await,
+            ClientFrame::Delete { id } => self.handle_delete(id).await,
             ClientFrame::History { before, limit } => self.handle_history(before, limit).await,
             ClientFrame::Typing => self.handle_typing().await,
         }
@@ -32,7 +46,7 @@ impl RoomSocket {
 
     /// Queues a valid message in this socket's unsent list; the select loop hands it to the
     /// send queue when there is room (`room.rs`), without waiting here.
-    fn handle_send(&mut self, body: &str, nonce: Option<&str>) {
+    async fn handle_send(&mut self, body: &str, nonce: Option<&str>, kind: MessageKind) {
         let valid = match ClientFrame::validate_send(body, nonce) {
             Ok(v) => v,
             Err(e) => {
@@ -42,6 +56,40 @@ impl RoomSocket {
                 return self.reply(&e.into_frame(nonce));
             }
         };
+        if let Some(refusal) = self.refuse_rate(valid.nonce.clone()) {
+            return self.reply(&refusal);
+        }
+        let mentions = self.mentions_in(&valid.body).await;
+        self.unsent.push_back(NewMessage {
+            entry: NewEntry::Line(kind),
+            mentions,
+            ..NewMessage::text(
+                self.room.id,
+                self.user.user.clone(),
+                valid.body,
+                valid.nonce,
+            )
+        });
+    }
+
+    /// The participants `body` mentions. Only a body with an `@` costs a participant read.
+    pub(super) async fn mentions_in(&self, body: &str) -> Vec<String> {
+        if !body.contains('@') {
+            return Vec::new();
+        }
+        match self.state.store.participants(self.room.id).await {
+            Ok(participants) => mentions::find(body, participants.iter().map(String::as_str)),
+            Err(e) => {
+                // The line still goes out, unhighlighted, rather than being refused.
+                tracing::warn!(error = ?e, "could not read participants to find mentions");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The `rate_limited` error for a write (a message, edit or delete) over the user's rate,
+    /// naming `nonce`; `None` if it may go.
+    pub(super) fn refuse_rate(&self, nonce: Option<String>) -> Option<ServerFrame> {
         let new_for_ms = i64::from(self.state.config.new_account_minutes) * 60_000;
         let is_new = now_ms() - self.user.user.created_at < new_for_ms;
         let limited = if is_new {
@@ -55,7 +103,7 @@ impl RoomSocket {
         if let Err(not_until) = limited {
             crate::metrics::refused("rate");
             let wait_ms = wait_ms(not_until);
-            return self.reply(&ServerFrame::Error {
+            return Some(ServerFrame::Error {
                 code: ErrorCode::RateLimited,
                 message: if is_new {
                     let rate = (self.state.config.messages_per_second / 4).max(1);
@@ -71,17 +119,11 @@ impl RoomSocket {
                         wait_ms as f64 / 1000.0
                     )
                 },
-                nonce: valid.nonce,
+                nonce,
                 retry_after_ms: Some(wait_ms),
             });
         }
-        self.unsent.push_back(NewMessage {
-            room_id: self.room.id,
-            sender: self.user.user.clone(),
-            body: valid.body,
-            nonce: valid.nonce,
-            sent_at: now_ms(),
-        });
+        None
     }
 
     async fn handle_history(&mut self, before: i64, limit: u32) {

@@ -3,6 +3,7 @@
 //! resume backlog (`welcome.rs`), the lobby socket (`lobby.rs`), the outbound queue the rooms
 //! fill (`outbox.rs`), and how sockets close (`close.rs`). `http/` only routes to these.
 
+mod changes;
 pub mod close;
 mod commands;
 pub mod echo;

@@ -91,7 +91,7 @@ impl RoomSocket {
         let (mut sink, mut stream) = socket.split();
         // Boxed: the one-off welcome and backlog futures would otherwise sit inline in this
         // long-lived task for the socket's whole life (memory per idle connection).
-        let (welcome, seen_upto) = match Box::pin(self.welcome(after)).await {
+        let (welcome, seen_upto, changes) = match Box::pin(self.welcome(after)).await {
             Ok(w) => w,
             Err(e) => {
                 tracing::error!(error = ?e, "could not build the welcome frame");
@@ -111,7 +111,7 @@ impl RoomSocket {
             return;
         }
         let seen_upto = match after {
-            Some(_) => match Box::pin(self.send_backlog(&mut sink, seen_upto)).await {
+            Some(_) => match Box::pin(self.send_backlog(&mut sink, seen_upto, changes)).await {
                 Some(upto) => upto,
                 None => return,
             },

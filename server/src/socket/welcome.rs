@@ -12,6 +12,7 @@ use super::outbox::to_text;
 use super::room::RoomSocket;
 use super::WRITE_TIMEOUT;
 use crate::error::AppError;
+use crate::store::StoredMessage;
 
 /// The most messages a resume (`?after=`) puts in its welcome frame; the rest follow at once
 /// as `message` frames, oldest first, before any live one, so a long absence never makes one
@@ -19,15 +20,27 @@ use crate::error::AppError;
 const RESUME_PAGE: u32 = 200;
 
 impl RoomSocket {
-    pub(super) async fn welcome(&self, after: Option<i64>) -> Result<(ServerFrame, i64), AppError> {
+    /// The welcome frame, the last stream id it covers, and the changes (edits, deletes) in
+    /// the resume's first page: those go out right after it, as frames of their own.
+    pub(super) async fn welcome(
+        &self,
+        after: Option<i64>,
+    ) -> Result<(ServerFrame, i64, Vec<StoredMessage>), AppError> {
         let store = &self.state.store;
         let (history, has_more) = match after {
-            Some(after) => (
-                store
+            Some(after) => {
+                let page = store
                     .messages_after(self.room.id, after, RESUME_PAGE)
-                    .await?,
-                false,
-            ),
+                    .await?;
+                // The welcome's lines already show their current text, so each change can
+                // follow them: applied in any order after them, they leave the same log.
+                let seen = page.last().map(StoredMessage::stream_id);
+                let (lines, changes): (Vec<_>, Vec<_>) =
+                    page.into_iter().partition(|m| m.change.is_none());
+                return self
+                    .welcome_with(lines, false, seen.unwrap_or(after), changes)
+                    .await;
+            }
             None => {
                 let mut latest = store
                     .latest_messages(self.room.id, WELCOME_HISTORY + 1)
@@ -39,10 +52,19 @@ impl RoomSocket {
                 (latest, has_more)
             }
         };
-        let seen_upto = history
-            .last()
-            .map(|m| m.message.id)
-            .unwrap_or(after.unwrap_or(0));
+        let seen_upto = history.last().map_or(0, StoredMessage::stream_id);
+        self.welcome_with(history, has_more, seen_upto, Vec::new())
+            .await
+    }
+
+    async fn welcome_with(
+        &self,
+        history: Vec<StoredMessage>,
+        has_more: bool,
+        seen_upto: i64,
+        changes: Vec<StoredMessage>,
+    ) -> Result<(ServerFrame, i64, Vec<StoredMessage>), AppError> {
+        let store = &self.state.store;
         let room = store
             .room(self.room.id)
             .await?
@@ -55,7 +77,7 @@ impl RoomSocket {
             history: history.into_iter().map(|m| m.message).collect(),
             has_more,
         };
-        Ok((frame, seen_upto))
+        Ok((frame, seen_upto, changes))
     }
 
     /// After a resume's welcome: every later stored message as `message` frames, page by page.
@@ -65,7 +87,11 @@ impl RoomSocket {
         &self,
         sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
         mut upto: i64,
+        first: Vec<StoredMessage>,
     ) -> Option<i64> {
+        if !Self::write_entries(sink, first).await {
+            return None;
+        }
         loop {
             let page = match self
                 .state
@@ -84,20 +110,33 @@ impl RoomSocket {
             let Some(last) = page.last() else {
                 return Some(upto);
             };
-            upto = last.message.id;
-            // Each page under the write deadline: a client that asked for everything and
-            // never reads is dropped, not waited for.
-            let write = async {
-                for stored in page {
-                    let frame = to_text(&ServerFrame::Message(stored.message));
-                    sink.feed(Message::Text(frame)).await?;
-                }
-                sink.flush().await
-            };
-            if !matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(()))) {
-                tracing::debug!("resume backlog not taken within the write deadline");
+            upto = last.stream_id();
+            if !Self::write_entries(sink, page).await {
                 return None;
             }
         }
+    }
+
+    /// Writes entries as their frames, under the write deadline: a client that asked for
+    /// everything and never reads is dropped, not waited for. False if it was.
+    async fn write_entries(
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+        entries: Vec<StoredMessage>,
+    ) -> bool {
+        if entries.is_empty() {
+            return true;
+        }
+        let write = async {
+            for stored in entries {
+                let frame = to_text(&stored.into_frame());
+                sink.feed(Message::Text(frame)).await?;
+            }
+            sink.flush().await
+        };
+        let written = matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())));
+        if !written {
+            tracing::debug!("resume backlog not taken within the write deadline");
+        }
+        written
     }
 }

@@ -10,7 +10,7 @@ mod sql;
 mod sqlite;
 
 use async_trait::async_trait;
-use chat_shared::{Message, Room};
+use chat_shared::{Message, MessageKind, Room, ServerFrame};
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, AccountRow};
@@ -131,24 +131,153 @@ pub struct RoomRecord {
     pub active: bool,
 }
 
-/// A message to store, already validated.
+/// An entry for a room's stream, already validated and permitted: a line, or a change to one.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub room_id: i64,
+    /// Who wrote the line, or made the change.
     pub sender: User,
+    /// The line's body, or an edit's new body (empty for a delete).
     pub body: String,
     pub nonce: Option<String>,
     /// Unix milliseconds.
     pub sent_at: i64,
+    pub entry: NewEntry,
+    /// The participants `body` mentions (`chat_shared::mentions::find`).
+    pub mentions: Vec<String>,
 }
 
-/// A stored message with its position in the room. It travels between instances as it is (in
-/// the `message` event), so its JSON is part of the fan-out's wire format.
+impl NewMessage {
+    /// A plain message.
+    pub fn text(room_id: i64, sender: User, body: String, nonce: Option<String>) -> Self {
+        Self {
+            room_id,
+            sender,
+            body,
+            nonce,
+            sent_at: now_ms(),
+            entry: NewEntry::Line(MessageKind::Text),
+            mentions: Vec::new(),
+        }
+    }
+
+    /// A plain message with no mentions: what the grouped inserts take. Anything else takes the
+    /// exact path (`one_by_one`), which writes every column and applies changes.
+    pub fn is_plain(&self) -> bool {
+        matches!(self.entry, NewEntry::Line(MessageKind::Text)) && self.mentions.is_empty()
+    }
+
+    /// The `kind` column's value.
+    pub fn kind_column(&self) -> &'static str {
+        match &self.entry {
+            NewEntry::Line(kind) => kind.as_str(),
+            NewEntry::Edit { .. } => "edit",
+            NewEntry::Delete { .. } => "delete",
+        }
+    }
+
+    /// What the row itself holds as its body: a change's row holds none, as the line it changed
+    /// holds the current text (and a delete must leave the text nowhere).
+    pub fn row_body(&self) -> &str {
+        match &self.entry {
+            NewEntry::Line(_) => &self.body,
+            NewEntry::Edit { .. } | NewEntry::Delete { .. } => "",
+        }
+    }
+
+    /// The line an edit or delete changes.
+    pub fn target(&self) -> Option<&Message> {
+        match &self.entry {
+            NewEntry::Line(_) => None,
+            NewEntry::Edit { target } | NewEntry::Delete { target } => Some(target),
+        }
+    }
+
+    /// The `mentions` column's value.
+    pub fn mentions_column(&self) -> String {
+        match &self.entry {
+            NewEntry::Delete { .. } => "[]".to_owned(),
+            _ => serde_json::to_string(&self.mentions).unwrap_or_else(|_| "[]".to_owned()),
+        }
+    }
+}
+
+/// What a [`NewMessage`] adds to the room's stream.
+#[derive(Debug, Clone)]
+pub enum NewEntry {
+    Line(MessageKind),
+    /// A new body for `target`, as it was when the edit was permitted.
+    Edit {
+        target: Message,
+    },
+    Delete {
+        target: Message,
+    },
+}
+
+/// A stored entry of a room's stream with its position in the room: a line, or (with
+/// `change`) an edit or delete, whose `message` is then the line it changed, as it is now. It
+/// travels between instances as it is (in the `message` event), so its JSON is part of the
+/// fan-out's wire format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMessage {
     pub message: Message,
     /// 1, 2, 3, ... within the room: see the `seq` column in the migrations.
     pub seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// An edit or delete in a room's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The change's own id: its place in the stream, a resume cursor like a message id.
+    pub id: i64,
+    pub kind: ChangeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Edit,
+    Delete,
+}
+
+impl StoredMessage {
+    /// A line (not a change).
+    pub fn line(message: Message, seq: i64) -> Self {
+        Self {
+            message,
+            seq,
+            change: None,
+        }
+    }
+
+    /// Its id in the stream: what `?after=` and `history`'s `before` compare with.
+    pub fn stream_id(&self) -> i64 {
+        self.change.map_or(self.message.id, |c| c.id)
+    }
+
+    /// The frame that shows it to a room socket.
+    pub fn into_frame(self) -> ServerFrame {
+        match self.change {
+            None => ServerFrame::Message(self.message),
+            Some(Change {
+                id,
+                kind: ChangeKind::Edit,
+            }) => ServerFrame::MessageEdited {
+                id,
+                message: self.message,
+            },
+            Some(Change {
+                id,
+                kind: ChangeKind::Delete,
+            }) => ServerFrame::MessageDeleted {
+                id,
+                message: self.message,
+            },
+        }
+    }
 }
 
 /// The outcome of storing one [`NewMessage`].
@@ -201,23 +330,26 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a batch in one transaction, in order, all or nothing; a repeated nonce returns
     /// the original.
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>>;
-    /// The latest `limit` messages, oldest first.
+    /// One line of a room (not a change), as it is now.
+    async fn message(&self, room_id: i64, id: i64) -> StoreResult<Option<StoredMessage>>;
+    /// The latest `limit` lines (messages, actions, notices; not changes), oldest first, each
+    /// as it is now.
     async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>>;
-    /// Up to `limit` messages with id below `before`, oldest first.
+    /// Up to `limit` lines with id below `before`, oldest first, each as it is now.
     async fn messages_before(
         &self,
         room_id: i64,
         before: i64,
         limit: u32,
     ) -> StoreResult<Vec<StoredMessage>>;
-    /// Up to `limit` messages with id above `after`, oldest first.
+    /// Up to `limit` entries (lines and changes) with id above `after`, oldest first.
     async fn messages_after(
         &self,
         room_id: i64,
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<StoredMessage>>;
-    /// Messages with `after_seq < seq <= upto_seq`, oldest first (filling a gap in delivery).
+    /// Entries with `after_seq < seq <= upto_seq`, oldest first (filling a gap in delivery).
     async fn messages_by_seq(
         &self,
         room_id: i64,
@@ -232,6 +364,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Answers one trivial query: the database is reachable and the pool can lend a connection.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Bans the user from the room, ends their participation; true if they were not banned.
+    async fn ban(&self, room_id: i64, user_id: i64, by: i64) -> StoreResult<bool>;
+    /// Lifts a ban; true if there was one.
+    async fn unban(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
+    async fn is_banned(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
+    /// The nicknames banned from the room, in the order they were banned.
+    async fn bans(&self, room_id: i64) -> StoreResult<Vec<String>>;
+    /// The user with this nickname (compared case-insensitively).
+    async fn user_by_nickname(&self, nickname: &str) -> StoreResult<Option<User>>;
 
     /// Accounts disabled at `since` (Unix ms) or later: every instance polls this and closes
     /// their sockets, as the admin command that disabled them has no way to reach them.

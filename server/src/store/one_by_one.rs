@@ -1,12 +1,12 @@
 //! The exact path for storing messages: one statement per message, each numbered after the one
 //! before, and a repeated nonce answered with the original. Both backends take it when a grouped
-//! insert cannot be used (a batch that repeats a nonce).
+//! insert cannot be used: a batch that repeats a nonce, or one with anything but plain messages
+//! (actions, notices, mentions, edits and deletes, which also change the line they name).
 
-use chat_shared::Message;
 use sqlx::{Any, Row, Transaction};
 
-use super::rows::{message_from_row, rfc3339, MESSAGE_SELECT};
-use super::{Inserted, NewMessage, StoredMessage};
+use super::rows::{message_from_row, newly_stored, MESSAGE_SELECT};
+use super::{Inserted, NewEntry, NewMessage};
 
 /// The exact path: one statement per message, each numbered after the one before; a repeated
 /// nonce returns the original.
@@ -17,32 +17,25 @@ pub async fn insert_one_by_one(
     let mut out = Vec::with_capacity(batch.len());
     for new in batch {
         let row = sqlx::query(
-            "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce) \
-             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = $1), $2, $3, $4, $5) \
+            "INSERT INTO messages (room_id, seq, sender_id, body, sent_at, nonce, kind, target_id, mentions) \
+             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room_id = $1), $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (room_id, sender_id, nonce) DO NOTHING RETURNING id, seq",
         )
         .bind(new.room_id)
         .bind(new.sender.id)
-        .bind(new.body.clone())
+        .bind(new.row_body().to_owned())
         .bind(new.sent_at)
         .bind(new.nonce.clone())
+        .bind(new.kind_column())
+        .bind(new.target().map(|t| t.id))
+        .bind(new.mentions_column())
         .fetch_optional(&mut **tx)
         .await?;
         let inserted = match row {
-            Some(row) => Inserted {
-                stored: StoredMessage {
-                    message: Message {
-                        id: row.try_get("id")?,
-                        room_id: new.room_id,
-                        sender: new.sender.nickname.clone(),
-                        body: new.body.clone(),
-                        sent_at: rfc3339(new.sent_at),
-                        nonce: new.nonce.clone(),
-                    },
-                    seq: row.try_get("seq")?,
-                },
-                duplicate: false,
-            },
+            Some(row) => {
+                apply_change(tx, new).await?;
+                newly_stored(new, row.try_get("id")?, row.try_get("seq")?)
+            }
             None => {
                 let row = sqlx::query(&format!(
                     "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.sender_id = $2 AND m.nonce = $3"
@@ -61,4 +54,37 @@ pub async fn insert_one_by_one(
         out.push(inserted);
     }
     Ok(out)
+}
+
+/// What an edit or delete does to the line it names, in the transaction that stores it. A
+/// deleted line is not edited again, and deleting leaves its text nowhere.
+async fn apply_change(tx: &mut Transaction<'_, Any>, new: &NewMessage) -> Result<(), sqlx::Error> {
+    match &new.entry {
+        NewEntry::Line(_) => {}
+        NewEntry::Edit { target } => {
+            sqlx::query(
+                "UPDATE messages SET body = $1, edited_at = $2, mentions = $3 \
+                 WHERE id = $4 AND room_id = $5 AND deleted_at IS NULL",
+            )
+            .bind(new.body.clone())
+            .bind(new.sent_at)
+            .bind(new.mentions_column())
+            .bind(target.id)
+            .bind(new.room_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        NewEntry::Delete { target } => {
+            sqlx::query(
+                "UPDATE messages SET body = '', mentions = '[]', deleted_at = $1 \
+                 WHERE id = $2 AND room_id = $3 AND deleted_at IS NULL",
+            )
+            .bind(new.sent_at)
+            .bind(target.id)
+            .bind(new.room_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }

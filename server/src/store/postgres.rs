@@ -31,6 +31,9 @@ pub async fn insert(
     // The usual case: no message repeats a nonce. Number them all and insert them in one
     // statement that skips repeats; if it skipped any, undo it (a savepoint) and take the
     // exact path, so seqs stay gap-free either way.
+    if !batch.iter().all(NewMessage::is_plain) {
+        return insert_one_by_one(tx, batch).await;
+    }
     let mut attempt = tx.begin().await?;
     if let Some(out) = insert_all(&mut attempt, batch).await? {
         attempt.commit().await?;

@@ -1,10 +1,13 @@
 //! How rows become the server's types, and the SQL both backends share for reading them.
 
-use chat_shared::{Message, Room};
+use chat_shared::{Message, MessageKind, Room};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Backend, Inserted, NewMessage, RoomRecord, StoreResult, StoredMessage};
+use super::{
+    Backend, Change, ChangeKind, Inserted, NewEntry, NewMessage, RoomRecord, StoreResult,
+    StoredMessage,
+};
 
 pub const ROOM_SELECT: &str =
     "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
@@ -12,8 +15,12 @@ pub const ROOM_SELECT: &str =
      FROM rooms r JOIN users u ON u.id = r.creator_id";
 
 pub const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce \
+    "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce, \
+     m.kind, m.target_id, m.edited_at, m.deleted_at, m.mentions \
      FROM messages m JOIN users u ON u.id = m.sender_id";
+
+/// The `kind` values of changes: rows that are not lines of the log.
+pub const CHANGE_KINDS: &str = "('edit', 'delete')";
 
 /// Unix milliseconds as RFC 3339 UTC, the contract's time format.
 pub fn rfc3339(ms: i64) -> String {
@@ -40,25 +47,52 @@ pub fn room_from_row(row: &AnyRow) -> Result<RoomRecord, sqlx::Error> {
     })
 }
 
+/// A line's row (read with [`MESSAGE_SELECT`]) as it is now.
 pub fn message_from_row(row: &AnyRow) -> Result<StoredMessage, sqlx::Error> {
-    Ok(StoredMessage {
-        message: Message {
+    let kind: String = row.try_get("kind")?;
+    let mentions: String = row.try_get("mentions")?;
+    Ok(StoredMessage::line(
+        Message {
             id: row.try_get("id")?,
             room_id: row.try_get("room_id")?,
             sender: row.try_get("sender")?,
             body: row.try_get("body")?,
             sent_at: rfc3339(row.try_get("sent_at")?),
             nonce: row.try_get("nonce")?,
+            kind: serde_json::from_value(serde_json::Value::String(kind))
+                .unwrap_or(MessageKind::Unknown),
+            edited_at: row.try_get::<Option<i64>, _>("edited_at")?.map(rfc3339),
+            deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+            mentions: serde_json::from_str(&mentions).unwrap_or_default(),
         },
-        seq: row.try_get("seq")?,
-    })
+        row.try_get("seq")?,
+    ))
 }
 
+/// Lines' rows (no changes among them).
 pub fn messages_from_rows(rows: &[AnyRow]) -> StoreResult<Vec<StoredMessage>> {
     Ok(rows
         .iter()
         .map(message_from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// A change's row: its id, seq, kind and the id of the line it changed; `None` for a line.
+pub fn change_from_row(row: &AnyRow) -> Result<Option<(Change, i64, i64)>, sqlx::Error> {
+    let kind = match row.try_get::<String, _>("kind")?.as_str() {
+        "edit" => ChangeKind::Edit,
+        "delete" => ChangeKind::Delete,
+        _ => return Ok(None),
+    };
+    let change = Change {
+        id: row.try_get("id")?,
+        kind,
+    };
+    Ok(Some((
+        change,
+        row.try_get("seq")?,
+        row.try_get::<Option<i64>, _>("target_id")?.unwrap_or(0),
+    )))
 }
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)` for Postgres, `(?, ?), (?, ?)`
@@ -87,21 +121,60 @@ pub fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
     out
 }
 
-/// A message this batch stored (not a repeat), as the writer publishes it.
+/// An entry this batch stored (not a repeat), as the writer publishes it: a line, or for a
+/// change the line it changed as the change left it.
 pub fn newly_stored(m: &NewMessage, id: i64, seq: i64) -> Inserted {
-    Inserted {
-        stored: StoredMessage {
-            message: Message {
-                id,
-                room_id: m.room_id,
-                sender: m.sender.nickname.clone(),
-                body: m.body.clone(),
-                sent_at: rfc3339(m.sent_at),
-                nonce: m.nonce.clone(),
+    let stored = match &m.entry {
+        NewEntry::Line(kind) => StoredMessage::line(
+            Message {
+                kind: *kind,
+                mentions: m.mentions.clone(),
+                ..Message::plain(
+                    id,
+                    m.room_id,
+                    m.sender.nickname.clone(),
+                    m.body.clone(),
+                    rfc3339(m.sent_at),
+                    m.nonce.clone(),
+                )
             },
             seq,
+        ),
+        NewEntry::Edit { target } => StoredMessage {
+            message: Message {
+                body: m.body.clone(),
+                edited_at: Some(rfc3339(m.sent_at)),
+                mentions: m.mentions.clone(),
+                ..target.clone()
+            },
+            seq,
+            change: Some(Change {
+                id,
+                kind: ChangeKind::Edit,
+            }),
         },
+        NewEntry::Delete { target } => StoredMessage {
+            message: deleted(target.clone()),
+            seq,
+            change: Some(Change {
+                id,
+                kind: ChangeKind::Delete,
+            }),
+        },
+    };
+    Inserted {
+        stored,
         duplicate: false,
+    }
+}
+
+/// A line as deleting it leaves it.
+pub fn deleted(message: Message) -> Message {
+    Message {
+        body: String::new(),
+        deleted: true,
+        mentions: Vec::new(),
+        ..message
     }
 }
 

@@ -9,12 +9,17 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use chat_shared::{names, Room};
+use sqlx::any::AnyRow;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::error::ErrorKind;
 use sqlx::{AnyPool, Row};
 use tokio_util::sync::CancellationToken;
 
-use super::rows::{messages_from_rows, now_ms, room_from_row, MESSAGE_SELECT, ROOM_SELECT};
+use super::rows::{
+    change_from_row, message_from_row, messages_from_rows, now_ms, room_from_row, CHANGE_KINDS,
+    MESSAGE_SELECT, ROOM_SELECT,
+};
+use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
 use super::{
     postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, NewMessage,
@@ -135,6 +140,49 @@ impl SqlStore {
             }
         }
         Ok(())
+    }
+
+    /// Rows of a room's stream as entries: lines as they are, and each change with the line
+    /// it changed as that line is now (read in one more query).
+    async fn entries_from_rows(&self, rows: &[AnyRow]) -> StoreResult<Vec<StoredMessage>> {
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut changes = Vec::new();
+        for row in rows {
+            match change_from_row(row)? {
+                Some(change) => {
+                    changes.push((entries.len(), change));
+                    entries.push(None);
+                }
+                None => entries.push(Some(message_from_row(row)?)),
+            }
+        }
+        if !changes.is_empty() {
+            let targets = distinct(changes.iter().map(|(_, (_, _, target))| *target));
+            let sql = format!(
+                "{MESSAGE_SELECT} WHERE m.id IN {}",
+                placeholders(self.backend, 1, targets.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &targets {
+                query = query.bind(*id);
+            }
+            let lines: std::collections::HashMap<i64, StoredMessage> =
+                messages_from_rows(&query.fetch_all(&self.pool).await?)?
+                    .into_iter()
+                    .map(|m| (m.message.id, m))
+                    .collect();
+            for (at, (change, seq, target)) in changes {
+                // A line is never removed from the table, so its change always finds it.
+                if let Some(line) = lines.get(&target) {
+                    entries[at] = Some(StoredMessage {
+                        message: line.message.clone(),
+                        seq,
+                        change: Some(change),
+                    });
+                }
+            }
+        }
+        Ok(entries.into_iter().flatten().collect())
     }
 
     pub fn backend(&self) -> Backend {
@@ -402,6 +450,17 @@ impl Store for SqlStore {
         Ok(inserted)
     }
 
+    async fn message(&self, room_id: i64, id: i64) -> StoreResult<Option<StoredMessage>> {
+        let row = sqlx::query(&format!(
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id = $2 AND m.kind NOT IN {CHANGE_KINDS}"
+        ))
+        .bind(room_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(message_from_row).transpose()?)
+    }
+
     async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>> {
         self.messages_before(room_id, i64::MAX, limit).await
     }
@@ -413,7 +472,8 @@ impl Store for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<StoredMessage>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id < $2 AND m.kind NOT IN {CHANGE_KINDS} \
+             ORDER BY m.id DESC LIMIT $3"
         ))
         .bind(room_id)
         .bind(before)
@@ -439,7 +499,7 @@ impl Store for SqlStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        messages_from_rows(&rows)
+        self.entries_from_rows(&rows).await
     }
 
     async fn messages_by_seq(
@@ -456,7 +516,79 @@ impl Store for SqlStore {
         .bind(upto_seq)
         .fetch_all(&self.pool)
         .await?;
-        messages_from_rows(&rows)
+        self.entries_from_rows(&rows).await
+    }
+
+    async fn ban(&self, room_id: i64, user_id: i64, by: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO room_bans (room_id, user_id, banned_by, banned_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (room_id, user_id) DO NOTHING",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM participants WHERE room_id = $1 AND user_id = $2")
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn unban(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2")
+            .bind(room_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn is_banned(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM room_bans WHERE room_id = $1 AND user_id = $2")
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn bans(&self, room_id: i64) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT u.nickname FROM room_bans b JOIN users u ON u.id = b.user_id \
+             WHERE b.room_id = $1 ORDER BY b.banned_at, u.id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("nickname"))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn user_by_nickname(&self, nickname: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT id, nickname, is_admin, created_at FROM users WHERE nickname_lower = $1",
+        )
+        .bind(nickname.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(User {
+                id: row.try_get("id")?,
+                nickname: row.try_get("nickname")?,
+                is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+        .map_err(<StoreError as From<sqlx::Error>>::from)
     }
 
     async fn disabled_since(&self, since: i64) -> StoreResult<Vec<i64>> {

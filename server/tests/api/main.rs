@@ -3,6 +3,8 @@
 //! `TEST_DATABASE_URL` names one) and talks to it over real HTTP and WebSockets.
 
 mod accounts;
+mod bans;
+mod changes;
 mod lobby;
 mod operations;
 mod rooms;

@@ -21,11 +21,13 @@ async fn user(store: &SqlStore, name: &str) -> User {
 
 fn message(room_id: i64, sender: &User, n: usize) -> NewMessage {
     NewMessage {
-        room_id,
-        sender: sender.clone(),
-        body: format!("line {n} from {}", sender.nickname),
-        nonce: Some(format!("{}-{n}", sender.nickname)),
         sent_at: 1_795_590_773_000 + n as i64,
+        ..NewMessage::text(
+            room_id,
+            sender.clone(),
+            format!("line {n} from {}", sender.nickname),
+            Some(format!("{}-{n}", sender.nickname)),
+        )
     }
 }
 

@@ -132,7 +132,8 @@ impl Generator {
             67..=72 => Outgoing::Text(self.wrong_types()),
             73..=76 => Outgoing::Text(self.nested()),
             77..=84 => Outgoing::Text(self.unicode_send()),
-            85..=91 => Outgoing::Binary(self.binary()),
+            85..=89 => Outgoing::Binary(self.binary()),
+            90..=91 => Outgoing::Text(self.change_of_a_missing_message()),
             92..=96 => Outgoing::Text(
                 EDGE_TEXTS
                     .choose(&mut self.rng)
@@ -187,6 +188,28 @@ impl Generator {
             frame["nonce"] = Value::from(nonce);
         }
         frame.to_string()
+    }
+
+    /// An `edit` or `delete` naming an id no message has (so the answer does not depend on
+    /// what the run stored), with a body that is valid or not.
+    fn change_of_a_missing_message(&mut self) -> String {
+        let id: i64 = if self.rng.gen_bool(0.5) {
+            self.rng.gen_range(i64::MIN..0)
+        } else {
+            self.rng.gen_range(1_000_000_000_000..i64::MAX)
+        };
+        if self.rng.gen_bool(0.5) {
+            return json!({"type": "delete", "id": id}).to_string();
+        }
+        let body = if self.rng.gen_bool(0.7) {
+            self.valid_body()
+        } else {
+            ["", "  ", "a\u{1b}b"]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string()
+        };
+        json!({"type": "edit", "id": id, "body": body}).to_string()
     }
 
     fn history(&mut self) -> String {

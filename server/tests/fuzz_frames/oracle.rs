@@ -38,7 +38,7 @@ pub fn expect(frame: &Outgoing) -> Expect {
     };
     match ClientFrame::parse(text) {
         Err(e) => Expect::Error(e.code),
-        Ok(ClientFrame::Send { body, nonce }) => {
+        Ok(ClientFrame::Send { body, nonce, .. }) => {
             match ClientFrame::validate_send(&body, nonce.as_deref()) {
                 Ok(_) => Expect::Ack,
                 Err(e) => Expect::Error(e.code),
@@ -51,5 +51,11 @@ pub fn expect(frame: &Outgoing) -> Expect {
             }
         }
         Ok(ClientFrame::Typing) => Expect::Nothing,
+        // The generator names only ids no message has.
+        Ok(ClientFrame::Edit { body, .. }) => match ClientFrame::validate_send(&body, None) {
+            Ok(_) => Expect::Error(ErrorCode::NotFound),
+            Err(e) => Expect::Error(e.code),
+        },
+        Ok(ClientFrame::Delete { .. }) => Expect::Error(ErrorCode::NotFound),
     }
 }

@@ -199,6 +199,8 @@ async fn run(
                     let newest = match &frame {
                         ServerFrame::Welcome { history, .. } => history.last().map(|m| m.id),
                         ServerFrame::Message(m) => Some(m.id),
+                        ServerFrame::MessageEdited { id, .. }
+                        | ServerFrame::MessageDeleted { id, .. } => Some(*id),
                         _ => None,
                     };
                     *last_id = (*last_id).max(newest);

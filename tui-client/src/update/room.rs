@@ -102,6 +102,12 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         ServerFrame::Message(message) => {
             return on_message(app, room_id, message, on_screen, width);
         }
+        ServerFrame::MessageEdited { message, .. }
+        | ServerFrame::MessageDeleted { message, .. } => {
+            if let Ok(at) = room.messages.binary_search_by_key(&message.id, |m| m.id) {
+                room.messages[at] = message;
+            }
+        }
         ServerFrame::History {
             messages: older,
             has_more,

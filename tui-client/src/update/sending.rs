@@ -63,6 +63,7 @@ pub fn flush(room: &mut RoomView, now: Instant) -> Vec<Effect> {
         frame: ClientFrame::Send {
             body: line.body.clone(),
             nonce: Some(line.nonce.clone()),
+            action: false,
         },
     }]
 }

@@ -28,14 +28,14 @@ pub(crate) fn room(id: i64, title: &str) -> Room {
 }
 
 pub(crate) fn msg(id: i64, room_id: i64, sender: &str, body: &str, nonce: Option<&str>) -> Message {
-    Message {
+    Message::plain(
         id,
         room_id,
-        sender: sender.into(),
-        body: body.into(),
-        sent_at: format!("2026-11-24T09:{:02}:00Z", id % 60),
-        nonce: nonce.map(str::to_owned),
-    }
+        sender,
+        body,
+        format!("2026-11-24T09:{:02}:00Z", id % 60),
+        nonce.map(str::to_owned),
+    )
 }
 
 /// A logged-in app ("me") on a 100x30 terminal, times in UTC.

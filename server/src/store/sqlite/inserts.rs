@@ -105,6 +105,13 @@ impl SqliteInserter {
         batch: &[NewMessage],
     ) -> Result<Vec<Inserted>, sqlx::Error> {
         let mut numbering = self.numbering.lock().await;
+        if !batch.iter().all(NewMessage::is_plain) {
+            numbering.forget();
+            let mut tx = pool.begin().await?;
+            let stored = insert_one_by_one(&mut tx, batch).await?;
+            tx.commit().await?;
+            return Ok(stored);
+        }
         let mut connection = self.connection.acquire().await?;
         let stored = if batch.len() <= ROWS_PER_STATEMENT {
             // One statement commits by itself.

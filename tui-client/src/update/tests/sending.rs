@@ -36,6 +36,7 @@ fn a_line_typed_while_offline_is_queued_and_sent_with_its_nonce_after_the_welcom
             frame: ClientFrame::Send {
                 body: "queued line".into(),
                 nonce: Some(pending[0].nonce.clone()),
+                action: false,
             },
         }]
     );
