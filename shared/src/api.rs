@@ -27,6 +27,9 @@ pub struct RoomDetail {
     /// them (the room's creator, a server admin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bans: Option<Vec<String>>,
+    /// Which of the room's lines notify the user asking (`POST /chat/{id}/notify` sets it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<crate::NotifyLevel>,
 }
 
 /// `POST /accounts/register` (201) and `POST /accounts/login` (200).

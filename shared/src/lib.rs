@@ -12,4 +12,4 @@ pub mod names;
 pub mod session;
 
 pub use frame::{ClientFrame, ErrorCode, LobbyFrame, ServerFrame};
-pub use model::{Message, MessageKind, Participant, Room};
+pub use model::{Message, MessageKind, NotifyLevel, Participant, Room};

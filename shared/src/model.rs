@@ -110,3 +110,48 @@ impl MessageKind {
         }
     }
 }
+
+/// Which of a room's lines notify a participant (a desktop notification, the terminal's bell):
+/// kept on the server per user and room, so every device agrees.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    /// Every line from someone else.
+    All,
+    /// Lines that mention the user.
+    #[default]
+    Mentions,
+    /// Nothing.
+    None,
+}
+
+impl NotifyLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyLevel::All => "all",
+            NotifyLevel::Mentions => "mentions",
+            NotifyLevel::None => "none",
+        }
+    }
+
+    /// The level a stored or submitted name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "all" => Some(NotifyLevel::All),
+            "mentions" => Some(NotifyLevel::Mentions),
+            "none" => Some(NotifyLevel::None),
+            _ => None,
+        }
+    }
+
+    /// Whether `message` should notify `me` at this level.
+    pub fn notifies(self, message: &Message, me: &str) -> bool {
+        let from_me = message.sender.to_lowercase() == me.to_lowercase();
+        match self {
+            _ if from_me || message.deleted || message.kind == MessageKind::Notice => false,
+            NotifyLevel::All => true,
+            NotifyLevel::Mentions => message.mentions_nickname(me),
+            NotifyLevel::None => false,
+        }
+    }
+}

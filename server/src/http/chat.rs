@@ -162,10 +162,12 @@ async fn enter(
             true => Some(state.store.bans(room.id).await?),
             false => None,
         };
+        let notify = state.store.notify(room.id, user.user.id).await?;
         return Ok(Json(RoomDetail {
             room,
             participants,
             bans,
+            notify,
         })
         .into_response());
     }

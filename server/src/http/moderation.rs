@@ -1,10 +1,12 @@
-//! `/chat/{id}/ban` and `/chat/{id}/unban`: a room's creator (or a server admin) keeps a user
-//! out of the room, and lets them back in.
+//! A participant's say over a room beyond the contract's: `/chat/{id}/ban` and `/unban` (its
+//! creator, or a server admin, keeps a user out and lets them back in) and `/chat/{id}/notify`
+//! (which of its lines notify the user, on every device).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use chat_shared::NotifyLevel;
 use serde::Deserialize;
 
 use super::pages::Ctx;
@@ -16,7 +18,52 @@ pub fn routes() -> Routes {
     vec![
         ("/chat/{id}/ban", post(ban)),
         ("/chat/{id}/unban", post(unban)),
+        ("/chat/{id}/notify", post(notify)),
     ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NotifyForm {
+    level: String,
+}
+
+/// 204 (JSON) or back to the room (HTML); 400 for a level that is not `all`, `mentions` or
+/// `none`, 403 for someone who is not a participant.
+async fn notify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Input(form): Input<NotifyForm>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?;
+    let record = state.rooms.active(&id).await?;
+    let Some(level) = NotifyLevel::parse(form.level.trim()) else {
+        let message = format!(
+            "{:?} is not a notification level; use all, mentions or none",
+            form.level.chars().take(20).collect::<String>()
+        );
+        return Ok(if ctx.json {
+            json_error(StatusCode::BAD_REQUEST, message)
+        } else {
+            (StatusCode::BAD_REQUEST, message).into_response()
+        });
+    };
+    if !state
+        .store
+        .set_notify(record.room.id, user.user.id, level)
+        .await?
+    {
+        return Ok(json_error(
+            StatusCode::FORBIDDEN,
+            "enter the room first: only its participants have notification settings".into(),
+        ));
+    }
+    Ok(if ctx.json {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        found(&format!("/chat/{}/", record.room.id))
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,7 +10,7 @@ mod sql;
 mod sqlite;
 
 use async_trait::async_trait;
-use chat_shared::{Message, MessageKind, Room, ServerFrame};
+use chat_shared::{Message, MessageKind, NotifyLevel, Room, ServerFrame};
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, AccountRow};
@@ -364,6 +364,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Answers one trivial query: the database is reachable and the pool can lend a connection.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Sets which lines notify a participant; false if they are not one.
+    async fn set_notify(&self, room_id: i64, user_id: i64, level: NotifyLevel)
+        -> StoreResult<bool>;
+    /// Which lines notify a participant; `None` if they are not one.
+    async fn notify(&self, room_id: i64, user_id: i64) -> StoreResult<Option<NotifyLevel>>;
 
     /// Bans the user from the room, ends their participation; true if they were not banned.
     async fn ban(&self, room_id: i64, user_id: i64, by: i64) -> StoreResult<bool>;

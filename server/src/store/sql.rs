@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use chat_shared::{names, Room};
+use chat_shared::{names, NotifyLevel, Room};
 use sqlx::any::AnyRow;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::error::ErrorKind;
@@ -517,6 +517,38 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         self.entries_from_rows(&rows).await
+    }
+
+    async fn set_notify(
+        &self,
+        room_id: i64,
+        user_id: i64,
+        level: NotifyLevel,
+    ) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE participants SET notify = $1 WHERE room_id = $2 AND user_id = $3")
+                .bind(level.as_str())
+                .bind(room_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn notify(&self, room_id: i64, user_id: i64) -> StoreResult<Option<NotifyLevel>> {
+        let row =
+            sqlx::query("SELECT notify FROM participants WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some(row) => Some(
+                NotifyLevel::parse(row.try_get::<String, _>("notify")?.as_str())
+                    .unwrap_or_default(),
+            ),
+            None => None,
+        })
     }
 
     async fn ban(&self, room_id: i64, user_id: i64, by: i64) -> StoreResult<bool> {

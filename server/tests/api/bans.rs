@@ -148,3 +148,49 @@ async fn bad_bans_get_a_clear_answer_and_change_nothing() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn each_participant_keeps_one_notification_level_per_room_on_the_server() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Quiet please").await;
+    let path = format!("/chat/{}/notify", room.id);
+    assert_eq!(
+        room_detail(&alice, room.id).await.notify,
+        Some(chat_shared::NotifyLevel::Mentions),
+        "mentions by default"
+    );
+    let response = alice.post_json(&path, &[("level", "none")]).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        room_detail(&alice, room.id).await.notify,
+        Some(chat_shared::NotifyLevel::None)
+    );
+
+    for level in ["", "loud", "ALL "] {
+        let response = alice.post_json(&path, &[("level", level)]).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{level:?}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"]
+            .as_str()
+            .unwrap()
+            .contains("use all, mentions or none"));
+    }
+    let response = bob.post_json(&path, &[("level", "all")]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "not a participant yet"
+    );
+    assert_eq!(
+        room_detail(&alice, room.id).await.notify,
+        Some(chat_shared::NotifyLevel::None),
+        "refusals changed nothing"
+    );
+    assert_eq!(
+        room_detail(&bob, room.id).await.notify,
+        Some(chat_shared::NotifyLevel::Mentions),
+        "each user has their own"
+    );
+}
