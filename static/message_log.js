@@ -1,10 +1,18 @@
 // The room's message log (#messages): stored messages in id order under a line for each day,
 // then the lines not stored yet (grey while on their way, marked when refused for good).
-// Everything users wrote goes in as text, never as HTML; line breaks show through CSS.
+// Everything users wrote goes in as text, never as HTML, its web links as elements
+// (links.js); line breaks show through CSS.
 "use strict";
 
 (() => {
-  const { el, localTime, days } = window.chat;
+  const { el, localTime, days, links } = window.chat;
+
+  /** A body: its text, with http(s) links that can be clicked. */
+  function bodySpan(text) {
+    const span = el("span", "body");
+    span.append(...links.nodes(text));
+    return span;
+  }
 
   function nickColor(nickname) {
     let hash = 0;
@@ -51,7 +59,7 @@
       }
       const nick = el("span", "nick", m.sender);
       nick.style.color = nickColor(m.sender);
-      li.append(time, nick, el("span", "sep", " : "), el("span", "body", m.body));
+      li.append(time, nick, el("span", "sep", " : "), bodySpan(m.body));
       if (m.sender === this.me) li.classList.add("mine");
       return li;
     }
@@ -133,7 +141,7 @@
     addUnsent(nonce, body) {
       const li = el("li", "message unsent pending");
       li.dataset.nonce = nonce;
-      li.append(el("span", "nick", this.me), el("span", "sep", " : "), el("span", "body", body.trim()));
+      li.append(el("span", "nick", this.me), el("span", "sep", " : "), bodySpan(body.trim()));
       this.list.append(li);
       this.scrollToBottom();
     }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod close;
 pub mod frame;
 pub mod limits;
+pub mod links;
 pub mod mentions;
 pub mod model;
 pub mod names;

@@ -174,6 +174,10 @@ pub enum Effect {
     LoadUnsent {
         nickname: String,
     },
+    /// `/open N`: open this link with the system's opener (`crate::opener`).
+    OpenLink {
+        url: String,
+    },
     /// Ctrl+L: clear the terminal and draw everything again (the main loop's business).
     ClearScreen,
     Quit,

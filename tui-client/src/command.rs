@@ -13,6 +13,8 @@ pub enum Command {
     /// Close the tab without leaving the room.
     Close,
     Logout,
+    /// Open the Nth link on the screen (from 1, top to bottom).
+    Open(usize),
     Help,
     Quit,
     /// Something starting with `/` we could not use; the text says what to do instead.
@@ -29,6 +31,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "stop being a participant and close the tab",
     ),
     ("/close", "close the tab, stay a participant"),
+    ("/open N", "open the Nth link on the screen (from the top)"),
     ("/logout", "log out and forget the saved session"),
     ("/help", "show keys and commands"),
     ("/quit", "quit (Ctrl+C does too)"),
@@ -57,6 +60,12 @@ pub fn parse(line: &str) -> Command {
         "leave" | "part" => Command::Leave,
         "close" => Command::Close,
         "logout" => Command::Logout,
+        "open" | "o" => match arg.parse::<usize>() {
+            Ok(n) if n > 0 => Command::Open(n),
+            _ => Command::Invalid(
+                "usage: /open N (1 is the first link on the screen, from the top)".into(),
+            ),
+        },
         "help" | "h" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
         _ => Command::Invalid(format!(
@@ -77,6 +86,7 @@ mod tests {
         assert_eq!(parse("/rename Better"), Command::Rename("Better".into()));
         assert_eq!(parse("/QUIT"), Command::Quit);
         assert_eq!(parse("/leave"), Command::Leave);
+        assert_eq!(parse("/open 2"), Command::Open(2));
         assert_eq!(
             parse("/part"),
             Command::Leave,
@@ -91,6 +101,12 @@ mod tests {
         assert!(matches!(parse("/join x"), Command::Invalid(m) if m.contains("/join ID")));
         assert!(matches!(parse("/create"), Command::Invalid(m) if m.contains("TITLE")));
         assert!(matches!(parse("/dance"), Command::Invalid(m) if m.contains("/help")));
+        for bad in ["/open", "/open 0", "/open x", "/open -1"] {
+            assert!(
+                matches!(parse(bad), Command::Invalid(m) if m.contains("/open N")),
+                "{bad}"
+            );
+        }
         assert!(COMMANDS.iter().any(|(usage, _)| usage.contains("/part")));
     }
 }

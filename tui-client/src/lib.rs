@@ -10,6 +10,7 @@ pub mod event;
 pub mod input;
 pub mod layout;
 pub mod net;
+pub mod opener;
 pub mod runtime;
 pub mod sanitize;
 pub mod terminal;

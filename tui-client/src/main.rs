@@ -26,6 +26,14 @@ struct Args {
     /// The server's base URL.
     #[arg(long, env = "CHAT_SERVER", default_value = "http://127.0.0.1:8000")]
     server: String,
+    /// The program `/open N` starts with a link as its one argument (not through a shell);
+    /// by default `open` on macOS, else `xdg-open`. Empty: only show the link.
+    #[arg(long, env = "CHAT_TUI_OPENER")]
+    opener: Option<String>,
+    /// Draw links underlined only, without OSC 8 hyperlinks (for terminals that show the
+    /// escape instead of ignoring it).
+    #[arg(long, env = "CHAT_TUI_NO_HYPERLINKS")]
+    no_hyperlinks: bool,
 }
 
 #[tokio::main]
@@ -38,14 +46,28 @@ async fn main() -> anyhow::Result<()> {
     }
     let http = Http::new(base.clone()).context("setting up the HTTP client")?;
     let mut terminal = terminal::init().context("setting up the terminal")?;
-    let result = run(&mut terminal, http, base.as_str().trim_end_matches('/')).await;
+    let opener = chat_tui::opener::program(args.opener);
+    let result = run(
+        &mut terminal,
+        http,
+        base.as_str().trim_end_matches('/'),
+        opener,
+        !args.no_hyperlinks,
+    )
+    .await;
     terminal::restore();
     result
 }
 
-async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow::Result<()> {
+async fn run(
+    terminal: &mut DefaultTerminal,
+    http: Http,
+    server: &str,
+    opener: Option<String>,
+    hyperlinks: bool,
+) -> anyhow::Result<()> {
     let (mut events, actions) = Events::new();
-    let mut runtime = Runtime::new(http, actions, config_dir().as_deref());
+    let mut runtime = Runtime::new(http, actions, config_dir().as_deref()).with_opener(opener);
     let nonce_prefix = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
     let mut app = App::new(server, Instant::now(), nonce_prefix);
     let size = terminal.size()?;
@@ -60,7 +82,7 @@ async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow
 
     let mut clear = false;
     loop {
-        ui::draw(terminal, &app, std::mem::take(&mut clear))?;
+        ui::draw(terminal, &app, std::mem::take(&mut clear), hyperlinks)?;
         let mut next = events.next().await;
         if next.is_none() {
             break;

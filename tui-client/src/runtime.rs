@@ -25,6 +25,8 @@ pub struct Runtime {
     unsent: Option<UnsentKeeper>,
     rooms: HashMap<i64, UnboundedSender<RoomCommand>>,
     lobby: Option<JoinHandle<()>>,
+    /// What `/open` starts (`crate::opener::program`); `None`: links are only shown.
+    opener: Option<String>,
 }
 
 impl Runtime {
@@ -37,7 +39,14 @@ impl Runtime {
             unsent: config_dir.map(|dir| UnsentKeeper::start(UnsentFile::in_dir(dir))),
             rooms: HashMap::new(),
             lobby: None,
+            opener: crate::opener::program(None),
         }
+    }
+
+    /// Opens links with `opener` (`None`: only show them).
+    pub fn with_opener(mut self, opener: Option<String>) -> Self {
+        self.opener = opener;
+        self
     }
 
     /// Starts the work for one effect. `Quit` is the main loop's business.
@@ -105,6 +114,19 @@ impl Runtime {
                 });
             }
             Effect::ForgetSession => forget(self.session_file.as_ref()),
+            Effect::OpenLink { url } => {
+                let failed = match &self.opener {
+                    None => Some(format!("No program is set to open links: {url}")),
+                    Some(program) => crate::opener::open(program, &url)
+                        .err()
+                        .map(|e| format!("Could not start {program} ({e}); the link: {url}")),
+                };
+                if let Some(message) = failed {
+                    let _ = self
+                        .actions
+                        .send(Action::Net(NetEvent::RequestFailed { message }));
+                }
+            }
             Effect::WatchLobby => {
                 if self.lobby.as_ref().is_none_or(|task| task.is_finished()) {
                     self.lobby = Some(spawn_lobby(self.http.clone(), self.actions.clone()));

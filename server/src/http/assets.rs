@@ -27,6 +27,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("lobby.js", JS, include_str!("../../../static/lobby.js")),
     ("body.js", JS, include_str!("../../../static/body.js")),
     ("days.js", JS, include_str!("../../../static/days.js")),
+    ("links.js", JS, include_str!("../../../static/links.js")),
     ("outbox.js", JS, include_str!("../../../static/outbox.js")),
     (
         "message_log.js",

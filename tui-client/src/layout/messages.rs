@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 
 use super::input::input_box;
 use super::screen::main_layout;
-use super::wrap::wrap;
+use super::wrap::{wrap_with_links, WrappedLine};
 use crate::app::{App, RoomView, View};
 use crate::sanitize::sanitize;
 
@@ -21,12 +21,14 @@ pub fn nick_width(width: u16) -> usize {
     }
 }
 
-/// The width left for message text after `HH:MM nick │ ` (6 + nick + 3 cells, as
-/// `ui::messages` draws them).
+/// Where message text starts: after `HH:MM nick │ ` (6 + nick + 3 cells).
+pub fn text_column(width: u16) -> usize {
+    6 + nick_width(width) + 3
+}
+
+/// The width left for message text after `HH:MM nick │ ` (as `ui::messages` draws them).
 fn text_width(width: u16) -> usize {
-    usize::from(width)
-        .saturating_sub(6 + nick_width(width) + 3)
-        .max(1)
+    usize::from(width).saturating_sub(text_column(width)).max(1)
 }
 
 /// The message pane's size for the current view (what `update` pages by).
@@ -55,8 +57,8 @@ pub struct Entry<'a> {
     /// As the server sent it (not yet sanitized or padded).
     pub nickname: &'a str,
     pub kind: EntryKind,
-    /// The body wrapped to the text column, sanitized: at least one line.
-    pub lines: Vec<String>,
+    /// The body wrapped to the text column, sanitized, with its links: at least one line.
+    pub lines: Vec<WrappedLine>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +88,7 @@ fn entry<'a>(time: String, nickname: &'a str, body: &str, width: u16, kind: Entr
         time,
         nickname,
         kind,
-        lines: wrap(body, text_width(width)),
+        lines: wrap_with_links(body, text_width(width)),
     })
 }
 

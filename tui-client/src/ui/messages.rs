@@ -2,6 +2,10 @@
 //! hanging indent) styled, pending lines dimmed after the stored ones, anchored to the bottom
 //! and scrolled back by `RoomView::scroll` lines, with a "↓ N new" line at the bottom while
 //! scrolled back. Also the room's header line (title, typing hint). Nicknames and titles are sanitized here; bodies were, line by line, by `wrap`.
+//! Links in bodies are underlined; [`visible_links`] says where they are on the screen, for
+//! `ui::hyperlink` (OSC 8) and for `/open N`.
+
+use std::ops::Range;
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -11,12 +15,64 @@ use ratatui::Frame;
 
 use super::theme::{self, dim, nick_style, pad_left, truncate};
 use crate::app::{App, RoomView};
-use crate::input::str_width;
-use crate::layout::messages::{nick_width, rows, Entry, EntryKind, Row};
+use crate::input::{char_width, str_width};
+use crate::layout::messages::{nick_width, rows, text_column, Entry, EntryKind, Row};
+use crate::layout::wrap::WrappedLine;
 use crate::sanitize::sanitize;
 
-/// One message (or pending line) as styled screen lines.
-fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<Line<'static>> {
+/// A link's cells on one line of the pane (columns from the pane's left edge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkCols {
+    pub cols: Range<u16>,
+    pub url: String,
+    /// The link started on the line above.
+    pub continued: bool,
+}
+
+/// A link's cells on the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenLink {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub url: String,
+    pub continued: bool,
+}
+
+/// A line's text as spans in `style`, its links underlined, and where those links are.
+fn text_spans(line: WrappedLine, style: Style, lead: usize) -> (Vec<Span<'static>>, Vec<LinkCols>) {
+    let chars: Vec<char> = line.text.chars().collect();
+    let col_of = |i: usize| -> u16 {
+        let w: usize = chars[..i].iter().map(|&c| char_width(c)).sum();
+        u16::try_from(lead + w).unwrap_or(u16::MAX)
+    };
+    let piece = |r: Range<usize>| chars[r].iter().collect::<String>();
+    let mut spans = Vec::new();
+    let mut cols = Vec::new();
+    let mut at = 0;
+    for run in line.links {
+        if run.chars.start > at {
+            spans.push(Span::styled(piece(at..run.chars.start), style));
+        }
+        spans.push(Span::styled(
+            piece(run.chars.clone()),
+            style.add_modifier(Modifier::UNDERLINED),
+        ));
+        cols.push(LinkCols {
+            cols: col_of(run.chars.start)..col_of(run.chars.end),
+            url: run.url,
+            continued: run.continued,
+        });
+        at = run.chars.end;
+    }
+    if at < chars.len() || spans.is_empty() {
+        spans.push(Span::styled(piece(at..chars.len()), style));
+    }
+    (spans, cols)
+}
+
+/// One message (or pending line) as styled screen lines, each with its links.
+fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<(Line<'static>, Vec<LinkCols>)> {
     let style = match entry.kind {
         EntryKind::Stored => Style::default(),
         EntryKind::Pending => Style::default().add_modifier(Modifier::DIM),
@@ -43,21 +99,23 @@ fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<Line<'static>> {
             };
             let mut spans = lead;
             spans.push(Span::styled(" │ ", dim()));
-            spans.push(Span::styled(text, style));
-            Line::from(spans)
+            let (body, links) = text_spans(text, style, text_column(width));
+            spans.extend(body);
+            (Line::from(spans), links)
         })
         .collect()
 }
 
-/// Every line of the room, oldest first, styled: `layout::messages::rows` says what they are.
-pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>> {
+/// Every line of the room, oldest first, styled, each with its links: `layout::messages::rows`
+/// says what they are.
+fn build_rows(app: &App, room: &RoomView, width: u16) -> Vec<(Line<'static>, Vec<LinkCols>)> {
     let mut lines = Vec::new();
     for row in rows(app, room, width) {
         match row {
-            Row::Top(text) => lines.push(Line::styled(text, dim())),
+            Row::Top(text) => lines.push((Line::styled(text, dim()), Vec::new())),
             Row::Day(date) => {
                 let label = date.format("%a %d %b %Y");
-                lines.push(Line::styled(format!("── {label} ──"), dim()));
+                lines.push((Line::styled(format!("── {label} ──"), dim()), Vec::new()));
             }
             Row::Entry(entry) => lines.extend(entry_lines(entry, width)),
         }
@@ -65,22 +123,83 @@ pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>>
     lines
 }
 
+/// Every line of the room, oldest first, styled.
+pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>> {
+    build_rows(app, room, width)
+        .into_iter()
+        .map(|(line, _)| line)
+        .collect()
+}
+
+/// What the pane shows in `area`: where its lines go, the lines, and the links among them.
+struct Shown {
+    rect: Rect,
+    lines: Vec<Line<'static>>,
+    links: Vec<ScreenLink>,
+}
+
+fn shown(app: &App, room: &RoomView, area: Rect) -> Shown {
+    let rows = build_rows(app, room, area.width);
+    let height = usize::from(area.height);
+    let total = rows.len();
+    let scroll = room.scroll.min(total.saturating_sub(height));
+    let end = total - scroll;
+    let start = end.saturating_sub(height);
+    // Anchor to the bottom like a chat: short rooms start low on the screen.
+    let pad = height.saturating_sub(end - start) as u16;
+    let rect = Rect::new(area.x, area.y + pad, area.width, area.height - pad);
+    // The "more below" line covers the bottom row while scrolled back.
+    let covered = (scroll > 0).then(|| area.bottom().saturating_sub(1));
+    let mut lines = Vec::new();
+    let mut links = Vec::new();
+    for (y, (line, cols)) in (rect.y..).zip(rows.into_iter().skip(start).take(end - start)) {
+        lines.push(line);
+        if Some(y) == covered {
+            continue;
+        }
+        for link in cols {
+            let from = link.cols.start.min(area.width);
+            let to = link.cols.end.min(area.width);
+            if from < to {
+                links.push(ScreenLink {
+                    x: area.x + from,
+                    y,
+                    width: to - from,
+                    url: link.url,
+                    continued: link.continued,
+                });
+            }
+        }
+    }
+    Shown { rect, lines, links }
+}
+
+/// The links on the message pane in `area`, top to bottom, as drawn there.
+pub fn visible_links(app: &App, room: &RoomView, area: Rect) -> Vec<ScreenLink> {
+    if area.height == 0 {
+        return Vec::new();
+    }
+    shown(app, room, area).links
+}
+
+/// The links as `/open N` numbers them: each once, top to bottom, a link wrapped over two
+/// lines counted where it starts (or at the top when its start is scrolled off).
+pub fn numbered(links: &[ScreenLink]) -> Vec<&str> {
+    links
+        .iter()
+        .enumerate()
+        .filter(|(i, link)| *i == 0 || !link.continued)
+        .map(|(_, link)| link.url.as_str())
+        .collect()
+}
+
 pub fn render(app: &App, room: &RoomView, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let lines = build_lines(app, room, area.width);
-    let height = usize::from(area.height);
-    let total = lines.len();
-    let scroll = room.scroll.min(total.saturating_sub(height));
-    let end = total - scroll;
-    let start = end.saturating_sub(height);
-    let shown: Vec<Line> = lines[start..end].to_vec();
-    // Anchor to the bottom like a chat: short rooms start low on the screen.
-    let pad = height.saturating_sub(shown.len()) as u16;
-    let rect = Rect::new(area.x, area.y + pad, area.width, area.height - pad);
-    frame.render_widget(Paragraph::new(shown), rect);
-    if scroll > 0 {
+    let Shown { rect, lines, .. } = shown(app, room, area);
+    frame.render_widget(Paragraph::new(lines), rect);
+    if room.scroll > 0 {
         let text = match room.new_below {
             0 => "↓ more below · End jumps to the newest".to_owned(),
             n => format!("↓ {n} new · End jumps to the newest"),

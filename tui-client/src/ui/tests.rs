@@ -18,6 +18,7 @@ use crate::input::{str_width, LineInput};
 use crate::sanitize::is_dangerous;
 use crate::update::tests::{app, frame, msg, net, open, room};
 
+mod links;
 mod multiline;
 mod redraw;
 

@@ -81,6 +81,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
             View::Lobby => Vec::new(),
         },
         Command::Logout => vec![Effect::Logout],
+        Command::Open(n) => open_link(app, n),
         Command::Help => {
             app.show_help = true;
             Vec::new()
@@ -90,6 +91,31 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Command::Say(_) | Command::Invalid(_) => Vec::new(),
+    }
+}
+
+/// `/open N`: the Nth link on the screen as drawn now, to the system's opener.
+fn open_link(app: &mut App, n: usize) -> Vec<Effect> {
+    let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
+    let links = crate::ui::links_on_screen(app, area);
+    let numbered = crate::ui::messages::numbered(&links);
+    match numbered.get(n - 1) {
+        Some(url) => {
+            let url = (*url).to_owned();
+            app.info(format!("Opening {url}"));
+            vec![Effect::OpenLink { url }]
+        }
+        None => {
+            let there = match numbered.len() {
+                0 => "there are no links on the screen".to_owned(),
+                1 => "there is 1 link on the screen".to_owned(),
+                count => format!("there are {count} links on the screen"),
+            };
+            app.error(format!(
+                "No link {n} to open: {there}, numbered from the top."
+            ));
+            Vec::new()
+        }
     }
 }
 

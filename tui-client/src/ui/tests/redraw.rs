@@ -10,7 +10,7 @@ fn a_full_redraw_wipes_what_another_program_wrote_over_the_screen() {
 
     let app = demo();
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("test terminal");
-    crate::ui::draw(&mut terminal, &app, false).expect("draw");
+    crate::ui::draw(&mut terminal, &app, false, true).expect("draw");
     let clean = terminal.backend().buffer().clone();
 
     // Another program scribbles over the terminal behind ratatui's back.
@@ -23,11 +23,11 @@ fn a_full_redraw_wipes_what_another_program_wrote_over_the_screen() {
         .expect("scribble");
 
     // A plain draw sends only what changed in the app: the scribble stays.
-    crate::ui::draw(&mut terminal, &app, false).expect("draw");
+    crate::ui::draw(&mut terminal, &app, false, true).expect("draw");
     assert!(screen_text(terminal.backend().buffer()).contains(&"#".repeat(100)));
 
     // Ctrl+L's draw clears first and sends every cell again.
-    crate::ui::draw(&mut terminal, &app, true).expect("redraw");
+    crate::ui::draw(&mut terminal, &app, true, true).expect("redraw");
     assert_eq!(
         screen_text(terminal.backend().buffer()),
         screen_text(&clean)

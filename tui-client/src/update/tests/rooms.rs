@@ -367,3 +367,49 @@ fn a_socket_closed_because_we_left_closes_the_tab_for_good_and_says_so() {
         .as_ref()
         .is_some_and(|n| n.text.contains("removed")));
 }
+
+#[test]
+fn slash_open_hands_the_nth_link_on_the_screen_to_the_opener() {
+    let mut app = app();
+    open(
+        &mut app,
+        1,
+        vec![
+            msg(
+                1,
+                1,
+                "alice",
+                "https://a.example/1 and https://b.example/2.",
+                None,
+            ),
+            msg(2, 1, "bob", "javascript:alert(1)", None),
+        ],
+    );
+    type_text(&mut app, "/open 2");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        [Effect::OpenLink {
+            url: "https://b.example/2".into()
+        }]
+    );
+    assert!(app.input().is_empty(), "the command is used up");
+}
+
+#[test]
+fn slash_open_with_no_such_link_says_how_many_there_are() {
+    let mut app = app();
+    open(
+        &mut app,
+        1,
+        vec![msg(1, 1, "alice", "only https://a.example/1 here", None)],
+    );
+    type_text(&mut app, "/open 9");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(effects, [], "nothing is opened");
+    let notice = app.notice.as_ref().map(|n| n.text.as_str());
+    assert_eq!(
+        notice,
+        Some("No link 9 to open: there is 1 link on the screen, numbered from the top.")
+    );
+}
