@@ -10,6 +10,7 @@ mod input;
 mod pages;
 mod request_span;
 pub mod respond;
+mod room_list;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue};

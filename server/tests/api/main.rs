@@ -5,6 +5,7 @@
 mod accounts;
 mod lobby;
 mod operations;
+mod room_pages;
 mod rooms;
 mod security;
 mod store;
