@@ -212,9 +212,11 @@ impl Http {
 
     /// The page of active rooms older than `before` (no session needed).
     pub async fn rooms_before(&self, before: i64) -> Result<RoomList, HttpError> {
+        let mut url = self.url("/chat/list/");
+        url.set_query(Some(&format!("before={before}")));
         let response = self
             .client
-            .get(self.url(&format!("/chat/list/?before={before}")))
+            .get(url)
             .header(ACCEPT, JSON)
             .send()
             .await

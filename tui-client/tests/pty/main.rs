@@ -1,14 +1,15 @@
 //! End to end: the real `chat-tui` binary in a pseudo-terminal against the real server,
 //! started in-process, with other users on plain WebSockets and HTTP. One file per topic:
 //! chatting and the saved session (`chat`), others' escape sequences (`escapes`), what the
-//! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), and
-//! lines that outlive a quit (`unsent`). The helpers they share are here.
+//! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), the room
+//! list in pages (`lobby_pages`), and lines that outlive a quit (`unsent`). The helpers they share are here.
 
 mod chat;
 mod drafts;
 mod escapes;
 mod input;
 mod leave;
+mod lobby_pages;
 mod presence;
 mod unsent;
 
