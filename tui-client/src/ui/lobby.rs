@@ -58,7 +58,7 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
         let note = if app.lobby.loading_older {
             "Loading older rooms…"
         } else {
-            "Older rooms: ↓ past the last one loads them"
+            "Older rooms load as you move down"
         };
         Row::new(vec![Cell::from(""), Cell::from(note)]).style(dim())
     });

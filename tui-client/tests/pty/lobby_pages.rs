@@ -1,5 +1,5 @@
 //! The room list in pages: chat-tui shows the lobby's first page, says older rooms exist, and
-//! loads them from `GET /chat/list?before=` when the selection goes past the last room.
+//! loads them from `GET /chat/list?before=` when the selection reaches the last room.
 
 use chat_test_support::spawn_app_on;
 use chat_test_support::terminal::Tui;
@@ -10,7 +10,7 @@ const PAGE_DOWN: &str = "\x1b[6~";
 const DOWN: &str = "\x1b[B";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn older_rooms_load_when_the_selection_passes_the_last_one() -> anyhow::Result<()> {
+async fn older_rooms_load_when_the_selection_reaches_the_last_one() -> anyhow::Result<()> {
     // Arrange: 60 rooms, more than the lobby's first page of 50.
     let dir = tempfile::tempdir()?;
     let server = spawn_app_on(|c| c.rooms_per_hour = 1000).await;
@@ -26,7 +26,7 @@ async fn older_rooms_load_when_the_selection_passes_the_last_one() -> anyhow::Re
         "room 1 is on the second page"
     );
 
-    // Act: to the end of the first page, then one further.
+    // Act: PageDown to the last room of the first page, then down through the page it loads.
     for _ in 0..5 {
         tui.type_keys(PAGE_DOWN)?;
     }

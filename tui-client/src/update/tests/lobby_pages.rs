@@ -1,5 +1,5 @@
-//! The room list in pages: the lobby's first page, older pages loaded as the selection goes
-//! past the last room, and live changes that must not land in the part not loaded yet.
+//! The room list in pages: the lobby's first page, older pages loaded as the selection reaches
+//! the last room, and live changes that must not land in the part not loaded yet.
 
 use chat_shared::api::RoomList;
 use chat_shared::LobbyFrame;
@@ -29,7 +29,7 @@ fn ids(app: &App) -> Vec<i64> {
 }
 
 #[test]
-fn going_past_the_last_room_loads_the_older_page_once() {
+fn reaching_the_last_room_loads_the_older_page_once() {
     let mut app = app();
     first_page(&mut app, rooms(10, 8), true);
     assert!(press(&mut app, KeyCode::Down).is_empty());
