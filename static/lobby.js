@@ -5,6 +5,11 @@
   const rows = document.getElementById("room-rows");
   const empty = document.getElementById("no-rooms");
   if (!rows) return;
+  const lobby = document.getElementById("lobby");
+  // Only page one (the newest rooms) takes new rooms; an older page keeps its rows and only
+  // sees them change or go.
+  const firstPage = lobby.dataset.firstPage === "true";
+  let hasMore = lobby.dataset.hasMore === "true";
   const { el, localTime, wsUrl, backoff } = window.chat;
 
   for (const time of rows.querySelectorAll("time")) {
@@ -41,9 +46,23 @@
       existing.replaceWith(fresh);
       return;
     }
+    if (!firstPage) return;
+    // A change to a room below the last row belongs to an older page.
+    const last = rows.lastElementChild;
+    if (hasMore && last && room.id < Number(last.dataset.roomId)) return;
     // Newest first: rooms are numbered in creation order.
     const after = [...rows.children].find((tr) => Number(tr.dataset.roomId) < room.id);
     rows.insertBefore(fresh, after || null);
+  }
+
+  // "Older rooms" must start right below the last row shown, which the socket's list may move.
+  function followOn() {
+    const older = document.getElementById("older-rooms");
+    const last = rows.lastElementChild;
+    if (!older || !last) return;
+    const url = new URL(older.href);
+    url.searchParams.set("before", last.dataset.roomId);
+    older.href = url.pathname + url.search;
   }
 
   function refreshEmpty() {
@@ -57,7 +76,16 @@
     socket.onmessage = (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "rooms") {
-        rows.replaceChildren(...frame.rooms.map(row));
+        // Says the list is live from here on (tests wait for it).
+        lobby.dataset.live = "true";
+        if (firstPage) {
+          rows.replaceChildren(...frame.rooms.map(row));
+          hasMore = Boolean(frame.has_more);
+          followOn();
+        } else {
+          // Rooms changed or removed while this page loaded.
+          for (const room of frame.rooms) if (find(room.id)) upsert(room);
+        }
       } else if (frame.type === "room") {
         upsert(frame.room);
       } else if (frame.type === "room_removed") {
@@ -67,6 +95,7 @@
       refreshEmpty();
     };
     socket.onclose = () => {
+      delete lobby.dataset.live;
       setTimeout(connect, backoff(attempt++));
     };
   }

@@ -42,6 +42,12 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("bad request")]
     BadRequest,
+    /// `GET /chat/list?before=` that is not a room number.
+    #[error("bad room list cursor")]
+    BadRoomCursor,
+    /// `GET /chat/list?limit=` outside 1..=`ROOM_PAGE_MAX`.
+    #[error("bad room list limit")]
+    BadRoomLimit,
     /// The user has `--sockets-per-user` room sockets open already.
     #[error("too many sockets")]
     TooManySockets,
@@ -81,6 +87,8 @@ impl IntoResponse for AppError {
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, |t| t.err_method),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, |t| t.err_too_large),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, |t| t.err_bad_request),
+            AppError::BadRoomCursor => (StatusCode::BAD_REQUEST, |t| t.err_room_cursor),
+            AppError::BadRoomLimit => (StatusCode::BAD_REQUEST, |t| t.err_room_limit),
             AppError::TooManySockets => (StatusCode::TOO_MANY_REQUESTS, |t| t.err_too_many_sockets),
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "storage failed");

@@ -6,10 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Participant, Room};
 
-/// `GET /chat/list`.
+/// `GET /chat/list[?before=ID][&limit=N]`: one page of active rooms, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomList {
     pub rooms: Vec<Room>,
+    /// The `before` of the next (older) page; `None` on the last page. A server built to the
+    /// base contract sends no such field: then `rooms` is the whole list.
+    #[serde(default)]
+    pub next_before: Option<i64>,
 }
 
 /// `POST /chat/create` (201) and `POST /chat/{id}/edit` (200).

@@ -82,8 +82,13 @@ pub enum ServerFrame {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LobbyFrame {
-    /// The first frame: every active room, newest first.
-    Rooms { rooms: Vec<Room> },
+    /// The first frame: the newest active rooms (at most [`crate::limits::ROOM_PAGE`]),
+    /// newest first. `has_more`: older rooms exist; `GET /chat/list?before=` pages through them.
+    Rooms {
+        rooms: Vec<Room>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        has_more: bool,
+    },
     /// A room was created or changed.
     Room { room: Room },
     /// A room was removed.

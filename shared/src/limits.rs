@@ -19,6 +19,11 @@ pub const NONCE_MAX_CHARS: usize = 64;
 pub const HISTORY_LIMIT_MAX: u32 = 100;
 /// How many messages the welcome frame carries when no `after` is given.
 pub const WELCOME_HISTORY: u32 = 50;
+/// Rooms in one page of the room list: the HTML page, the lobby's first frame, and the JSON
+/// list when no `limit` is given. The list must never grow with the number of rooms.
+pub const ROOM_PAGE: u32 = 50;
+/// The largest `limit` `GET /chat/list` accepts.
+pub const ROOM_PAGE_MAX: u32 = 100;
 /// The largest WebSocket frame a client may send (a 4000-character body of 4-byte characters,
 /// JSON-escaped, fits with room to spare).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;

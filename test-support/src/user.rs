@@ -188,6 +188,16 @@ impl Visitor {
         serde_json::from_value(body["room"].clone()).expect("a Room")
     }
 
+    /// Creates `count` rooms titled "{prefix} 1", "{prefix} 2", …, oldest first (the server's
+    /// `rooms_per_hour` must allow that many).
+    pub async fn create_rooms(&self, prefix: &str, count: usize) -> Vec<Room> {
+        let mut rooms = Vec::with_capacity(count);
+        for i in 1..=count {
+            rooms.push(self.create_room(&format!("{prefix} {i}")).await);
+        }
+        rooms
+    }
+
     fn ws_request(&self, path: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
         let url = self.url(path).replacen("http://", "ws://", 1);
         let mut request = url.into_client_request().expect("ws request");
@@ -255,13 +265,19 @@ impl Visitor {
 
     /// Opens the lobby socket and reads its first frame, the room list.
     pub async fn lobby(&self) -> (Socket, Vec<Room>) {
+        let (socket, rooms, _) = self.lobby_page().await;
+        (socket, rooms)
+    }
+
+    /// [`Visitor::lobby`], with the first frame's `has_more`.
+    pub async fn lobby_page(&self) -> (Socket, Vec<Room>, bool) {
         let mut socket = self
             .open_ws("/ws/lobby", HeaderMap::new())
             .await
             .expect("lobby opens");
         let text = socket.next_text().await;
         match serde_json::from_str::<LobbyFrame>(&text).expect("lobby frame") {
-            LobbyFrame::Rooms { rooms } => (socket, rooms),
+            LobbyFrame::Rooms { rooms, has_more } => (socket, rooms, has_more),
             other => panic!("first lobby frame is rooms: {other:?}"),
         }
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chat_shared::api::FieldErrors;
+use chat_shared::api::{FieldErrors, RoomList};
 use chat_shared::{ClientFrame, LobbyFrame, Room, ServerFrame};
 use crossterm::event::KeyEvent;
 
@@ -67,6 +67,14 @@ pub enum NetEvent {
     },
     Lobby(LobbyFrame),
     LobbyState(ConnState),
+    /// The page of rooms older than `before`, asked for with [`Effect::LoadOlderRooms`].
+    OlderRooms {
+        before: i64,
+        list: RoomList,
+    },
+    OlderRoomsFailed {
+        message: String,
+    },
     RoomFrame {
         room_id: i64,
         frame: ServerFrame,
@@ -142,6 +150,10 @@ pub enum Effect {
     ForgetSession,
     /// Keep the room list live through `/ws/lobby` (does nothing if already watching).
     WatchLobby,
+    /// Fetch the page of rooms older than `before` (`GET /chat/list?before=`).
+    LoadOlderRooms {
+        before: i64,
+    },
     CreateRoom {
         title: String,
     },

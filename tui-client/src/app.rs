@@ -100,13 +100,18 @@ pub enum View {
     Room(i64),
 }
 
-/// The live room list from `/ws/lobby`.
+/// The live room list from `/ws/lobby`: its first page, then older pages from
+/// `GET /chat/list?before=` as the selection reaches the end.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lobby {
     /// Newest first, as the server sends them.
     pub rooms: Vec<Room>,
     pub selected: usize,
     pub state: ConnState,
+    /// Older rooms exist beyond the last one here.
+    pub has_more: bool,
+    /// A request for the next older page is on its way.
+    pub loading_older: bool,
 }
 
 /// A line the user sent that the server has not acknowledged yet.

@@ -132,6 +132,17 @@ impl Runtime {
                     self.lobby = Some(spawn_lobby(self.http.clone(), self.actions.clone()));
                 }
             }
+            Effect::LoadOlderRooms { before } => {
+                let http = self.http.clone();
+                self.spawn(async move {
+                    match http.rooms_before(before).await {
+                        Ok(list) => NetEvent::OlderRooms { before, list },
+                        Err(e) => NetEvent::OlderRoomsFailed {
+                            message: e.message(),
+                        },
+                    }
+                });
+            }
             Effect::CreateRoom { title } => {
                 let http = self.http.clone();
                 self.spawn(async move {

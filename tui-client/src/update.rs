@@ -1,18 +1,18 @@
 //! `update(&mut App, Action) -> Vec<Effect>`: every state change of the client, with no I/O.
 //! Keys and pastes are handled in `update/keys.rs`, slash commands and Enter in
 //! `update/commands.rs`, the queue of lines on their way to the server in
-//! `update/sending.rs`, network results in `update/net.rs`, room socket frames in
+//! `update/sending.rs`, network results in `update/net.rs`, the room list in
+//! `update/lobby.rs`, room socket frames in
 //! `update/room.rs`, and keeping unsent lines on disk in `update/unsent.rs`; the helpers here
 //! (open, close, switch rooms) are what they share.
 
 mod commands;
 mod keys;
+mod lobby;
 mod net;
 mod room;
 mod sending;
 mod unsent;
-
-use chat_shared::Room;
 
 use crate::action::{Action, Effect};
 use crate::app::{App, LoginForm, RoomView, Screen, View};
@@ -111,24 +111,6 @@ pub(crate) fn close_room(app: &mut App, room_id: i64) -> Vec<Effect> {
         switch_to(app, view);
     }
     vec![Effect::CloseRoom { room_id }]
-}
-
-/// Puts a room from the lobby or an HTTP answer into the list, and refreshes the open tab.
-pub(crate) fn upsert_room(app: &mut App, room: Room) {
-    match app.lobby.rooms.iter_mut().find(|r| r.id == room.id) {
-        Some(existing) => *existing = room.clone(),
-        None => {
-            // Newest first, as the server lists them: a new room goes on top, and the
-            // selection stays on the room it was on.
-            app.lobby.rooms.insert(0, room.clone());
-            if app.lobby.rooms.len() > 1 {
-                app.lobby.selected += 1;
-            }
-        }
-    }
-    if let Some(open) = app.room_mut(room.id) {
-        open.room = Some(room);
-    }
 }
 
 /// Logged in: the main screen with the live room list, and the lines a previous run could

@@ -8,12 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
-use chat_shared::api::{FieldErrors, RoomBody, RoomDetail, RoomList};
+use chat_shared::api::{FieldErrors, RoomBody, RoomDetail};
 use chat_shared::limits::{is_forbidden_in_names, TITLE_MAX_CHARS};
 use chat_shared::names;
 use serde::Deserialize;
 
-use super::pages::{render, CreatePage, Ctx, ListPage, RoomPage, RoomRow};
+use super::pages::{render, CreatePage, Ctx, RoomPage};
 use super::{found, json_error, with_retry_after, Input, Routes};
 use crate::auth::session::CurrentUser;
 use crate::error::{AppError, Refusal};
@@ -24,7 +24,7 @@ use crate::store::RoomRecord;
 pub fn routes() -> Routes {
     vec![
         ("/", get(|| async { found("/chat/list/") })),
-        ("/chat/list", get(list)),
+        ("/chat/list", get(super::room_list::list)),
         ("/chat/create", get(create_form).post(create)),
         ("/chat/{id}", get(enter)),
         ("/chat/{id}/edit", post(edit)),
@@ -60,20 +60,6 @@ fn title_errors(message: String) -> Response {
     let mut errors = FieldErrors::default();
     errors.add("title", message);
     (StatusCode::BAD_REQUEST, Json(errors)).into_response()
-}
-
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let rooms = state.store.active_rooms().await?;
-    if ctx.json {
-        return Ok(Json(RoomList { rooms }).into_response());
-    }
-    render(
-        StatusCode::OK,
-        &ListPage {
-            c: ctx.chrome(),
-            rooms: rooms.into_iter().map(RoomRow::new).collect(),
-        },
-    )
 }
 
 async fn create_form(ctx: Ctx) -> Result<Response, AppError> {

@@ -11,6 +11,7 @@ mod moderation;
 mod pages;
 mod request_span;
 pub mod respond;
+mod room_list;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue};

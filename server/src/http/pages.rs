@@ -55,6 +55,12 @@ impl RoomRow {
 pub struct ListPage {
     pub c: Chrome,
     pub rooms: Vec<RoomRow>,
+    /// The newest rooms: the only page live updates add new rooms to.
+    pub first_page: bool,
+    /// Older rooms exist below this page.
+    pub has_more: bool,
+    pub older: Option<String>,
+    pub newer: Option<String>,
 }
 
 #[derive(Template)]

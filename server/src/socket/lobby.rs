@@ -1,9 +1,11 @@
-//! The lobby socket's life (CONTRACT.md "Lobby"): the room list, then every change to it.
+//! The lobby socket's life (CONTRACT.md "Lobby"): the newest page of rooms, then every change
+//! to the list.
 
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use chat_shared::close::{RESTARTING, TOO_SLOW};
+use chat_shared::limits::ROOM_PAGE;
 use chat_shared::LobbyFrame;
 use futures_util::{SinkExt, StreamExt};
 
@@ -19,15 +21,25 @@ pub async fn serve(state: AppState, socket: WebSocket) {
     // Register before reading the list: a room created in between arrives as an update.
     let id = state.rooms.join_lobby(tx);
     let (mut sink, mut stream) = socket.split();
-    let rooms = match state.store.active_rooms().await {
-        Ok(rooms) => rooms,
+    // Only the newest page: older rooms are for `GET /chat/list?before=`, so this frame's
+    // size does not grow with the number of rooms.
+    let page = ROOM_PAGE as usize;
+    let (rooms, has_more) = match state.store.active_rooms(None, ROOM_PAGE + 1).await {
+        Ok(mut rooms) => {
+            let has_more = rooms.len() > page;
+            rooms.truncate(page);
+            (rooms, has_more)
+        }
         Err(e) => {
             tracing::error!(error = ?e, "could not list rooms for the lobby");
             state.rooms.leave_lobby(id);
             return;
         }
     };
-    let first = sink.send(Message::Text(to_text(&LobbyFrame::Rooms { rooms })));
+    let first = sink.send(Message::Text(to_text(&LobbyFrame::Rooms {
+        rooms,
+        has_more,
+    })));
     // Under the write deadline: a client that never reads must not hold the list.
     if matches!(tokio::time::timeout(WRITE_TIMEOUT, first).await, Ok(Ok(()))) {
         let ping_every = Duration::from_secs(state.config.ping_seconds.max(1));

@@ -312,8 +312,11 @@ pub trait Store: Send + Sync + 'static {
     /// Removes sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64>;
 
-    /// Active rooms, newest first.
-    async fn active_rooms(&self) -> StoreResult<Vec<Room>>;
+    /// Up to `limit` active rooms with ids below `before` (all, when `None`), newest first.
+    async fn active_rooms(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<Room>>;
+    /// Up to `limit` ids of active rooms newer than `after`, oldest first: what lies between a
+    /// page and the newest rooms.
+    async fn active_room_ids_after(&self, after: i64, limit: u32) -> StoreResult<Vec<i64>>;
     /// Any room, active or removed.
     async fn room(&self, id: i64) -> StoreResult<Option<RoomRecord>>;
     async fn create_room(&self, title: &str, creator_id: i64) -> StoreResult<Room>;

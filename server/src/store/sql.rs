@@ -352,15 +352,32 @@ impl Store for SqlStore {
         Ok(done.rows_affected())
     }
 
-    async fn active_rooms(&self) -> StoreResult<Vec<Room>> {
+    async fn active_rooms(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<Room>> {
+        // Keyset, not OFFSET: every page costs one walk of `rooms_active (active, id)`.
         let rows = sqlx::query(&format!(
-            "{ROOM_SELECT} WHERE r.active = 1 ORDER BY r.id DESC"
+            "{ROOM_SELECT} WHERE r.active = 1 AND r.id < $1 ORDER BY r.id DESC LIMIT $2"
         ))
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .iter()
             .map(|r| room_from_row(r).map(|rec| rec.room))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn active_room_ids_after(&self, after: i64, limit: u32) -> StoreResult<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT id FROM rooms WHERE active = 1 AND id > $1 ORDER BY id ASC LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
             .collect::<Result<_, _>>()?)
     }
 

@@ -7,6 +7,7 @@ mod bans;
 mod changes;
 mod lobby;
 mod operations;
+mod room_pages;
 mod rooms;
 mod security;
 mod store;

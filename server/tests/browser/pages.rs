@@ -73,3 +73,82 @@ async fn the_logged_out_list_offers_to_log_in_and_create_a_room() {
     browser.close().await;
     server.stop().await;
 }
+
+/// The room list in pages: "Older rooms" leads to page two, a room created meanwhile
+/// appears live on page one only, and a room on page two changes there live.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_room_list_pages_with_older_and_newer_links_and_stays_live() {
+    let Some(driver) = driver().await else { return };
+    let mut server = spawn_app_on(|c| c.rooms_per_hour = 1000).await;
+    let (browser, owner) = tokio::join!(open_browser(&driver, "reader", EN), server.user("owner"),);
+    let rooms = owner.create_rooms("Room", 120).await;
+    let shown = "return [...document.querySelectorAll('#room-rows tr')]
+                     .map((tr) => Number(tr.dataset.roomId));";
+
+    browser.goto(&server.at("/chat/list/")).await;
+    browser.wait_for("#lobby[data-live='true']").await;
+    let first: Vec<i64> = serde_json::from_value(browser.js(shown, vec![]).await).unwrap();
+    let newest: Vec<i64> = rooms.iter().rev().take(50).map(|r| r.id).collect();
+    assert_eq!(first, newest, "page one: the 50 newest rooms");
+    assert!(
+        browser.text("#newer-rooms").await.is_none(),
+        "page one has no Newer link"
+    );
+
+    // A room created now appears on top of page one.
+    let live = owner.create_room("Made while watching").await;
+    browser
+        .wait_text("#room-rows tr:first-child td.title", "Made while watching")
+        .await;
+    browser.screenshot("81_room_list_page_one").await;
+
+    browser.click_to_new_page("#older-rooms").await;
+    browser.wait_path("/chat/list/").await;
+    browser.wait_for("#lobby[data-live='true']").await;
+    let second: Vec<i64> = serde_json::from_value(browser.js(shown, vec![]).await).unwrap();
+    let expected: Vec<i64> = rooms.iter().rev().skip(50).take(50).map(|r| r.id).collect();
+    assert_eq!(second, expected, "page two: the next 50, newest first");
+
+    // On page two a new room stays away, while a room shown there changes live. The lobby
+    // sends changes in order, so once the rename shows, the new room was seen and left out.
+    let unseen = owner.create_room("Belongs on page one").await;
+    let renamed = expected[10];
+    let response = owner
+        .post_json(
+            &format!("/chat/{renamed}/edit/"),
+            &[("title", "Renamed on page two")],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    browser
+        .wait_text(
+            &format!("#room-rows tr[data-room-id='{renamed}'] td.title"),
+            "Renamed on page two",
+        )
+        .await;
+    let now: Vec<i64> = serde_json::from_value(browser.js(shown, vec![]).await).unwrap();
+    assert!(
+        !now.contains(&unseen.id) && !now.contains(&live.id),
+        "{now:?}"
+    );
+    assert_eq!(now.len(), 50);
+    browser.screenshot("82_room_list_page_two").await;
+
+    // "Newer rooms" goes up one page of 50: the rooms just above page two (two rooms were
+    // created since, so that is not page one yet), then page one.
+    browser.click_to_new_page("#newer-rooms").await;
+    let above: Vec<i64> = serde_json::from_value(browser.js(shown, vec![]).await).unwrap();
+    assert_eq!(above, newest);
+    browser.click_to_new_page("#newer-rooms").await;
+    browser.wait_for("#lobby[data-live='true']").await;
+    assert!(browser.text("#newer-rooms").await.is_none());
+    let back: Vec<i64> = serde_json::from_value(browser.js(shown, vec![]).await).unwrap();
+    assert_eq!(
+        back[..3],
+        [unseen.id, live.id, newest[0]],
+        "page one, newest on top"
+    );
+
+    browser.close().await;
+    server.stop().await;
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody};
+use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody, RoomList};
 use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
 use chat_shared::Room;
 use reqwest::cookie::{CookieStore, Jar};
@@ -208,6 +208,20 @@ impl Http {
         Ok(expect_json::<RoomBody>(response, StatusCode::OK)
             .await?
             .room)
+    }
+
+    /// The page of active rooms older than `before` (no session needed).
+    pub async fn rooms_before(&self, before: i64) -> Result<RoomList, HttpError> {
+        let mut url = self.url("/chat/list/");
+        url.set_query(Some(&format!("before={before}")));
+        let response = self
+            .client
+            .get(url)
+            .header(ACCEPT, JSON)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        expect_json::<RoomList>(response, StatusCode::OK).await
     }
 
     pub async fn leave_room(&self, room_id: i64) -> Result<(), HttpError> {

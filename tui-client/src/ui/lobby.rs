@@ -1,5 +1,6 @@
-//! The room list (the lobby): id, title, participants and creator of every active room, live
-//! from `/ws/lobby`, with the selected row highlighted. Titles and creators are sanitized.
+//! The room list (the lobby): id, title, participants and creator of the active rooms loaded
+//! so far, live from `/ws/lobby`, with the selected row highlighted and a last row saying
+//! older rooms exist. Titles and creators are sanitized.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -21,7 +22,11 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             ratatui::text::Span::styled(
-                format!(" Rooms ({}) ", app.lobby.rooms.len()),
+                format!(
+                    " Rooms ({}{}) ",
+                    app.lobby.rooms.len(),
+                    if app.lobby.has_more { "+" } else { "" }
+                ),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             ratatui::text::Span::styled(state.0, state.1),
@@ -48,6 +53,16 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
             Cell::from(sanitize(&room.creator).into_owned()).style(nick_style(&room.creator)),
         ])
     });
+    // Below the last room: where the older ones are.
+    let more = app.lobby.has_more.then(|| {
+        let note = if app.lobby.loading_older {
+            "Loading older rooms…"
+        } else {
+            "Older rooms load as you move down"
+        };
+        Row::new(vec![Cell::from(""), Cell::from(note)]).style(dim())
+    });
+    let rows = rows.chain(more);
     let table = Table::new(
         rows,
         [

@@ -59,6 +59,7 @@ fn demo() -> App {
         &mut app,
         NetEvent::Lobby(LobbyFrame::Rooms {
             rooms: vec![room(2, "Rust 모임"), room(1, "Hello world")],
+            has_more: false,
         }),
     );
     open(&mut app, 2, vec![]);
@@ -229,12 +230,32 @@ fn the_lobby_lists_rooms_with_their_creators() {
         &mut app,
         NetEvent::Lobby(LobbyFrame::Rooms {
             rooms: vec![room(12, "새로운 방"), room(3, "Hello world")],
+            has_more: false,
         }),
     );
     let text = screen_text(&draw(&app, 100, 30));
     assert!(text.contains("새로운 방"));
     assert!(text.contains("Rooms (2) live"));
     insta::assert_snapshot!("lobby_100x30", text);
+}
+
+#[test]
+fn the_lobby_says_older_rooms_exist_and_when_they_load() {
+    let mut app = app();
+    net(&mut app, NetEvent::LobbyState(ConnState::Online));
+    net(
+        &mut app,
+        NetEvent::Lobby(LobbyFrame::Rooms {
+            rooms: vec![room(12, "twelve"), room(11, "eleven")],
+            has_more: true,
+        }),
+    );
+    let text = screen_text(&draw(&app, 100, 30));
+    assert!(text.contains("Rooms (2+) live"), "{text}");
+    assert!(text.contains("Older rooms load as you move down"), "{text}");
+    app.lobby.loading_older = true;
+    let text = screen_text(&draw(&app, 100, 30));
+    assert!(text.contains("Loading older rooms…"), "{text}");
 }
 
 #[test]
@@ -375,6 +396,7 @@ fn escape_sequences_and_bidi_controls_from_other_users_are_drawn_as_placeholders
         &mut app,
         NetEvent::Lobby(LobbyFrame::Rooms {
             rooms: vec![room(1, "\u{2066}room\u{2069} \u{9b}31m")],
+            has_more: false,
         }),
     );
     let evil = "mal\u{202E}\x1b[1mlory";

@@ -234,11 +234,9 @@ pub(super) fn page_up(app: &mut App) -> Vec<Effect> {
 }
 
 /// PageDown: scrolls toward the newest message.
-pub(super) fn page_down(app: &mut App) {
+pub(super) fn page_down(app: &mut App) -> Vec<Effect> {
     let View::Room(room_id) = app.view else {
-        let last = app.lobby.rooms.len().saturating_sub(1);
-        app.lobby.selected = (app.lobby.selected + 10).min(last);
-        return;
+        return super::lobby::move_selection(app, 10);
     };
     let (_, height) = messages::pane_size(app);
     let page = usize::from(height).saturating_sub(1).max(1);
@@ -248,6 +246,7 @@ pub(super) fn page_down(app: &mut App) {
             room.new_below = 0;
         }
     }
+    Vec::new()
 }
 
 /// End with the view scrolled back: straight to the newest message.

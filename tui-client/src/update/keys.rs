@@ -4,7 +4,7 @@
 use chat_shared::limits;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{commands, sending};
+use super::{commands, lobby, sending};
 use super::{cycle_view, switch_to};
 use crate::action::Effect;
 use crate::app::{App, LoginForm, Prompt, RegisterForm, Screen, View};
@@ -247,19 +247,14 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Esc => switch_to(app, View::Lobby),
         KeyCode::PageUp => return commands::page_up(app),
-        KeyCode::PageDown => commands::page_down(app),
+        KeyCode::PageDown => return commands::page_down(app),
         KeyCode::End if scrolled => {
             commands::jump_to_newest(app);
             app.input_mut().end();
         }
         KeyCode::Enter => return commands::submit(app),
-        KeyCode::Up if plain_lobby => {
-            app.lobby.selected = app.lobby.selected.saturating_sub(1);
-        }
-        KeyCode::Down if plain_lobby => {
-            let last = app.lobby.rooms.len().saturating_sub(1);
-            app.lobby.selected = (app.lobby.selected + 1).min(last);
-        }
+        KeyCode::Up if plain_lobby => return lobby::move_selection(app, -1),
+        KeyCode::Down if plain_lobby => return lobby::move_selection(app, 1),
         KeyCode::Up => up(app),
         KeyCode::Down => {
             let input = app.input_mut();

@@ -2,9 +2,7 @@
 //! in and out, the session expiring, rooms created, renamed, left and ended by the server,
 //! the live room list, and lines restored from a previous run.
 
-use chat_shared::LobbyFrame;
-
-use super::{back_to_login, close_room, enter_main, open_room, room, sending, unsent, upsert_room};
+use super::{back_to_login, close_room, enter_main, lobby, open_room, room, sending, unsent};
 use crate::action::{Effect, NetEvent, RoomEnd};
 use crate::app::{App, LoginForm, Screen};
 use crate::input::LineInput;
@@ -91,13 +89,13 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
         }
         NetEvent::RoomCreated(room) => {
             let (id, title) = (room.id, room.title.clone());
-            upsert_room(app, room);
+            lobby::upsert(app, room);
             app.info(format!("Created room {id}: {title}"));
             open_room(app, id)
         }
         NetEvent::RoomRenamed(room) => {
             app.info(format!("Room {} is now called {}", room.id, room.title));
-            upsert_room(app, room);
+            lobby::upsert(app, room);
             Vec::new()
         }
         // The socket's `LEFT` close usually comes first and has closed the tab already.
@@ -107,7 +105,15 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             Vec::new()
         }
         NetEvent::Lobby(frame) => {
-            on_lobby(app, frame);
+            lobby::on_frame(app, frame);
+            Vec::new()
+        }
+        NetEvent::OlderRooms { before, list } => {
+            lobby::on_older(app, before, list);
+            Vec::new()
+        }
+        NetEvent::OlderRoomsFailed { message } => {
+            lobby::on_older_failed(app, message);
             Vec::new()
         }
         NetEvent::LobbyState(state) => {
@@ -166,21 +172,4 @@ fn left(app: &mut App, room_id: i64) -> Vec<Effect> {
     }
     app.info(text);
     close_room(app, room_id)
-}
-
-fn on_lobby(app: &mut App, frame: LobbyFrame) {
-    match frame {
-        LobbyFrame::Rooms { rooms } => {
-            for open in &mut app.rooms {
-                if let Some(room) = rooms.iter().find(|r| r.id == open.id) {
-                    open.room = Some(room.clone());
-                }
-            }
-            app.lobby.rooms = rooms;
-        }
-        LobbyFrame::Room { room } => upsert_room(app, room),
-        LobbyFrame::RoomRemoved { id } => app.lobby.rooms.retain(|r| r.id != id),
-    }
-    let last = app.lobby.rooms.len().saturating_sub(1);
-    app.lobby.selected = app.lobby.selected.min(last);
 }

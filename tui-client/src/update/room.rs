@@ -146,7 +146,7 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         }
         ServerFrame::Room { room: info } => {
             room.room = Some(info.clone());
-            super::upsert_room(app, info);
+            super::lobby::upsert(app, info);
         }
         ServerFrame::RoomRemoved => {
             let title = room.title();

@@ -4,6 +4,7 @@
 
 mod drafts;
 mod forms;
+mod lobby_pages;
 mod rooms;
 mod sending;
 

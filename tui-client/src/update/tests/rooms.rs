@@ -177,6 +177,7 @@ fn the_lobby_selects_joins_and_creates_rooms() {
         &mut app,
         NetEvent::Lobby(chat_shared::LobbyFrame::Rooms {
             rooms: vec![room(3, "third"), room(2, "second"), room(1, "first")],
+            has_more: false,
         }),
     );
     press(&mut app, KeyCode::Down);
