@@ -75,7 +75,10 @@
     () => sendFrame({ type: "typing" }),
     {
       onEdit: (id, body) => {
-        if (!sendFrame({ type: "edit", id, body })) showSocketError(t.tReconnecting);
+        const m = log.message(id);
+        // An edit that changes nothing gets no answer: nothing to send.
+        if (m && m.body === body.trim()) return;
+        sendChange({ type: "edit", id, body }, editedText);
       },
       onEditLast: () => {
         const last = log.lastOwn();
@@ -107,6 +110,11 @@
   // or to go to the login form.
   let navigatingAway = false;
   const typers = new Map(); // nickname -> timer
+  // Edits and deletes sent and not yet answered, oldest first: a refusal names no nonce, and
+  // is about the oldest of them (the server answers a socket's frames in order).
+  const changesSent = [];
+  // The text of the line being edited when the edit began (it may be deleted meanwhile).
+  let editedText = "";
 
   /** `/me waves` is an action line "* nick waves"; anything else is a plain line. */
   function asAction(typed) {
@@ -118,6 +126,7 @@
   function editLine(id) {
     const m = log.message(id);
     if (!m || m.deleted || m.sender !== me) return;
+    editedText = m.body;
     composer.startEdit(m.id, m.body);
   }
 
@@ -125,7 +134,25 @@
     const m = log.message(id);
     if (!m || m.deleted) return;
     if (!window.confirm(t.tDeleteConfirm)) return;
-    if (!sendFrame({ type: "delete", id: m.id })) showSocketError(t.tReconnecting);
+    sendChange({ type: "delete", id: m.id }, m.body);
+  }
+
+  /** Sends an edit or delete of the line that read `text` (named in a refusal). */
+  function sendChange(frame, text) {
+    if (!sendFrame(frame)) {
+      showSocketError(t.tReconnecting);
+      return;
+    }
+    changesSent.push({ id: frame.id, text, edit: frame.body });
+  }
+
+  /** A refusal of an edit or delete, next to the box: the server's reason names the message
+   * by id, so the line's text is shown with it. A refused edit's text goes back in the box. */
+  function changeRefused(message) {
+    const change = changesSent.shift();
+    if (change.edit !== undefined) composer.putBack(change.edit.trim());
+    const text = change.text.length > 60 ? `${change.text.slice(0, 60)}…` : change.text;
+    showSocketError(text ? `${message} (“${text}”)` : message);
   }
 
   function setStatus(text, kind) {
@@ -198,6 +225,8 @@
   /** An edit or delete: the line in place, and the change's id as the resume point. */
   function changeMessage(frame) {
     lastId = Math.max(lastId, frame.id);
+    const answered = changesSent.findIndex((c) => c.id === frame.message.id);
+    if (answered >= 0) changesSent.splice(answered, 1);
     log.replace(frame.message);
   }
 
@@ -257,7 +286,10 @@
         closeForGood(t.tRemoved, "removed");
         break;
       case "error":
-        if (!outbox.refused(frame.nonce, frame.code, frame.message, frame.retry_after_ms)) {
+        if (outbox.refused(frame.nonce, frame.code, frame.message, frame.retry_after_ms)) break;
+        if (!frame.nonce && changesSent.length) {
+          changeRefused(frame.message);
+        } else {
           // Not about a line: maybe the history request, which may be asked for again.
           loadingOlder = false;
           showSocketError(frame.message);
@@ -284,6 +316,7 @@
       socket = null;
       outbox.disconnected();
       loadingOlder = false;
+      changesSent.length = 0; // a new socket answers none of them
       if (closedForGood || navigatingAway) return;
       if (event.code === CLOSE.LEFT) {
         closeForGood(t.tLeft, "left");

@@ -479,3 +479,51 @@ async fn names_keep_a_readable_contrast_in_light_and_dark_schemes() {
     reader.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_edit_says_why_next_to_the_box_and_changes_nothing() {
+    let Some(driver) = driver().await else { return };
+    let mut server = spawn_app_on(|_| {}).await;
+    let (ana, bo) = tokio::join!(
+        open_browser(&driver, "ana", EN),
+        open_browser(&driver, "bo", EN)
+    );
+    let (creator, _, room_id) = two_in_a_room(&server, &ana, &bo, "Too late").await;
+
+    send_line(&bo, "my first take").await;
+    let id = line_id(&ana, "my first take").await;
+    // bo starts editing; meanwhile ana, the creator, deletes the line.
+    bo.type_into("#chat-message-input", &Key::Up.to_string())
+        .await;
+    assert_eq!(bo.value("#chat-message-input").await, "my first take");
+    accept_confirmations(&ana).await;
+    ana.click("#messages li.message .line-menu").await;
+    ana.click("#messages li.message .delete-line").await;
+    wait_line(&bo, "message deleted", ".deleted").await;
+    bo.type_into("#chat-message-input", &format!(", revised{}", Key::Enter))
+        .await;
+
+    bo.wait_text(
+        "#socket-error",
+        &format!("message {id} was deleted (“my first take”)"),
+    )
+    .await;
+    assert_eq!(
+        bo.value("#chat-message-input").await,
+        "my first take, revised",
+        "the refused text is back in the box"
+    );
+    // Nothing was stored: the line is still deleted, for both and in the room's history.
+    wait_line(&ana, "message deleted", ".deleted:not(:has(.edited))").await;
+    let (_, welcome) = creator.join(room_id).await;
+    let ServerFrame::Welcome { history, .. } = welcome else {
+        panic!("a welcome")
+    };
+    let line = history.iter().find(|m| m.id == id).expect("the line");
+    assert!(line.deleted && line.edited_at.is_none() && line.body.is_empty());
+    bo.screenshot("88_edit_refused").await;
+
+    ana.close().await;
+    bo.close().await;
+    server.stop().await;
+}
