@@ -527,6 +527,19 @@ impl Browser {
         });
     }
 
+    /// Grants `origin` desktop notifications, as a user answering "Allow" to the browser's
+    /// question would (headless Chromium has nobody to ask).
+    pub async fn allow_notifications(&self, origin: &str) {
+        let command = DevToolsCommand {
+            cmd: "Browser.grantPermissions",
+            params: json!({ "origin": origin, "permissions": ["notifications"] }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not allow notifications: {e}", self.label));
+    }
+
     /// Goes back in the tab's history, as the browser's Back button does (the back/forward
     /// cache may bring the page back as it was, without loading it).
     pub async fn back(&self) {

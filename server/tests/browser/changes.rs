@@ -226,6 +226,36 @@ async fn a_mention_is_highlighted_and_counted_in_a_hidden_tabs_title() {
         open_browser(&driver, "bo", EN)
     );
     two_in_a_room(&server, &ana, &bo, "Calling").await;
+    // Nothing asked for notification permission on load; bo turns them on with the toggle
+    // (the browser's "Allow" given through DevTools, as nobody is there to click it).
+    let asked = bo.js("return Notification.permission;", vec![]).await;
+    assert_eq!(asked, "default", "the page asked nothing on load");
+    assert_eq!(
+        bo.text("#notify-toggle").await.as_deref(),
+        Some("Notify me")
+    );
+    bo.allow_notifications(&server.at("/")).await;
+    bo.click("#notify-toggle").await;
+    bo.wait_text("#notify-toggle", "Notifications on").await;
+    let stored = bo
+        .js(
+            "return localStorage.getItem('chat.notifyMentions');",
+            vec![],
+        )
+        .await;
+    assert_eq!(stored, "on");
+    // What the page shows as notifications, seen through the browser's own constructor.
+    bo.js(
+        "const Native = window.Notification;
+         window.shownNotifications = [];
+         window.Notification = function (title, options) {
+           window.shownNotifications.push([title, options.body]);
+           return new Native(title, options);
+         };
+         Object.defineProperty(window.Notification, 'permission', { get: () => Native.permission });",
+        vec![],
+    )
+    .await;
     // bo's tab goes to the background.
     bo.js(
         "Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
@@ -258,6 +288,15 @@ async fn a_mention_is_highlighted_and_counted_in_a_hidden_tabs_title() {
         vec![],
     )
     .await;
+    let shown = bo.js("return window.shownNotifications;", vec![]).await;
+    assert_eq!(
+        shown,
+        json!([
+            ["ana — Calling", "hey @bo look"],
+            ["ana — Calling", "@BO again"]
+        ]),
+        "a notification for each mention, none for the other line"
+    );
     // ana's own view: no highlight for lines that name someone else.
     wait_line(&ana, "hey @bo look", ":not(.mention)").await;
     bo.screenshot("83_mention").await;
@@ -275,11 +314,9 @@ async fn a_mention_is_highlighted_and_counted_in_a_hidden_tabs_title() {
         vec![],
     )
     .await;
-    // Nothing asked for notification permission on load; the toggle is there, off.
-    assert_eq!(
-        bo.text("#notify-toggle").await.as_deref(),
-        Some("Notify me")
-    );
+    // The toggle turns them off again.
+    bo.click("#notify-toggle").await;
+    bo.wait_text("#notify-toggle", "Notify me").await;
 
     ana.close().await;
     bo.close().await;
