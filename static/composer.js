@@ -1,6 +1,9 @@
 // The message box (#send-form): Enter sends, Shift+Enter breaks the line, the box grows to a
 // few lines as it fills, and a message over the server's limit is refused here, with its
 // count, before anything is sent. Pasted text is never cut.
+//
+// It also edits a stored line: Edit on a line (or Up in an empty box, for the newest of mine)
+// puts its text in the box; Enter saves it, Escape gives back what was typed before.
 "use strict";
 
 (() => {
@@ -15,8 +18,9 @@
      * @param texts tooLong ("{n}" and "{max}" filled in here)
      * @param onSend (prepared body) => void
      * @param onTyping () => void
+     * @param editing { onEdit(id, prepared body), onEditLast() }
      */
-    constructor(form, texts, onSend, onTyping) {
+    constructor(form, texts, onSend, onTyping, editing) {
       this.form = form;
       this.input = form.querySelector("textarea");
       this.button = form.querySelector("button[type=submit]");
@@ -24,12 +28,30 @@
       this.error = document.getElementById("send-error");
       this.texts = texts;
       this.lastTyping = 0;
+      this.editing = editing;
+      this.banner = document.getElementById("editing");
+      /** The id of the line being edited, or null. */
+      this.editingId = null;
+      /** What was in the box before an edit began, given back after it. */
+      this.draftBeforeEdit = "";
 
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         this.submit(onSend);
       });
+      this.banner.querySelector("button").addEventListener("click", () => this.stopEditing());
       this.input.addEventListener("keydown", (event) => {
+        if (event.key === "Escape" && this.editingId !== null) {
+          event.preventDefault();
+          this.stopEditing();
+          return;
+        }
+        if (event.key === "ArrowUp" && !this.input.value && this.editingId === null
+            && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
+          event.preventDefault();
+          this.editing.onEditLast();
+          return;
+        }
         // Enter while an input method is composing (Korean, Japanese, ...) picks the
         // composed text; it does not send.
         if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) {
@@ -65,8 +87,37 @@
         this.input.focus();
         return;
       }
+      if (this.editingId !== null) {
+        this.editing.onEdit(this.editingId, prepared);
+        this.stopEditing();
+        return;
+      }
       onSend(prepared);
       this.input.value = "";
+      this.changed();
+      this.input.focus();
+    }
+
+    /** Puts line `id`'s text in the box to change; Enter saves, Escape cancels. */
+    startEdit(id, text) {
+      if (this.input.disabled) return;
+      if (this.editingId === null) this.draftBeforeEdit = this.input.value;
+      this.editingId = id;
+      this.banner.hidden = false;
+      this.form.classList.add("editing");
+      this.input.value = text;
+      this.changed();
+      this.input.focus();
+      this.input.setSelectionRange(text.length, text.length);
+    }
+
+    stopEditing() {
+      if (this.editingId === null) return;
+      this.editingId = null;
+      this.banner.hidden = true;
+      this.form.classList.remove("editing");
+      this.input.value = this.draftBeforeEdit;
+      this.draftBeforeEdit = "";
       this.changed();
       this.input.focus();
     }
@@ -107,6 +158,7 @@
 
     /** The room is closed to this page: nothing more can be sent. */
     disable() {
+      this.stopEditing();
       this.input.disabled = true;
       this.button.disabled = true;
     }

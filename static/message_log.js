@@ -2,6 +2,9 @@
 // then the lines not stored yet (grey while on their way, marked when refused for good).
 // Everything users wrote goes in as text, never as HTML, its web links as elements
 // (links.js); line breaks show through CSS.
+//
+// A line is shown as it is now: an edit or a delete (docs/protocol.md "Room events") replaces
+// it in place by id. Consecutive lines of one sender within a few minutes show the name once.
 "use strict";
 
 (() => {
@@ -14,10 +17,35 @@
     return span;
   }
 
-  function nickColor(nickname) {
+  // Lines of one sender closer than this share the name shown on the first.
+  const GROUP_WITHIN_MS = 5 * 60 * 1000;
+
+  /** A nickname's hue; app.css picks the lightness for the colour scheme, so every hue keeps
+   * a 4.5:1 contrast on both backgrounds. */
+  function nickHue(nickname) {
     let hash = 0;
     for (const ch of nickname) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-    return `hsl(${hash % 360}, 55%, 38%)`;
+    return String(hash % 360);
+  }
+
+  function nickSpan(nickname) {
+    const nick = el("span", "nick", nickname);
+    nick.style.setProperty("--hue", nickHue(nickname));
+    return nick;
+  }
+
+  /** "(edited)", with the edit's time on hover. */
+  function editedMark(m, label) {
+    const mark = el("span", "edited", label);
+    const at = new Date(m.edited_at);
+    if (!Number.isNaN(at.getTime())) mark.title = days.fullDateTime(at);
+    return mark;
+  }
+
+  /** Whether `mentions` names `nickname` (nicknames compare case-insensitively). */
+  function mentions(m, nickname) {
+    const me = nickname.toLowerCase();
+    return (m.mentions || []).some((n) => n.toLowerCase() === me);
   }
 
   class MessageLog {
@@ -25,14 +53,37 @@
      * @param log the scrolling box (#chat-log)
      * @param list the list inside it (#messages)
      * @param me the reader's nickname
-     * @param texts the page's words: today, yesterday, notSent, edit, discard
+     * @param texts the page's words: today, yesterday, notSent, edit, discard, editLine,
+     *   deleteLine, deleted, edited, lineActions
+     * @param changes { deleteAny, onEdit(id), onDelete(id) }: who may delete which line, and
+     *   what Edit and Delete on a line do
      */
-    constructor(log, list, me, texts) {
+    constructor(log, list, me, texts, changes) {
       this.log = log;
       this.list = list;
       this.me = me;
       this.texts = texts;
+      this.changes = changes;
+      /** id -> the message as shown, for editing it. */
+      this.messages = new Map();
       this.scheduleRelabel();
+    }
+
+    /** A stored line as shown now, or undefined. */
+    message(id) {
+      return this.messages.get(Number(id));
+    }
+
+    /** The newest line of mine that can still be edited, or undefined. */
+    lastOwn() {
+      const items = this.list.querySelectorAll("li.message.mine[data-id]:not(.deleted):not(.notice)");
+      const last = items[items.length - 1];
+      return last ? this.message(last.dataset.id) : undefined;
+    }
+
+    /** Whether `m` mentions the reader. */
+    mentionsMe(m) {
+      return mentions(m, this.me);
     }
 
     has(id) {
@@ -48,20 +99,95 @@
     }
 
     messageItem(m) {
+      this.messages.set(m.id, m);
       const li = el("li", "message");
       li.dataset.id = String(m.id);
+      li.dataset.sender = m.sender;
       const sent = new Date(m.sent_at);
       const time = el("time", "time", localTime(m.sent_at, false));
       time.setAttribute("datetime", m.sent_at);
       if (!Number.isNaN(sent.getTime())) {
         li.dataset.day = days.dayKey(sent);
+        li.dataset.at = String(sent.getTime());
         time.title = days.fullDateTime(sent);
       }
-      const nick = el("span", "nick", m.sender);
-      nick.style.color = nickColor(m.sender);
-      li.append(time, nick, el("span", "sep", " : "), bodySpan(m.body));
+      if (m.kind === "notice") {
+        // A quiet line from the server about the room: no sender column.
+        li.classList.add("notice");
+        li.append(time, el("span", "body", m.body));
+        return li;
+      }
+      if (m.kind === "action") {
+        li.classList.add("action");
+        li.append(time, el("span", "star", "* "), nickSpan(m.sender), el("span", "sep", " "), this.bodyOf(m));
+      } else {
+        li.append(time, nickSpan(m.sender), el("span", "sep", " : "), this.bodyOf(m));
+      }
       if (m.sender === this.me) li.classList.add("mine");
+      if (m.deleted) li.classList.add("deleted");
+      if (this.mentionsMe(m)) li.classList.add("mention");
+      if (m.edited_at && !m.deleted) li.append(editedMark(m, this.texts.edited));
+      this.addLineActions(li, m);
       return li;
+    }
+
+    /** The body as the reader sees it: its text, or that it was deleted. */
+    bodyOf(m) {
+      if (m.deleted) return el("span", "body", this.texts.deleted);
+      return bodySpan(m.body);
+    }
+
+    /** Edit and Delete, where the reader may: behind a small button that hover, focus and
+     * touch all open. */
+    addLineActions(li, m) {
+      if (m.deleted) return;
+      const mine = m.sender === this.me;
+      if (!mine && !this.changes.deleteAny) return;
+      const menu = el("span", "line-actions");
+      const toggle = el("button", "link line-menu", "⋯");
+      toggle.type = "button";
+      toggle.setAttribute("aria-label", this.texts.lineActions);
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.addEventListener("click", () => {
+        const open = li.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", String(open));
+      });
+      menu.append(toggle);
+      if (mine) menu.append(this.actionButton("edit-line", this.texts.editLine, () => this.changes.onEdit(m.id)));
+      menu.append(this.actionButton("delete-line", this.texts.deleteLine, () => this.changes.onDelete(m.id)));
+      li.append(menu);
+    }
+
+    actionButton(className, label, onClick) {
+      const button = el("button", `link ${className}`, label);
+      button.type = "button";
+      button.addEventListener("click", onClick);
+      return button;
+    }
+
+    /** An edit or delete: the line with that id, as it is now. A line not shown needs
+     * nothing. */
+    replace(m) {
+      const old = this.list.querySelector(`li.message[data-id="${Number(m.id)}"]`);
+      if (!old) return;
+      const stick = this.nearBottom();
+      old.replaceWith(this.messageItem(m));
+      this.syncGroups();
+      if (stick) this.scrollToBottom();
+    }
+
+    /** Shows the name once for lines of one sender in a row, a few minutes apart at most;
+     * a day line, a notice or an action starts a new group. */
+    syncGroups() {
+      let previous = null;
+      for (const node of this.list.children) {
+        const plain = node.dataset.id && !node.classList.contains("notice") && !node.classList.contains("action");
+        const joined = plain && previous !== null
+          && previous.dataset.sender === node.dataset.sender
+          && Number(node.dataset.at) - Number(previous.dataset.at) <= GROUP_WITHIN_MS;
+        if (node.dataset.id) node.classList.toggle("cont", !!joined);
+        previous = plain ? node : null;
+      }
     }
 
     /** A live or resumed message: after every stored one (ids only grow), before the lines
@@ -71,6 +197,7 @@
       const stick = this.nearBottom();
       this.list.insertBefore(this.messageItem(m), this.list.querySelector("li.unsent"));
       this.syncDays();
+      this.syncGroups();
       if (stick || m.sender === this.me) this.scrollToBottom();
     }
 
@@ -83,6 +210,7 @@
         if (!this.has(m.id)) this.list.insertBefore(this.messageItem(m), first);
       }
       this.syncDays();
+      this.syncGroups();
       this.log.scrollTop += this.log.scrollHeight - before;
     }
 
@@ -138,10 +266,15 @@
     }
 
     /** A line the user sent, grey until the server stores it. */
-    addUnsent(nonce, body) {
+    addUnsent(nonce, body, action) {
       const li = el("li", "message unsent pending");
       li.dataset.nonce = nonce;
-      li.append(el("span", "nick", this.me), el("span", "sep", " : "), bodySpan(body.trim()));
+      if (action) {
+        li.classList.add("action");
+        li.append(el("span", "star", "* "), el("span", "nick", this.me), el("span", "sep", " "), bodySpan(body.trim()));
+      } else {
+        li.append(el("span", "nick", this.me), el("span", "sep", " : "), bodySpan(body.trim()));
+      }
       this.list.append(li);
       this.scrollToBottom();
     }

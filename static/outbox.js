@@ -24,13 +24,15 @@
 
   class Outbox {
     /**
-     * @param transmit (nonce, body) => boolean: sends a `send` frame; false while offline.
+     * @param transmit (nonce, body, action) => boolean: sends a `send` frame; false while
+     *   offline.
      * @param onFailed (nonce, message) => void: the server refused that line for good.
      */
     constructor(transmit, onFailed) {
       this.transmit = transmit;
       this.onFailed = onFailed;
-      /** nonce -> { body, failed }, in the order typed (a Map keeps insertion order). */
+      /** nonce -> { body, action, failed }, in the order typed (a Map keeps insertion
+       * order). */
       this.lines = new Map();
       /** The nonce of the line sent and not yet answered, if any. */
       this.inFlight = null;
@@ -39,10 +41,10 @@
       this.holdTimer = null;
     }
 
-    /** Queues a line (already prepared) and returns its nonce. */
-    add(body) {
+    /** Queues a line (already prepared; `action` for `/me`) and returns its nonce. */
+    add(body, action = false) {
       const nonce = newNonce();
-      this.lines.set(nonce, { body, failed: false });
+      this.lines.set(nonce, { body, action, failed: false });
       this.pump();
       return nonce;
     }
@@ -52,7 +54,7 @@
       if (this.inFlight !== null || Date.now() < this.holdUntil) return;
       for (const [nonce, line] of this.lines) {
         if (line.failed) continue;
-        if (this.transmit(nonce, line.body)) this.inFlight = nonce;
+        if (this.transmit(nonce, line.body, line.action)) this.inFlight = nonce;
         return;
       }
     }
@@ -102,11 +104,12 @@
       this.pump();
     }
 
-    /** Takes a failed line out (to edit or discard it) and returns its body. */
+    /** Takes a failed line out (to edit or discard it) and returns it as typed. */
     forget(nonce) {
       const line = this.lines.get(nonce);
       this.lines.delete(nonce);
-      return line ? line.body : "";
+      if (!line) return "";
+      return line.action ? `/me ${line.body}` : line.body;
     }
   }
 

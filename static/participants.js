@@ -8,8 +8,14 @@
   const { el } = window.chat;
 
   class Participants {
-    constructor(list) {
+    /**
+     * @param list the list (#participants)
+     * @param ban { me, label, onBan(nickname) } for the room's creator, who is offered Ban
+     *   next to everyone else; null for the others
+     */
+    constructor(list, ban) {
       this.list = list;
+      this.ban = ban;
       /** nickname -> online, also for names not (or no longer, or not yet) listed. */
       this.online = new Map();
     }
@@ -34,9 +40,23 @@
         li = el("li");
         li.dataset.nickname = nickname;
         li.append(el("span", "dot"), el("span", "name", nickname));
+        if (this.ban && nickname !== this.ban.me) li.append(this.banButton(nickname));
         this.list.append(li);
       }
       li.className = this.online.get(nickname) ? "online" : "offline";
+    }
+
+    banButton(nickname) {
+      const button = el("button", "link ban", this.ban.label);
+      button.type = "button";
+      button.setAttribute("aria-label", `${this.ban.label} ${nickname}`);
+      button.addEventListener("click", () => this.ban.onBan(nickname));
+      return button;
+    }
+
+    /** The participants' nicknames, as listed. */
+    names() {
+      return [...this.list.querySelectorAll("li[data-nickname]")].map((li) => li.dataset.nickname);
     }
 
     left(nickname) {

@@ -1,6 +1,7 @@
 // The room page: its socket on /ws/chat/{id} (CONTRACT.md "WebSocket", docs/protocol.md), and
-// the parts of the page it feeds: the log (message_log.js), the box (composer.js), the lines
-// on their way (outbox.js) and the participants (participants.js).
+// the parts of the page it feeds: the log (message_log.js), the box (composer.js, with
+// mention_picker.js), the lines on their way (outbox.js), the participants (participants.js),
+// the creator's bans (bans.js) and what a mention does in a hidden tab (mention_alerts.js).
 //
 // It never loses a line: a lost socket reconnects by itself with ?after=<last id seen>, and
 // lines not yet stored are sent again with the same nonce. It stops for good, and says so,
@@ -25,9 +26,11 @@
   });
   const root = document.getElementById("room");
   if (!root) return;
-  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants } = window.chat;
+  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants, Bans, MentionAlerts, MentionPicker } = window.chat;
   const roomId = Number(root.dataset.roomId);
   const me = root.dataset.me;
+  // The room's creator (or an admin): may delete anyone's line, ban and unban.
+  const moderates = root.dataset.moderates === "true";
   const t = root.dataset; // the page's words, as data-t-* attributes
   const status = document.getElementById("status");
   const olderButton = document.getElementById("load-older");
@@ -42,18 +45,57 @@
     notSent: t.tNotSent,
     edit: t.tEdit,
     discard: t.tDiscard,
+    editLine: t.tEditLine,
+    deleteLine: t.tDeleteLine,
+    deleted: t.tDeleted,
+    edited: t.tEdited,
+    lineActions: t.tLineActions,
+  }, {
+    deleteAny: moderates,
+    onEdit: (id) => editLine(id),
+    onDelete: (id) => deleteLine(id),
   });
-  const participants = new Participants(document.getElementById("participants"));
+  const bansSection = document.getElementById("bans-section");
+  const bans = moderates && bansSection ? new Bans(roomId, bansSection, { unban: t.tUnban, none: t.tNoBans }) : null;
+  const participants = new Participants(
+    document.getElementById("participants"),
+    bans ? { me, label: t.tBan, onBan: (nickname) => bans.ban(nickname) } : null,
+  );
   const outbox = new Outbox(
-    (nonce, body) => sendFrame({ type: "send", body, nonce }),
+    (nonce, body, action) => sendFrame(action ? { type: "send", body, nonce, action } : { type: "send", body, nonce }),
     (nonce, message) => log.markFailed(nonce, message, () => editFailed(nonce), () => discardFailed(nonce)),
   );
   const composer = new Composer(
     document.getElementById("send-form"),
     { tooLong: t.tTooLong },
-    (body) => log.addUnsent(outbox.add(body), body),
+    (typed) => {
+      const { body, action } = asAction(typed);
+      log.addUnsent(outbox.add(body, action), body, action);
+    },
     () => sendFrame({ type: "typing" }),
+    {
+      onEdit: (id, body) => {
+        const m = log.message(id);
+        // An edit that changes nothing gets no answer: nothing to send.
+        if (m && m.body === body.trim()) return;
+        sendChange({ type: "edit", id, body }, editedText);
+      },
+      onEditLast: () => {
+        const last = log.lastOwn();
+        if (last) editLine(last.id);
+      },
+    },
   );
+  new MentionPicker(
+    document.getElementById("chat-message-input"),
+    document.getElementById("mention-list"),
+    () => participants.names().filter((n) => n !== me),
+  );
+  const alerts = new MentionAlerts(document.getElementById("notify-toggle"), {
+    notifyOn: t.tNotifyOn,
+    notifyOff: t.tNotifyOff,
+    blocked: t.tNotifyBlocked,
+  });
 
   let socket = null;
   let reconnectTimer = null;
@@ -68,6 +110,50 @@
   // or to go to the login form.
   let navigatingAway = false;
   const typers = new Map(); // nickname -> timer
+  // Edits and deletes sent and not yet answered, oldest first: a refusal names no nonce, and
+  // is about the oldest of them (the server answers a socket's frames in order).
+  const changesSent = [];
+  // The text of the line being edited when the edit began (it may be deleted meanwhile).
+  let editedText = "";
+
+  /** `/me waves` is an action line "* nick waves"; anything else is a plain line. */
+  function asAction(typed) {
+    const match = /^\/me\s+([\s\S]*\S[\s\S]*)$/.exec(typed.trim());
+    return match ? { body: match[1], action: true } : { body: typed, action: false };
+  }
+
+  /** Edit on a line: its text in the box, to change and save with Enter. */
+  function editLine(id) {
+    const m = log.message(id);
+    if (!m || m.deleted || m.sender !== me) return;
+    editedText = m.body;
+    composer.startEdit(m.id, m.body);
+  }
+
+  function deleteLine(id) {
+    const m = log.message(id);
+    if (!m || m.deleted) return;
+    if (!window.confirm(t.tDeleteConfirm)) return;
+    sendChange({ type: "delete", id: m.id }, m.body);
+  }
+
+  /** Sends an edit or delete of the line that read `text` (named in a refusal). */
+  function sendChange(frame, text) {
+    if (!sendFrame(frame)) {
+      showSocketError(t.tReconnecting);
+      return;
+    }
+    changesSent.push({ id: frame.id, text, edit: frame.body });
+  }
+
+  /** A refusal of an edit or delete, next to the box: the server's reason names the message
+   * by id, so the line's text is shown with it. A refused edit's text goes back in the box. */
+  function changeRefused(message) {
+    const change = changesSent.shift();
+    if (change.edit !== undefined) composer.putBack(change.edit.trim());
+    const text = change.text.length > 60 ? `${change.text.slice(0, 60)}…` : change.text;
+    showSocketError(text ? `${message} (“${text}”)` : message);
+  }
 
   function setStatus(text, kind) {
     status.textContent = text;
@@ -126,11 +212,22 @@
     log.removeUnsent(nonce);
   }
 
-  function addMessage(m) {
+  /** A stored line; `fresh` when it is new to the reader (live, or missed while away). */
+  function addMessage(m, fresh) {
     // Ours, stored: its grey line goes, and the next line waiting is sent.
     if (outbox.stored(m.nonce)) log.removeUnsent(m.nonce);
+    const known = log.has(m.id);
     log.add(m);
     lastId = Math.max(lastId, m.id);
+    if (fresh && !known && m.sender !== me && log.mentionsMe(m)) alerts.mentioned(m);
+  }
+
+  /** An edit or delete: the line in place, and the change's id as the resume point. */
+  function changeMessage(frame) {
+    lastId = Math.max(lastId, frame.id);
+    const answered = changesSent.findIndex((c) => c.id === frame.message.id);
+    if (answered >= 0) changesSent.splice(answered, 1);
+    log.replace(frame.message);
   }
 
   function onFrame(frame) {
@@ -139,10 +236,11 @@
         attempt = 0;
         setStatus(t.tConnected, "online");
         title.textContent = frame.room.title;
-        document.title = frame.room.title;
+        alerts.setTitle(frame.room.title);
         participants.replace(frame.participants);
+        if (bans) bans.refresh();
         const resumed = lastId > 0;
-        for (const m of frame.history) addMessage(m);
+        for (const m of frame.history) addMessage(m, resumed);
         if (!resumed) {
           hasMore = frame.has_more;
           olderButton.hidden = !hasMore;
@@ -153,7 +251,7 @@
         break;
       }
       case "message":
-        addMessage(frame);
+        addMessage(frame, true);
         typers.delete(frame.sender);
         renderTyping();
         break;
@@ -163,6 +261,10 @@
         hasMore = frame.has_more;
         olderButton.hidden = !hasMore;
         break;
+      case "message_edited":
+      case "message_deleted":
+        changeMessage(frame);
+        break;
       case "presence":
         participants.presence(frame.nickname, frame.online);
         break;
@@ -171,19 +273,23 @@
         break;
       case "participant_left":
         participants.left(frame.nickname);
+        if (bans) bans.refresh();
         break;
       case "typing":
         showTyping(frame.nickname);
         break;
       case "room":
         title.textContent = frame.room.title;
-        document.title = frame.room.title;
+        alerts.setTitle(frame.room.title);
         break;
       case "room_removed":
         closeForGood(t.tRemoved, "removed");
         break;
       case "error":
-        if (!outbox.refused(frame.nonce, frame.code, frame.message, frame.retry_after_ms)) {
+        if (outbox.refused(frame.nonce, frame.code, frame.message, frame.retry_after_ms)) break;
+        if (!frame.nonce && changesSent.length) {
+          changeRefused(frame.message);
+        } else {
           // Not about a line: maybe the history request, which may be asked for again.
           loadingOlder = false;
           showSocketError(frame.message);
@@ -210,9 +316,14 @@
       socket = null;
       outbox.disconnected();
       loadingOlder = false;
+      changesSent.length = 0; // a new socket answers none of them
       if (closedForGood || navigatingAway) return;
       if (event.code === CLOSE.LEFT) {
         closeForGood(t.tLeft, "left");
+        return;
+      }
+      if (event.code === CLOSE.BANNED) {
+        closeForGood(t.tBanned, "banned");
         return;
       }
       if (event.code === CLOSE.DONE) {

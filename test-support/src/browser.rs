@@ -515,6 +515,31 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{}: could not set the time zone {zone}: {e}", self.label));
     }
 
+    /// Makes the page see `prefers-color-scheme: dark` (or `light`), as a system in that
+    /// scheme would.
+    pub async fn emulate_color_scheme(&self, scheme: &str) {
+        let command = DevToolsCommand {
+            cmd: "Emulation.setEmulatedMedia",
+            params: json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        };
+        self.client.issue_cmd(command).await.unwrap_or_else(|e| {
+            panic!("{}: could not emulate the {scheme} scheme: {e}", self.label)
+        });
+    }
+
+    /// Grants `origin` desktop notifications, as a user answering "Allow" to the browser's
+    /// question would (headless Chromium has nobody to ask).
+    pub async fn allow_notifications(&self, origin: &str) {
+        let command = DevToolsCommand {
+            cmd: "Browser.grantPermissions",
+            params: json!({ "origin": origin, "permissions": ["notifications"] }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .unwrap_or_else(|e| panic!("{}: could not allow notifications: {e}", self.label));
+    }
+
     /// Goes back in the tab's history, as the browser's Back button does (the back/forward
     /// cache may bring the page back as it was, without loading it).
     pub async fn back(&self) {

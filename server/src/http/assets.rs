@@ -39,6 +39,17 @@ const ASSETS: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../../static/participants.js"),
     ),
+    ("bans.js", JS, include_str!("../../../static/bans.js")),
+    (
+        "mention_picker.js",
+        JS,
+        include_str!("../../../static/mention_picker.js"),
+    ),
+    (
+        "mention_alerts.js",
+        JS,
+        include_str!("../../../static/mention_alerts.js"),
+    ),
     (
         "composer.js",
         JS,

@@ -12,6 +12,7 @@
 //!
 //! Run: `cargo test -p chat-server --test browser -- --nocapture`
 
+mod changes;
 mod history;
 mod leaving;
 mod links;
