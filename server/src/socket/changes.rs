@@ -17,6 +17,11 @@ impl RoomSocket {
                 return self.reply_error(FrameError::new(e.code, message));
             }
         };
+        // Before the read: every edit frame costs a database read, so each counts against the
+        // sender's rate, stored or not.
+        if let Some(refusal) = self.refuse_rate(None) {
+            return self.reply(&refusal);
+        }
         let Some(target) = self.changeable(id, "edit").await else {
             return;
         };
@@ -43,9 +48,6 @@ impl RoomSocket {
             // Nothing changes: no stream entry, no "edited" mark.
             return;
         }
-        if let Some(refusal) = self.refuse_rate(None) {
-            return self.reply(&refusal);
-        }
         let mentions = self.mentions_in(&valid.body).await;
         self.unsent.push_back(NewMessage {
             entry: NewEntry::Edit {
@@ -65,6 +67,9 @@ impl RoomSocket {
                 ),
             ));
         }
+        if let Some(refusal) = self.refuse_rate(None) {
+            return self.reply(&refusal);
+        }
         let Some(target) = self.changeable(id, "delete").await else {
             return;
         };
@@ -75,9 +80,6 @@ impl RoomSocket {
                     "message {id} is someone else's; only its sender or the room's creator can delete it"
                 ),
             ));
-        }
-        if let Some(refusal) = self.refuse_rate(None) {
-            return self.reply(&refusal);
         }
         self.unsent.push_back(NewMessage {
             entry: NewEntry::Delete {

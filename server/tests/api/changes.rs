@@ -395,3 +395,32 @@ async fn an_action_line_is_stored_as_one_and_a_plain_message_keeps_the_base_shap
     let (_, welcome) = alice.join(room.id).await;
     assert_eq!(welcome_parts(welcome).3[0].kind, MessageKind::Action);
 }
+
+/// Each `edit` or `delete` reads the database, so a flood of them (even of lines that do not
+/// exist) is refused at the sender's message rate, before any read.
+#[tokio::test]
+async fn a_flood_of_edits_and_deletes_is_held_to_the_message_rate() {
+    let app = spawn_app_with(|c| c.messages_per_second = 2).await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Flood").await;
+    let (mut a, _) = alice.join(room.id).await;
+    for i in 0..30 {
+        if i % 2 == 0 {
+            a.send_edit(999_999, "x").await;
+        } else {
+            a.send_delete(999_999).await;
+        }
+    }
+    let mut codes = Vec::new();
+    for _ in 0..30 {
+        codes.push(a.next_error().await.0);
+    }
+    let not_found = codes.iter().filter(|c| **c == ErrorCode::NotFound).count();
+    let limited = codes
+        .iter()
+        .filter(|c| **c == ErrorCode::RateLimited)
+        .count();
+    assert_eq!(not_found + limited, 30, "{codes:?}");
+    assert!(not_found <= 10, "at most the burst was read: {codes:?}");
+    assert!(limited >= 20, "{codes:?}");
+}
