@@ -209,7 +209,10 @@ async fn edit(
             );
         }
     };
-    let room = state.rooms.rename(record.room.id, &title).await?;
+    let room = state
+        .rooms
+        .rename(record.room.id, &user.user, &title)
+        .await?;
     Ok(if ctx.json {
         Json(RoomBody { room }).into_response()
     } else {

@@ -160,9 +160,18 @@ impl Rooms {
         Ok(())
     }
 
-    /// Renames the room and tells its sockets and the lobby; the room as it is now.
-    pub async fn rename(&self, room_id: i64, title: &str) -> Result<Room, AppError> {
+    /// Renames the room, says so in its log, and tells its sockets and the lobby; the room as
+    /// it is now.
+    pub async fn rename(&self, room_id: i64, by: &User, title: &str) -> Result<Room, AppError> {
         self.store.rename_room(room_id, title).await?;
+        let renamed = self
+            .notice_line(
+                room_id,
+                by,
+                format!("{} renamed the room to “{title}”", by.nickname),
+            )
+            .await?;
+        self.fanout.publish(vec![Event::Message(renamed)]).await;
         let room = self
             .store
             .room(room_id)

@@ -81,12 +81,26 @@ impl RoomSocket {
                 ),
             ));
         }
+        let sender = target.message.sender.clone();
         self.unsent.push_back(NewMessage {
             entry: NewEntry::Delete {
                 target: target.message,
             },
             ..NewMessage::text(self.room.id, self.user.user.clone(), String::new(), None)
         });
+        if sender != self.user.user.nickname {
+            // Someone else's line: the room sees who removed it, right after the removal.
+            let me = &self.user.user.nickname;
+            self.unsent.push_back(NewMessage {
+                entry: NewEntry::Line(MessageKind::Notice),
+                ..NewMessage::text(
+                    self.room.id,
+                    self.user.user.clone(),
+                    format!("{me} removed a message by {sender}"),
+                    None,
+                )
+            });
+        }
     }
 
     /// The line `id` of this room, if it can still be changed; otherwise the error that says

@@ -424,3 +424,71 @@ async fn a_flood_of_edits_and_deletes_is_held_to_the_message_rate() {
     assert!(not_found <= 10, "at most the burst was read: {codes:?}");
     assert!(limited >= 20, "{codes:?}");
 }
+
+/// What happened while a participant was away stays in the log: a rename and the creator's
+/// removal of someone else's line are notice lines, in order, and survive a reload.
+#[tokio::test]
+async fn a_rename_and_a_removal_by_the_creator_leave_notice_lines() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = alice.create_room("Before").await;
+    let (mut a, welcome) = alice.join(room.id).await;
+    let alice_nick = welcome_parts(welcome).1;
+    let (mut b, welcome) = bob.join(room.id).await;
+    let bob_nick = welcome_parts(welcome).1;
+    b.send_message("off topic", None).await;
+    let line = a.next_message().await;
+    a.send_delete(line.id).await;
+    let removal = b
+        .next_matching(|f| match f {
+            ServerFrame::Message(m) if m.kind == MessageKind::Notice => Some(m),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        removal.body,
+        format!("{alice_nick} removed a message by {bob_nick}")
+    );
+    // Her own lines go without a notice.
+    a.send_message("mine", None).await;
+    let mine = a
+        .next_matching(|f| match f {
+            ServerFrame::Message(m) if m.body == "mine" => Some(m),
+            _ => None,
+        })
+        .await;
+    a.send_delete(mine.id).await;
+    assert_eq!(a.next_change().await.1.id, mine.id);
+
+    let response = alice
+        .post_json(&format!("/chat/{}/edit", room.id), &[("title", "After")])
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let renamed = b
+        .next_matching(|f| match f {
+            ServerFrame::Message(m) if m.kind == MessageKind::Notice => Some(m),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        renamed.body,
+        format!("{alice_nick} renamed the room to “After”")
+    );
+
+    let (_, welcome) = bob.join(room.id).await;
+    let log: Vec<_> = welcome_parts(welcome)
+        .3
+        .into_iter()
+        .map(|m| (m.kind, m.deleted))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            (MessageKind::Text, true),
+            (MessageKind::Notice, false),
+            (MessageKind::Text, true),
+            (MessageKind::Notice, false)
+        ]
+    );
+}
