@@ -40,6 +40,16 @@ impl Tui {
         server: &str,
         config_dir: &Path,
     ) -> anyhow::Result<Self> {
+        Self::start_with_env(binary, server, config_dir, &[])
+    }
+
+    /// [`Tui::start`] with extra environment variables (a setting under test).
+    pub fn start_with_env(
+        binary: impl AsRef<OsStr>,
+        server: &str,
+        config_dir: &Path,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let pair = native_pty_system().openpty(PtySize {
             rows: ROWS,
             cols: COLS,
@@ -50,6 +60,9 @@ impl Tui {
         command.args(["--server", server]);
         command.env("CHAT_TUI_CONFIG_DIR", config_dir);
         command.env("TERM", "xterm-256color");
+        for (name, value) in env {
+            command.env(name, value);
+        }
         let child = pair.slave.spawn_command(command)?;
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader()?;

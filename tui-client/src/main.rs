@@ -26,6 +26,20 @@ struct Args {
     /// The server's base URL.
     #[arg(long, env = "CHAT_SERVER", default_value = "http://127.0.0.1:8000")]
     server: String,
+    /// Do not ring the terminal bell when a line mentions you (also `CHAT_TUI_BELL=0`).
+    #[arg(long)]
+    no_bell: bool,
+}
+
+/// The bell rings unless `--no-bell` or `CHAT_TUI_BELL` is `0`, `false`, `no` or `off`.
+fn bell_wanted(no_bell: bool, env: Option<&str>) -> bool {
+    let off_in_env = env.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    });
+    !no_bell && !off_in_env
 }
 
 #[tokio::main]
@@ -38,16 +52,29 @@ async fn main() -> anyhow::Result<()> {
     }
     let http = Http::new(base.clone()).context("setting up the HTTP client")?;
     let mut terminal = terminal::init().context("setting up the terminal")?;
-    let result = run(&mut terminal, http, base.as_str().trim_end_matches('/')).await;
+    let bell = bell_wanted(args.no_bell, std::env::var("CHAT_TUI_BELL").ok().as_deref());
+    let result = run(
+        &mut terminal,
+        http,
+        base.as_str().trim_end_matches('/'),
+        bell,
+    )
+    .await;
     terminal::restore();
     result
 }
 
-async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow::Result<()> {
+async fn run(
+    terminal: &mut DefaultTerminal,
+    http: Http,
+    server: &str,
+    bell: bool,
+) -> anyhow::Result<()> {
     let (mut events, actions) = Events::new();
     let mut runtime = Runtime::new(http, actions, config_dir().as_deref());
     let nonce_prefix = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
     let mut app = App::new(server, Instant::now(), nonce_prefix);
+    app.bell = bell;
     let size = terminal.size()?;
     update::update(
         &mut app,
@@ -71,6 +98,7 @@ async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow
             for effect in update::update(&mut app, action) {
                 match effect {
                     Effect::ClearScreen => clear = true,
+                    Effect::Bell => terminal::bell(terminal.backend_mut())?,
                     effect => runtime.run(effect),
                 }
             }
@@ -87,4 +115,18 @@ async fn run(terminal: &mut DefaultTerminal, http: Http, server: &str) -> anyhow
     }
     runtime.shutdown();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bell_wanted;
+
+    #[test]
+    fn the_bell_is_on_unless_switched_off() {
+        assert!(bell_wanted(false, None));
+        assert!(bell_wanted(false, Some("1")));
+        assert!(!bell_wanted(true, None));
+        assert!(!bell_wanted(false, Some("0")));
+        assert!(!bell_wanted(false, Some("off")));
+    }
 }

@@ -4,6 +4,7 @@
 //! wherever a pane draws it.
 
 pub mod help;
+pub mod lines;
 pub mod lobby;
 pub mod login;
 pub mod messages;
@@ -72,7 +73,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             prompt::render(app, frame, areas.input);
             status::render(app, frame, areas.status);
             if app.show_help {
-                help::render(frame, area);
+                help::render(frame, area, app.help_scroll);
             }
         }
     }

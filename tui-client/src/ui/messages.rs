@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::lines;
 use super::theme::{self, dim, nick_style, pad_left, truncate};
 use crate::app::{App, RoomView};
 use crate::input::str_width;
@@ -17,17 +18,27 @@ use crate::sanitize::sanitize;
 
 /// One message (or pending line) as styled screen lines.
 fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<Line<'static>> {
+    if entry.look.wide() {
+        return lines::wide_lines(entry);
+    }
+    let look = entry.look;
     let style = match entry.kind {
-        EntryKind::Stored => Style::default(),
+        EntryKind::Stored => lines::text_style(look),
         EntryKind::Pending => Style::default().add_modifier(Modifier::DIM),
         EntryKind::Failed => Style::default().add_modifier(Modifier::CROSSED_OUT),
         EntryKind::Note => theme::error(),
     };
     let nick_w = nick_width(width);
-    let nick = pad_left(&truncate(&sanitize(entry.nickname), nick_w), nick_w);
+    let shown_nick = if lines::hides_nick(look) {
+        ""
+    } else {
+        entry.nickname
+    };
+    let nick = pad_left(&truncate(&sanitize(shown_nick), nick_w), nick_w);
     let indent = " ".repeat(6 + nick_w);
     let time = entry.time;
     let nickname = entry.nickname;
+    let count = entry.lines.len();
     entry
         .lines
         .into_iter()
@@ -43,7 +54,7 @@ fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<Line<'static>> {
             };
             let mut spans = lead;
             spans.push(Span::styled(" │ ", dim()));
-            spans.push(Span::styled(text, style));
+            spans.extend(lines::text_spans(text, style, look, i + 1 == count));
             Line::from(spans)
         })
         .collect()
@@ -60,6 +71,13 @@ pub fn build_lines(app: &App, room: &RoomView, width: u16) -> Vec<Line<'static>>
                 lines.push(Line::styled(format!("── {label} ──"), dim()));
             }
             Row::Entry(entry) => lines.extend(entry_lines(entry, width)),
+            Row::Ended(text) => lines.push(Line::styled(text, theme::error())),
+            Row::Local(text) => lines.extend(text.into_iter().map(|l| {
+                Line::from(vec![
+                    Span::raw(" ".repeat(6)),
+                    Span::styled(l, theme::info()),
+                ])
+            })),
         }
     }
     lines

@@ -35,8 +35,8 @@ pub enum Refusal {
 }
 
 /// Puts a line at the end of the room's queue and sends it if nothing is ahead of it.
-pub fn queue(room: &mut RoomView, nonce: String, body: String, now: Instant) -> Vec<Effect> {
-    room.pending.push(PendingLine::new(nonce, body));
+pub fn queue(room: &mut RoomView, line: PendingLine, now: Instant) -> Vec<Effect> {
+    room.pending.push(line);
     flush(room, now)
 }
 
@@ -63,7 +63,7 @@ pub fn flush(room: &mut RoomView, now: Instant) -> Vec<Effect> {
         frame: ClientFrame::Send {
             body: line.body.clone(),
             nonce: Some(line.nonce.clone()),
-            action: false,
+            action: line.action,
         },
     }]
 }

@@ -4,6 +4,7 @@
 
 mod drafts;
 mod forms;
+mod room_events;
 mod rooms;
 mod sending;
 

@@ -10,6 +10,7 @@ mod escapes;
 mod input;
 mod leave;
 mod presence;
+mod room_events;
 mod unsent;
 
 use std::time::{Duration, Instant};
