@@ -233,7 +233,13 @@ pub(super) fn maybe_typing(app: &mut App) -> Vec<Effect> {
     let View::Room(room_id) = app.view else {
         return Vec::new();
     };
-    if app.prompt.is_some() || app.input().is_empty() || app.input().text().starts_with('/') {
+    // Fixing a line already sent is not typing a new one.
+    let editing = app.room(room_id).is_some_and(|r| r.editing.is_some());
+    if app.prompt.is_some()
+        || editing
+        || app.input().is_empty()
+        || app.input().text().starts_with('/')
+    {
         return Vec::new();
     }
     let online = app.room(room_id).is_some_and(|r| r.state.is_online());

@@ -66,6 +66,23 @@ fn up_in_an_empty_input_edits_my_last_line_and_enter_sends_the_edit() {
 }
 
 #[test]
+fn editing_a_line_does_not_say_typing() {
+    let mut app = a_conversation();
+    press(&mut app, KeyCode::Up);
+    let effects = type_text(&mut app, "!");
+    assert!(
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Send {
+                frame: ClientFrame::Typing,
+                ..
+            }
+        )),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn slash_edit_is_up_and_esc_gives_up_without_leaving_the_room() {
     let mut app = a_conversation();
     type_text(&mut app, "/edit");
