@@ -9,10 +9,10 @@ use ratatui::layout::Rect;
 use chat_shared::Message;
 
 use super::input::input_box;
-use super::lines::{stored_lines, Look};
+use super::lines::{stored_lines, LineKind, Look};
 use super::screen::main_layout;
 use super::wrap::wrap;
-use crate::app::{App, RoomView, View};
+use crate::app::{App, PendingLine, RoomView, View};
 use crate::sanitize::sanitize;
 
 /// Columns for the nickname: narrower panes give the text more room.
@@ -101,6 +101,30 @@ fn entry<'a>(time: String, nickname: &'a str, body: &str, width: u16, kind: Entr
     })
 }
 
+/// A line of ours on its way (or refused): an action reads as it will once stored.
+fn pending_entry<'a>(
+    time: String,
+    me: &'a str,
+    line: &PendingLine,
+    width: u16,
+    kind: EntryKind,
+) -> Row<'a> {
+    if !line.action {
+        return entry(time, me, &line.body, width, kind);
+    }
+    let look = Look {
+        kind: LineKind::Action,
+        ..Look::PLAIN
+    };
+    Row::Entry(Entry {
+        time,
+        nickname: me,
+        kind,
+        lines: wrap(&format!("* {me} {}", line.body), text_width(width)),
+        look,
+    })
+}
+
 /// The local lines made when `after` was the newest message.
 fn local_rows<'a>(room: &RoomView, after: Option<i64>, width: u16) -> Vec<Row<'a>> {
     let wide = usize::from(width).saturating_sub(6).max(1);
@@ -153,9 +177,9 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
     for line in &room.pending {
         let time = "--:--".to_owned();
         match line.failed() {
-            None => rows.push(entry(time, me, &line.body, width, EntryKind::Pending)),
+            None => rows.push(pending_entry(time, me, line, width, EntryKind::Pending)),
             Some(reason) => {
-                rows.push(entry(time, me, &line.body, width, EntryKind::Failed));
+                rows.push(pending_entry(time, me, line, width, EntryKind::Failed));
                 let note = format!(
                     "✗ not sent: {reason} · Up (with an empty input) takes it back to edit"
                 );

@@ -121,8 +121,14 @@ pub fn on_refused(
     (refusal, flush(room, now))
 }
 
-/// Takes the newest failed line out of the queue, for the user to edit (or drop).
+/// Takes the newest failed line out of the queue, for the user to edit (or drop); an action
+/// comes back as the `/me` command that sends it again as one.
 pub fn take_failed(room: &mut RoomView) -> Option<String> {
     let index = room.pending.iter().rposition(|p| p.failed().is_some())?;
-    Some(room.pending.remove(index).body)
+    let line = room.pending.remove(index);
+    Some(if line.action {
+        format!("/me {}", line.body)
+    } else {
+        line.body
+    })
 }

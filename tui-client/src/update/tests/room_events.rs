@@ -226,6 +226,37 @@ fn slash_me_sends_an_action_and_a_resend_keeps_it_one() {
 }
 
 #[test]
+fn a_refused_action_comes_back_as_slash_me_and_shows_as_an_action_meanwhile() {
+    let mut app = a_conversation();
+    type_text(&mut app, "/me waves");
+    let effects = press(&mut app, KeyCode::Enter);
+    let nonce = sent_nonces(&effects).pop().expect("sent");
+    let room = app.room(1).expect("open");
+    let shown: Vec<String> = crate::layout::messages::rows(&app, room, 100)
+        .into_iter()
+        .filter_map(|r| match r {
+            crate::layout::messages::Row::Entry(e) => Some(e.lines.concat()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown.last().map(String::as_str), Some("* me waves"));
+
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Error {
+            code: ErrorCode::TooLong,
+            message: "too long".into(),
+            nonce: Some(nonce),
+            retry_after_ms: None,
+        },
+    );
+    press(&mut app, KeyCode::Up);
+
+    assert_eq!(app.input().text(), "/me waves");
+}
+
+#[test]
 fn tab_completes_a_nickname_and_cycles_on_repeat() {
     let mut app = a_conversation();
     if let Some(room) = app.room_mut(1) {
