@@ -23,6 +23,17 @@ fn changeable(message: &Message) -> bool {
 
 /// Puts our newest line of the room into the input to edit. False if we have none.
 pub(super) fn start_editing(app: &mut App, room_id: i64) -> bool {
+    edit_before(app, room_id, i64::MAX)
+}
+
+/// Up while editing: our line before the one being edited takes its place (the first edit
+/// is dropped unsent). False if there is none.
+pub(super) fn edit_older(app: &mut App, room_id: i64, current: i64) -> bool {
+    edit_before(app, room_id, current)
+}
+
+/// Puts our newest line older than `before` into the input to edit.
+fn edit_before(app: &mut App, room_id: i64, before: i64) -> bool {
     let me = app.me.clone().unwrap_or_default();
     let Some(room) = app.room_mut(room_id) else {
         return false;
@@ -31,7 +42,7 @@ pub(super) fn start_editing(app: &mut App, room_id: i64) -> bool {
         .messages
         .iter()
         .rev()
-        .find(|m| m.sender == me && changeable(m))
+        .find(|m| m.id < before && m.sender == me && changeable(m))
     else {
         return false;
     };

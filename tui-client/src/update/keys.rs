@@ -302,8 +302,14 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// Up: the line above in a multi-line draft; with an empty draft, a line the server refused
 /// (taken back to edit, or to drop by clearing it), else our newest stored line to edit;
-/// otherwise the previous line sent.
+/// while editing, our line before it; otherwise the previous line sent.
 fn up(app: &mut App) {
+    if let Some((room_id, current)) = edits::editing(app) {
+        if !app.input_mut().line_up() {
+            edits::edit_older(app, room_id, current);
+        }
+        return;
+    }
     if app.input().is_empty() {
         if let View::Room(id) = app.view {
             if let Some(body) = app.room_mut(id).and_then(sending::take_failed) {

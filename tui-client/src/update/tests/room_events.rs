@@ -66,6 +66,26 @@ fn up_in_an_empty_input_edits_my_last_line_and_enter_sends_the_edit() {
 }
 
 #[test]
+fn up_again_while_editing_goes_to_my_line_before_and_stops_at_the_oldest() {
+    let mut app = a_conversation();
+    frame(
+        &mut app,
+        1,
+        ServerFrame::Message(msg(4, 1, "me", "second", None)),
+    );
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.input().text(), "second");
+
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.input().text(), "helo");
+    assert_eq!(app.room(1).and_then(|r| r.editing), Some(2));
+
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.input().text(), "helo", "no older line of mine");
+    assert_eq!(app.room(1).and_then(|r| r.editing), Some(2));
+}
+
+#[test]
 fn editing_a_line_does_not_say_typing() {
     let mut app = a_conversation();
     press(&mut app, KeyCode::Up);
