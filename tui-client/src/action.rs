@@ -61,6 +61,10 @@ pub enum NetEvent {
     RoomLeft {
         room_id: i64,
     },
+    /// A ban or unban went through; `message` says which.
+    Moderated {
+        message: String,
+    },
     /// A create/rename/leave/logout request failed; `message` is for the user.
     RequestFailed {
         message: String,
@@ -108,6 +112,8 @@ pub enum RoomEnd {
     Left,
     /// `close::DONE`: the room was removed.
     Removed,
+    /// `close::BANNED`: the room's creator banned us; the server refuses us until lifted.
+    Banned,
 }
 
 /// The state of one WebSocket, drawn in the status line and the sidebar.
@@ -172,6 +178,14 @@ pub enum Effect {
     CloseRoom {
         room_id: i64,
     },
+    /// `/ban` (`ban: true`) or `/unban` someone in a room we created.
+    Ban {
+        room_id: i64,
+        nickname: String,
+        ban: bool,
+    },
+    /// Ring the terminal bell (a line mentions us).
+    Bell,
     Send {
         room_id: i64,
         frame: ClientFrame,

@@ -120,6 +120,8 @@ pub struct PendingLine {
     /// Sent with every (re)try, so the server stores the line once.
     pub nonce: String,
     pub body: String,
+    /// An action line (`/me waves`): every (re)try sends it as one.
+    pub action: bool,
     pub state: LineState,
 }
 
@@ -128,7 +130,15 @@ impl PendingLine {
         Self {
             nonce,
             body,
+            action: false,
             state: LineState::Waiting,
+        }
+    }
+
+    pub fn action(nonce: String, body: String) -> Self {
+        Self {
+            action: true,
+            ..Self::new(nonce, body)
         }
     }
 
@@ -152,6 +162,14 @@ pub enum LineState {
     Failed(String),
 }
 
+/// A line of the log that is not a message: the client's own answer to a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalLine {
+    /// The newest message id when it was made (`None`: before every message).
+    pub after: Option<i64>,
+    pub text: String,
+}
+
 /// One open room ("tab").
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoomView {
@@ -167,6 +185,16 @@ pub struct RoomView {
     pub typing: Vec<(String, Instant)>,
     /// Messages from others that arrived while this room was not on screen.
     pub unread: usize,
+    /// How many of those mention us (`Message::mentions`).
+    pub mentions: usize,
+    /// The id of our own line the input is editing (Up in an empty input); Enter sends an
+    /// `edit` for it instead of a new line.
+    pub editing: Option<i64>,
+    /// The server ended our place here for good (a ban): said in the room, nothing is sent.
+    pub ended: Option<String>,
+    /// Lines only this client shows in the log (`/names`), each after the message that was
+    /// the newest when it was made.
+    pub local: Vec<LocalLine>,
     /// How many screen lines the view is scrolled up from the newest message.
     pub scroll: usize,
     /// The server has older messages than the oldest we hold.
@@ -197,6 +225,10 @@ impl RoomView {
             participants: Vec::new(),
             typing: Vec::new(),
             unread: 0,
+            mentions: 0,
+            editing: None,
+            ended: None,
+            local: Vec::new(),
             scroll: 0,
             has_more: false,
             loading_history: false,
@@ -243,10 +275,28 @@ pub struct Notice {
 }
 
 /// A question asked in the input line instead of a chat line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
     /// `n` in the lobby: the next line is a new room's title.
     CreateRoom,
+    /// `/delete`: y deletes this message of this room, anything else keeps it.
+    ConfirmDelete {
+        room_id: i64,
+        message_id: i64,
+        /// "your line “hello”", for the question.
+        what: String,
+    },
+}
+
+/// Tab completion of a nickname in progress: repeated Tabs cycle through `candidates`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// Where the completed word starts (a char index, after any `@`).
+    pub start: usize,
+    /// The matching nicknames, in the order Tab offers them.
+    pub candidates: Vec<String>,
+    /// The one in the input now.
+    pub index: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,8 +313,14 @@ pub struct App {
     /// The command line of the room list (each room has its own, [`RoomView::input`]).
     pub lobby_input: LineInput,
     pub prompt: Option<Prompt>,
+    /// The nickname Tab put in the input, while Tab may still replace it with the next one.
+    pub completion: Option<Completion>,
+    /// Ring the terminal bell when a line mentions us (`--no-bell` / `CHAT_TUI_BELL=0`).
+    pub bell: bool,
     pub notice: Option<Notice>,
     pub show_help: bool,
+    /// How many lines the help is scrolled down, when it is taller than the terminal.
+    pub help_scroll: u16,
     /// Terminal size in cells; `update` needs it to page through messages.
     pub size: (u16, u16),
     /// The time of the action being handled (set by the main loop, pinned by tests).
@@ -291,8 +347,11 @@ impl App {
             view: View::Lobby,
             lobby_input: LineInput::default(),
             prompt: None,
+            completion: None,
+            bell: true,
             notice: None,
             show_help: false,
+            help_scroll: 0,
             size: (80, 24),
             now,
             clock: Clock::Local,

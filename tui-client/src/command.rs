@@ -12,6 +12,16 @@ pub enum Command {
     Rename(String),
     /// Close the tab without leaving the room.
     Close,
+    /// `/me waves`: an action line.
+    Me(String),
+    /// Start editing our last line (as Up in an empty input does).
+    Edit,
+    /// Delete a line, after a y/n question.
+    Delete(DeleteTarget),
+    Ban(String),
+    Unban(String),
+    /// List the room's participants.
+    Names,
     Logout,
     /// Open the Nth link on the screen (from 1, top to bottom).
     Open(usize),
@@ -19,6 +29,16 @@ pub enum Command {
     Quit,
     /// Something starting with `/` we could not use; the text says what to do instead.
     Invalid(String),
+}
+
+/// Which line `/delete` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteTarget {
+    /// `/delete`: our own newest line.
+    MyLast,
+    /// `/delete N`: the Nth line from the bottom of the room, anyone's (1 = the newest);
+    /// deleted lines and notices are not counted.
+    FromBottom(usize),
 }
 
 /// The list shown by `/help` and on the help screen: (usage, meaning).
@@ -32,6 +52,17 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("/close", "close the tab, stay a participant"),
     ("/open N", "open the Nth link on the screen (from the top)"),
+    ("/me TEXT", "an action line: * you TEXT"),
+    ("/edit", "edit your last line (Up in an empty input too)"),
+    (
+        "/delete [N]",
+        "delete your last line, or the Nth line from the bottom (y/n first)",
+    ),
+    (
+        "/ban NICK, /unban NICK",
+        "ban or let back someone (room creator only)",
+    ),
+    ("/names", "list who is in the room"),
     ("/logout", "log out and forget the saved session"),
     ("/help", "show keys and commands"),
     ("/quit", "quit (Ctrl+C does too)"),
@@ -59,6 +90,28 @@ pub fn parse(line: &str) -> Command {
         "rename" | "title" => Command::Invalid("usage: /rename TITLE".into()),
         "leave" | "part" => Command::Leave,
         "close" => Command::Close,
+        "me" if !arg.is_empty() => Command::Me(arg.to_owned()),
+        "me" => Command::Invalid("usage: /me TEXT (e.g. /me waves)".into()),
+        "edit" => Command::Edit,
+        "delete" | "del" if arg.is_empty() => Command::Delete(DeleteTarget::MyLast),
+        "delete" | "del" => match arg.parse::<usize>() {
+            Ok(n) if n > 0 => Command::Delete(DeleteTarget::FromBottom(n)),
+            _ => Command::Invalid(
+                "usage: /delete (your last line) or /delete N (the Nth line from the bottom)"
+                    .into(),
+            ),
+        },
+        "ban" | "unban" => {
+            let nick = arg.trim_start_matches('@');
+            if nick.is_empty() || nick.contains(char::is_whitespace) {
+                Command::Invalid(format!("usage: /{name} NICKNAME"))
+            } else if name.eq_ignore_ascii_case("ban") {
+                Command::Ban(nick.to_owned())
+            } else {
+                Command::Unban(nick.to_owned())
+            }
+        }
+        "names" | "who" => Command::Names,
         "logout" => Command::Logout,
         "open" | "o" => match arg.parse::<usize>() {
             Ok(n) if n > 0 => Command::Open(n),
@@ -108,5 +161,24 @@ mod tests {
             );
         }
         assert!(COMMANDS.iter().any(|(usage, _)| usage.contains("/part")));
+        assert!(matches!(parse("/me"), Command::Invalid(m) if m.contains("/me TEXT")));
+        assert!(matches!(parse("/delete x"), Command::Invalid(m) if m.contains("/delete N")));
+        assert!(matches!(parse("/delete 0"), Command::Invalid(_)));
+        assert!(matches!(parse("/ban"), Command::Invalid(m) if m.contains("NICKNAME")));
+        assert!(matches!(parse("/unban a b"), Command::Invalid(_)));
+    }
+
+    #[test]
+    fn room_event_commands_parse() {
+        assert_eq!(parse("/me waves  "), Command::Me("waves".into()));
+        assert_eq!(parse("/edit"), Command::Edit);
+        assert_eq!(parse("/delete"), Command::Delete(DeleteTarget::MyLast));
+        assert_eq!(
+            parse("/delete 3"),
+            Command::Delete(DeleteTarget::FromBottom(3))
+        );
+        assert_eq!(parse("/ban @bo"), Command::Ban("bo".into()));
+        assert_eq!(parse("/unban bo"), Command::Unban("bo".into()));
+        assert_eq!(parse("/names"), Command::Names);
     }
 }

@@ -88,6 +88,30 @@ impl LineInput {
         self.cursor += count;
     }
 
+    /// The characters from `start` to the cursor.
+    pub fn before_cursor_from(&self, start: usize) -> String {
+        self.chars[start.min(self.cursor)..self.cursor]
+            .iter()
+            .collect()
+    }
+
+    /// Where the word before the cursor starts (after the last whitespace).
+    pub fn word_start(&self) -> usize {
+        self.chars[..self.cursor]
+            .iter()
+            .rposition(|c| c.is_whitespace())
+            .map_or(0, |at| at + 1)
+    }
+
+    /// Replaces the characters from `start` to the cursor with `text`; the cursor ends after it.
+    pub fn replace_before_cursor(&mut self, start: usize, text: &str) {
+        let start = start.min(self.cursor);
+        let new: Vec<char> = text.chars().collect();
+        let count = new.len();
+        self.chars.splice(start..self.cursor, new);
+        self.cursor = start + count;
+    }
+
     /// Does the text span more than one line?
     pub fn is_multiline(&self) -> bool {
         self.chars.contains(&'\n')

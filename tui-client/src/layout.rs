@@ -4,6 +4,7 @@
 //! pages by it, so what is drawn and what is scrolled always agree.
 
 pub mod input;
+pub mod lines;
 pub mod messages;
 pub mod screen;
 pub mod wrap;

@@ -34,6 +34,20 @@ struct Args {
     /// escape instead of ignoring it).
     #[arg(long, env = "CHAT_TUI_NO_HYPERLINKS")]
     no_hyperlinks: bool,
+    /// Do not ring the terminal bell when a line mentions you (also `CHAT_TUI_BELL=0`).
+    #[arg(long)]
+    no_bell: bool,
+}
+
+/// The bell rings unless `--no-bell` or `CHAT_TUI_BELL` is `0`, `false`, `no` or `off`.
+fn bell_wanted(no_bell: bool, env: Option<&str>) -> bool {
+    let off_in_env = env.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    });
+    !no_bell && !off_in_env
 }
 
 #[tokio::main]
@@ -47,12 +61,14 @@ async fn main() -> anyhow::Result<()> {
     let http = Http::new(base.clone()).context("setting up the HTTP client")?;
     let mut terminal = terminal::init().context("setting up the terminal")?;
     let opener = chat_tui::opener::program(args.opener);
+    let bell = bell_wanted(args.no_bell, std::env::var("CHAT_TUI_BELL").ok().as_deref());
     let result = run(
         &mut terminal,
         http,
         base.as_str().trim_end_matches('/'),
         opener,
         !args.no_hyperlinks,
+        bell,
     )
     .await;
     terminal::restore();
@@ -65,11 +81,13 @@ async fn run(
     server: &str,
     opener: Option<String>,
     hyperlinks: bool,
+    bell: bool,
 ) -> anyhow::Result<()> {
     let (mut events, actions) = Events::new();
     let mut runtime = Runtime::new(http, actions, config_dir().as_deref()).with_opener(opener);
     let nonce_prefix = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
     let mut app = App::new(server, Instant::now(), nonce_prefix);
+    app.bell = bell;
     let size = terminal.size()?;
     update::update(
         &mut app,
@@ -93,6 +111,7 @@ async fn run(
             for effect in update::update(&mut app, action) {
                 match effect {
                     Effect::ClearScreen => clear = true,
+                    Effect::Bell => terminal::bell(terminal.backend_mut())?,
                     effect => runtime.run(effect),
                 }
             }
@@ -109,4 +128,18 @@ async fn run(
     }
     runtime.shutdown();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bell_wanted;
+
+    #[test]
+    fn the_bell_is_on_unless_switched_off() {
+        assert!(bell_wanted(false, None));
+        assert!(bell_wanted(false, Some("1")));
+        assert!(!bell_wanted(true, None));
+        assert!(!bell_wanted(false, Some("0")));
+        assert!(!bell_wanted(false, Some("off")));
+    }
 }

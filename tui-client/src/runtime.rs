@@ -173,6 +173,29 @@ impl Runtime {
                     )
                 });
             }
+            Effect::Ban {
+                room_id,
+                nickname,
+                ban,
+            } => {
+                let http = self.http.clone();
+                self.spawn(async move {
+                    let (done, failed) = if ban {
+                        (
+                            format!("{nickname} is banned from this room."),
+                            format!("Could not ban {nickname}"),
+                        )
+                    } else {
+                        (
+                            format!("{nickname} may come back to this room."),
+                            format!("Could not unban {nickname}"),
+                        )
+                    };
+                    authed(http.ban(room_id, &nickname, ban).await, &failed, |()| {
+                        NetEvent::Moderated { message: done }
+                    })
+                });
+            }
             Effect::OpenRoom { room_id } => {
                 let handle = spawn_room(self.http.clone(), room_id, self.actions.clone());
                 if let Some(old) = self.rooms.insert(room_id, handle) {
@@ -206,7 +229,7 @@ impl Runtime {
                 }
             }
             // The main loop's business.
-            Effect::ClearScreen | Effect::Quit => {}
+            Effect::ClearScreen | Effect::Bell | Effect::Quit => {}
         }
     }
 

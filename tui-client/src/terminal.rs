@@ -2,7 +2,7 @@
 //! paste (a paste arrives as one event, so its line breaks do not send it line by line).
 //! They are switched on at start and off again on every way out, panics included.
 
-use std::io::{self, stdout};
+use std::io::{self, stdout, Write};
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
@@ -36,4 +36,11 @@ fn exit_on_any_panic() {
         restore_and_print(info);
         std::process::exit(101);
     }));
+}
+
+/// Rings the terminal bell: BEL goes through the backend, so it reaches the terminal in order
+/// with what is drawn.
+pub fn bell(backend: &mut impl Write) -> io::Result<()> {
+    backend.write_all(b"\x07")?;
+    backend.flush()
 }

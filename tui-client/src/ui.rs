@@ -6,6 +6,7 @@
 
 pub mod help;
 pub mod hyperlink;
+pub mod lines;
 pub mod lobby;
 pub mod login;
 pub mod messages;
@@ -96,7 +97,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             prompt::render(app, frame, areas.input);
             status::render(app, frame, areas.status);
             if app.show_help {
-                help::render(frame, area);
+                help::render(frame, area, app.help_scroll);
             }
         }
     }

@@ -7,8 +7,10 @@
 //! (open, close, switch rooms) are what they share.
 
 mod commands;
+mod edits;
 mod keys;
 mod lobby;
+mod mentions;
 mod net;
 mod room;
 mod sending;
@@ -18,6 +20,7 @@ use crate::action::{Action, Effect};
 use crate::app::{App, LoginForm, RoomView, Screen, View};
 use crate::input::LineInput;
 
+pub use mentions::mentions_me;
 pub use room::merge_messages;
 
 /// Applies one action to the state and returns the work it asks for.
@@ -59,6 +62,7 @@ pub(crate) fn switch_to(app: &mut App, view: View) {
     if let View::Room(id) = view {
         if let Some(room) = app.room_mut(id) {
             room.unread = 0;
+            room.mentions = 0;
         }
     }
 }

@@ -8,6 +8,7 @@ use chat_shared::limits::{body_chars, prepare_body, BODY_MAX_CHARS};
 
 use crate::app::{App, Prompt};
 use crate::input::{str_width, LineInput};
+use crate::sanitize::sanitize;
 
 /// The most rows the input box grows to.
 pub const MAX_ROWS: u16 = 6;
@@ -32,15 +33,23 @@ pub fn over_limit(input: &LineInput) -> Option<usize> {
 
 /// What stands before the draft: where Enter sends it, and what is wrong with it.
 pub fn prompt(app: &App) -> String {
-    match (app.prompt, app.active_room()) {
+    match (&app.prompt, app.active_room()) {
         (Some(Prompt::CreateRoom), _) => "New room title: ".to_owned(),
+        (Some(Prompt::ConfirmDelete { what, .. }), _) => {
+            format!("Delete {}? y/n ", sanitize(what))
+        }
         (None, Some(room)) => {
             let mut prompt = String::new();
-            if !room.state.is_online() {
+            if room.ended.is_some() {
+                prompt.push_str("(banned) ");
+            } else if !room.state.is_online() {
                 prompt.push_str("(offline) ");
             }
             if let Some(chars) = over_limit(&room.input) {
                 prompt.push_str(&format!("({chars}/{BODY_MAX_CHARS}: too long) "));
+            }
+            if room.editing.is_some() {
+                prompt.push_str("(editing · Esc cancels) ");
             }
             prompt.push_str("> ");
             prompt

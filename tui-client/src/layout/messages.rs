@@ -6,10 +6,13 @@
 use chrono::NaiveDate;
 use ratatui::layout::Rect;
 
+use chat_shared::Message;
+
 use super::input::input_box;
+use super::lines::{stored_lines, LineKind, Look};
 use super::screen::main_layout;
-use super::wrap::{wrap_with_links, WrappedLine};
-use crate::app::{App, RoomView, View};
+use super::wrap::{wrap, wrap_with_links, WrappedLine};
+use crate::app::{App, PendingLine, RoomView, View};
 use crate::sanitize::sanitize;
 
 /// Columns for the nickname: narrower panes give the text more room.
@@ -48,6 +51,10 @@ pub enum Row<'a> {
     Day(NaiveDate),
     /// A message, a pending line, or the note under a line that failed.
     Entry(Entry<'a>),
+    /// The last line when the server ended our place in the room (a ban).
+    Ended(String),
+    /// A line only this client shows (`/names`), wrapped under the time column.
+    Local(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +66,8 @@ pub struct Entry<'a> {
     pub kind: EntryKind,
     /// The body wrapped to the text column, sanitized, with its links: at least one line.
     pub lines: Vec<WrappedLine>,
+    /// How a stored line reads (action, notice, deleted, edited, mentions us).
+    pub look: Look,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +86,9 @@ impl Row<'_> {
     /// How many screen lines this row takes.
     pub fn height(&self) -> usize {
         match self {
-            Row::Top(_) | Row::Day(_) => 1,
+            Row::Top(_) | Row::Day(_) | Row::Ended(_) => 1,
             Row::Entry(entry) => entry.lines.len(),
+            Row::Local(lines) => lines.len(),
         }
     }
 }
@@ -89,6 +99,54 @@ fn entry<'a>(time: String, nickname: &'a str, body: &str, width: u16, kind: Entr
         nickname,
         kind,
         lines: wrap_with_links(body, text_width(width)),
+        look: Look::PLAIN,
+    })
+}
+
+/// A line of ours on its way (or refused): an action reads as it will once stored.
+fn pending_entry<'a>(
+    time: String,
+    me: &'a str,
+    line: &PendingLine,
+    width: u16,
+    kind: EntryKind,
+) -> Row<'a> {
+    if !line.action {
+        return entry(time, me, &line.body, width, kind);
+    }
+    let look = Look {
+        kind: LineKind::Action,
+        ..Look::PLAIN
+    };
+    Row::Entry(Entry {
+        time,
+        nickname: me,
+        kind,
+        lines: wrap_with_links(&format!("* {me} {}", line.body), text_width(width)),
+        look,
+    })
+}
+
+/// The local lines made when `after` was the newest message.
+fn local_rows<'a>(room: &RoomView, after: Option<i64>, width: u16) -> Vec<Row<'a>> {
+    let wide = usize::from(width).saturating_sub(6).max(1);
+    room.local
+        .iter()
+        .filter(|line| line.after == after)
+        .map(|line| Row::Local(wrap(&line.text, wide)))
+        .collect()
+}
+
+/// A stored message, as its kind says it reads (`layout::lines`).
+fn stored_entry<'a>(app: &App, message: &'a Message, width: u16) -> Row<'a> {
+    let look = Look::of(message, app.me.as_deref());
+    let wide = usize::from(width).saturating_sub(6).max(1);
+    Row::Entry(Entry {
+        time: app.clock.hhmm(&message.sent_at),
+        nickname: &message.sender,
+        kind: EntryKind::Stored,
+        lines: stored_lines(message, look, text_width(width), wide),
+        look,
     })
 }
 
@@ -104,6 +162,7 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
         "⋯ connecting".to_owned()
     };
     let mut rows = vec![Row::Top(top)];
+    rows.extend(local_rows(room, None, width));
     let mut day = None;
     for message in &room.messages {
         let this_day = app.clock.day(&message.sent_at);
@@ -113,27 +172,25 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
                 rows.push(Row::Day(date));
             }
         }
-        rows.push(entry(
-            app.clock.hhmm(&message.sent_at),
-            &message.sender,
-            &message.body,
-            width,
-            EntryKind::Stored,
-        ));
+        rows.push(stored_entry(app, message, width));
+        rows.extend(local_rows(room, Some(message.id), width));
     }
     let me = app.me.as_deref().unwrap_or("me");
     for line in &room.pending {
         let time = "--:--".to_owned();
         match line.failed() {
-            None => rows.push(entry(time, me, &line.body, width, EntryKind::Pending)),
+            None => rows.push(pending_entry(time, me, line, width, EntryKind::Pending)),
             Some(reason) => {
-                rows.push(entry(time, me, &line.body, width, EntryKind::Failed));
+                rows.push(pending_entry(time, me, line, width, EntryKind::Failed));
                 let note = format!(
                     "✗ not sent: {reason} · Up (with an empty input) takes it back to edit"
                 );
                 rows.push(entry("     ".to_owned(), "", &note, width, EntryKind::Note));
             }
         }
+    }
+    if let Some(why) = &room.ended {
+        rows.push(Row::Ended(format!("── {why} ──")));
     }
     rows
 }

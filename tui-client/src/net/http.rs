@@ -224,6 +224,14 @@ impl Http {
         expect_json::<RoomList>(response, StatusCode::OK).await
     }
 
+    /// `ban: true` bans `nickname` from the room, `false` lifts the ban (its creator only).
+    pub async fn ban(&self, room_id: i64, nickname: &str, ban: bool) -> Result<(), HttpError> {
+        let verb = if ban { "ban" } else { "unban" };
+        let path = format!("/chat/{room_id}/{verb}");
+        let response = self.post_form(&path, &[("nickname", nickname)]).await?;
+        expect_empty(response).await
+    }
+
     pub async fn leave_room(&self, room_id: i64) -> Result<(), HttpError> {
         let path = format!("/chat/{room_id}/leave/");
         let response = self.post_form(&path, &[]).await?;

@@ -25,6 +25,9 @@ pub struct UnsentLine {
     pub room_id: i64,
     pub nonce: String,
     pub body: String,
+    /// An action line (`/me`); absent in files from before actions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub action: bool,
 }
 
 /// A line in the file: whose it is and for which server.
@@ -220,6 +223,7 @@ mod tests {
             room_id,
             nonce: nonce.into(),
             body: format!("body of {nonce}\nsecond line"),
+            action: false,
         }
     }
 

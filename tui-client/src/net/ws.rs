@@ -3,7 +3,7 @@
 //! and `?after=<newest id seen>` so no message is missed. The server's close code says when
 //! not to (`chat_shared::close`, docs/protocol.md): the user left the room (`LEFT`; coming
 //! back would make them a participant again), the room was removed (`DONE`), or the session
-//! was logged out (`LOGGED_OUT`). Lines the app asks to send while offline are dropped here on
+//! was logged out (`LOGGED_OUT`), or the room's creator banned the user (`BANNED`). Lines the app asks to send while offline are dropped here on
 //! purpose: the app keeps them pending and sends them again (same nonce) after the next
 //! welcome.
 
@@ -110,6 +110,10 @@ fn on_close(code: Option<u16>, room_id: i64, actions: &UnboundedSender<Action>) 
         Some(close::DONE) => report(NetEvent::RoomEnded {
             room_id,
             why: RoomEnd::Removed,
+        }),
+        Some(close::BANNED) => report(NetEvent::RoomEnded {
+            room_id,
+            why: RoomEnd::Banned,
         }),
         Some(close::LOGGED_OUT) => report(NetEvent::SessionExpired),
         Some(close::RESTARTING) => End::Dropped("the server is restarting".into()),
@@ -273,6 +277,16 @@ mod tests {
                 Some(NetEvent::RoomEnded {
                     room_id: 7,
                     why: RoomEnd::Removed
+                }),
+                false
+            )
+        );
+        assert_eq!(
+            close_with(Some(close::BANNED)),
+            (
+                Some(NetEvent::RoomEnded {
+                    room_id: 7,
+                    why: RoomEnd::Banned
                 }),
                 false
             )

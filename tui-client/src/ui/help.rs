@@ -19,6 +19,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("Enter", "join the chosen room; send the message"),
     (
+        "Up (empty input)",
+        "edit your last line; Esc cancels the edit",
+    ),
+    ("Tab", "complete a nickname (again: the next one)"),
+    ("Alt+A", "next room with news, mentions first"),
+    (
         "Alt+Enter, Ctrl+J",
         "new line in the message (a paste stays whole)",
     ),
@@ -31,7 +37,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Ctrl+L / Ctrl+C", "redraw the screen / quit"),
 ];
 
-pub fn render(frame: &mut Frame, area: Rect) {
+pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
     let mut lines = vec![Line::styled(
         "Keys",
         Style::default().add_modifier(Modifier::BOLD),
@@ -47,10 +53,17 @@ pub fn render(frame: &mut Frame, area: Rect) {
             .iter()
             .map(|(k, v)| Line::raw(format!("  {k:<18}{v}"))),
     );
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Any key closes this help.", dim()));
+    let total = lines.len() as u16;
+    let fits = total + 2 <= area.height;
+    // The hint sits in the bottom border, so it shows however far the help is scrolled.
+    let hint = if fits {
+        " any key closes this help "
+    } else {
+        " Down/PgDn: more · Up/PgUp: back · any other key closes "
+    };
     let width = 72.min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    let height = (total + 2).min(area.height);
+    let scroll = scroll.min(total.saturating_sub(height.saturating_sub(2)));
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -60,7 +73,8 @@ pub fn render(frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .title(" help ");
+        .title(" help ")
+        .title_bottom(Line::styled(hint, dim()));
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
 }

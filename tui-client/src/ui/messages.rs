@@ -13,11 +13,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::lines;
 use super::theme::{self, dim, nick_style, pad_left, truncate};
 use crate::app::{App, RoomView};
-use crate::input::{char_width, str_width};
+use crate::input::str_width;
 use crate::layout::messages::{nick_width, rows, text_column, Entry, EntryKind, Row};
-use crate::layout::wrap::WrappedLine;
 use crate::sanitize::sanitize;
 
 /// A link's cells on one line of the pane (columns from the pane's left edge).
@@ -39,51 +39,29 @@ pub struct ScreenLink {
     pub continued: bool,
 }
 
-/// A line's text as spans in `style`, its links underlined, and where those links are.
-fn text_spans(line: WrappedLine, style: Style, lead: usize) -> (Vec<Span<'static>>, Vec<LinkCols>) {
-    let chars: Vec<char> = line.text.chars().collect();
-    let col_of = |i: usize| -> u16 {
-        let w: usize = chars[..i].iter().map(|&c| char_width(c)).sum();
-        u16::try_from(lead + w).unwrap_or(u16::MAX)
-    };
-    let piece = |r: Range<usize>| chars[r].iter().collect::<String>();
-    let mut spans = Vec::new();
-    let mut cols = Vec::new();
-    let mut at = 0;
-    for run in line.links {
-        if run.chars.start > at {
-            spans.push(Span::styled(piece(at..run.chars.start), style));
-        }
-        spans.push(Span::styled(
-            piece(run.chars.clone()),
-            style.add_modifier(Modifier::UNDERLINED),
-        ));
-        cols.push(LinkCols {
-            cols: col_of(run.chars.start)..col_of(run.chars.end),
-            url: run.url,
-            continued: run.continued,
-        });
-        at = run.chars.end;
-    }
-    if at < chars.len() || spans.is_empty() {
-        spans.push(Span::styled(piece(at..chars.len()), style));
-    }
-    (spans, cols)
-}
-
 /// One message (or pending line) as styled screen lines, each with its links.
 fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<(Line<'static>, Vec<LinkCols>)> {
+    if entry.look.wide() {
+        return lines::wide_lines(entry);
+    }
+    let look = entry.look;
     let style = match entry.kind {
-        EntryKind::Stored => Style::default(),
+        EntryKind::Stored => lines::text_style(look),
         EntryKind::Pending => Style::default().add_modifier(Modifier::DIM),
         EntryKind::Failed => Style::default().add_modifier(Modifier::CROSSED_OUT),
         EntryKind::Note => theme::error(),
     };
     let nick_w = nick_width(width);
-    let nick = pad_left(&truncate(&sanitize(entry.nickname), nick_w), nick_w);
+    let shown_nick = if lines::hides_nick(look) {
+        ""
+    } else {
+        entry.nickname
+    };
+    let nick = pad_left(&truncate(&sanitize(shown_nick), nick_w), nick_w);
     let indent = " ".repeat(6 + nick_w);
     let time = entry.time;
     let nickname = entry.nickname;
+    let count = entry.lines.len();
     entry
         .lines
         .into_iter()
@@ -99,7 +77,8 @@ fn entry_lines(entry: Entry<'_>, width: u16) -> Vec<(Line<'static>, Vec<LinkCols
             };
             let mut spans = lead;
             spans.push(Span::styled(" │ ", dim()));
-            let (body, links) = text_spans(text, style, text_column(width));
+            let last = i + 1 == count;
+            let (body, links) = lines::text_spans(text, style, look, last, text_column(width));
             spans.extend(body);
             (Line::from(spans), links)
         })
@@ -118,6 +97,14 @@ fn build_rows(app: &App, room: &RoomView, width: u16) -> Vec<(Line<'static>, Vec
                 lines.push((Line::styled(format!("── {label} ──"), dim()), Vec::new()));
             }
             Row::Entry(entry) => lines.extend(entry_lines(entry, width)),
+            Row::Ended(text) => lines.push((Line::styled(text, theme::error()), Vec::new())),
+            Row::Local(text) => lines.extend(text.into_iter().map(|l| {
+                let line = Line::from(vec![
+                    Span::raw(" ".repeat(6)),
+                    Span::styled(l, theme::info()),
+                ]);
+                (line, Vec::new())
+            })),
         }
     }
     lines

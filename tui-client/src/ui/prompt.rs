@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme::{self, dim};
-use crate::app::{App, View};
+use crate::app::{App, Prompt, View};
 use crate::input::str_width;
 use crate::layout::input::{input_box, over_limit};
 
@@ -28,8 +28,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let mut lines = Vec::new();
     if app.input().is_empty() {
-        let placeholder = match (app.prompt, app.view) {
-            (Some(_), _) => "type a title, Enter creates it, Esc cancels",
+        let placeholder = match (&app.prompt, app.view) {
+            (Some(Prompt::ConfirmDelete { .. }), _) => "y deletes it, any other key keeps it",
+            (Some(Prompt::CreateRoom), _) => "type a title, Enter creates it, Esc cancels",
+            (None, View::Room(_)) if room.is_some_and(|r| r.ended.is_some()) => {
+                "nothing can be sent here any more · /close closes the tab"
+            }
             (None, View::Lobby) => "Enter joins the selected room · n new room · /help",
             (None, View::Room(_)) if room.is_some_and(|r| !r.state.is_online()) => {
                 "lines typed now are sent when the connection is back"

@@ -27,17 +27,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         app.view == View::Lobby,
     )];
     for (i, room) in app.rooms.iter().enumerate() {
-        let badge = match (&room.state, room.unread) {
-            (ConnState::Offline { .. }, _) => "!".to_owned(),
-            (_, 0) => String::new(),
-            (_, n) => n.to_string(),
-        };
-        let badge_style = match room.state {
-            ConnState::Offline { .. } => Style::default().fg(Color::Red),
-            _ => Style::default()
-                .fg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        };
+        let (badge, badge_style) = badge(room);
         lines.push(row(
             &(i + 1).to_string(),
             &sanitize(&room.title()),
@@ -48,6 +38,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The unread badge: `!` offline (or banned), `@3` when some of the 3 unread lines mention
+/// us, `3` for plain unread lines.
+fn badge(room: &RoomView) -> (String, Style) {
+    if room.ended.is_some() || matches!(room.state, ConnState::Offline { .. }) {
+        return ("!".to_owned(), Style::default().fg(Color::Red));
+    }
+    let unread = Style::default()
+        .fg(Color::Yellow)
+        .add_modifier(Modifier::BOLD);
+    match (room.mentions, room.unread) {
+        (0, 0) => (String::new(), unread),
+        (0, n) => (n.to_string(), unread),
+        (_, n) => (
+            format!("@{n}"),
+            super::lines::mention().add_modifier(Modifier::REVERSED),
+        ),
+    }
 }
 
 /// `N title      3`: the Alt+N number, the title cut to fit, the unread badge on the right.

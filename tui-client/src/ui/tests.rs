@@ -21,6 +21,7 @@ use crate::update::tests::{app, frame, msg, net, open, room};
 mod links;
 mod multiline;
 mod redraw;
+mod room_events;
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -105,6 +106,7 @@ fn demo() -> App {
         r.pending.push(PendingLine {
             nonce: "t-1".into(),
             body: "this one is on its way".into(),
+            action: false,
             state: LineState::Waiting,
         });
     }
@@ -356,10 +358,30 @@ fn an_offline_room_says_why_and_when_it_retries() {
 fn the_help_lists_every_command() {
     let mut app = demo();
     app.show_help = true;
-    let text = screen_text(&draw(&app, 100, 30));
+    let text = screen_text(&draw(&app, 100, 40));
     for (usage, _) in crate::command::COMMANDS {
         assert!(text.contains(usage), "{usage}");
     }
+}
+
+#[test]
+fn help_taller_than_the_terminal_scrolls_to_its_last_command() {
+    let mut app = demo();
+    crate::update::tests::press(&mut app, crossterm::event::KeyCode::F(1));
+    let (last, _) = crate::command::COMMANDS[crate::command::COMMANDS.len() - 1];
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("Down/PgDn: more"), "{text}");
+    assert!(!text.contains(last), "{text}");
+
+    crate::update::tests::press(&mut app, crossterm::event::KeyCode::PageDown);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(app.show_help, "PageDown reads on");
+    assert!(text.contains(last), "{text}");
+    assert!(text.contains("any other key closes"), "{text}");
+
+    crate::update::tests::press(&mut app, crossterm::event::KeyCode::Char('x'));
+    assert!(!app.show_help);
+    assert_eq!(app.help_scroll, 0);
 }
 
 #[test]
@@ -499,6 +521,7 @@ fn update_counts_as_many_lines_as_the_pane_draws() {
         r.pending.push(PendingLine {
             nonce: "t-2".into(),
             body: "refused, with a long enough body to wrap onto a second line or more".into(),
+            action: false,
             state: LineState::Failed("too long".into()),
         });
     }

@@ -5,9 +5,9 @@
 use chat_shared::limits::{self, BODY_MAX_CHARS, TITLE_MAX_CHARS};
 use chat_shared::ClientFrame;
 
-use super::{close_room, open_room, sending};
+use super::{close_room, edits, open_room, sending};
 use crate::action::Effect;
-use crate::app::{App, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
+use crate::app::{App, PendingLine, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
 use crate::command::{self, Command};
 use crate::layout::messages;
 
@@ -18,6 +18,9 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     if let Some(Prompt::CreateRoom) = app.prompt.take() {
         app.input_mut().take();
         return create(app, &line);
+    }
+    if let Some((room_id, message_id)) = edits::editing(app) {
+        return edits::send_edit(app, room_id, message_id, &line);
     }
     if line.trim().is_empty() {
         app.input_mut().clear();
@@ -41,7 +44,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     if let (Command::Say(text), View::Room(id)) = (&command, app.view) {
-        return match send_line(app, id, text) {
+        return match send_line(app, id, text, false) {
             Ok(effects) => {
                 app.input_mut().take();
                 effects
@@ -79,6 +82,43 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         Command::Close => match app.view {
             View::Room(room_id) => close_room(app, room_id),
             View::Lobby => Vec::new(),
+        },
+        Command::Me(text) => match app.view {
+            View::Room(room_id) => match send_line(app, room_id, &text, true) {
+                Ok(effects) => effects,
+                Err(message) => {
+                    // The line goes back, to be fixed.
+                    app.input_mut().set(&line);
+                    app.error(message);
+                    Vec::new()
+                }
+            },
+            View::Lobby => in_a_room(app, "/me"),
+        },
+        Command::Edit => match app.view {
+            View::Room(room_id) => {
+                if !edits::start_editing(app, room_id) {
+                    app.error("You have no line here to edit.");
+                }
+                Vec::new()
+            }
+            View::Lobby => in_a_room(app, "/edit"),
+        },
+        Command::Delete(target) => match app.view {
+            View::Room(room_id) => {
+                edits::ask_delete(app, room_id, target);
+                Vec::new()
+            }
+            View::Lobby => in_a_room(app, "/delete"),
+        },
+        Command::Ban(nickname) => ban(app, nickname, true),
+        Command::Unban(nickname) => ban(app, nickname, false),
+        Command::Names => match app.view {
+            View::Room(room_id) => {
+                edits::list_names(app, room_id);
+                Vec::new()
+            }
+            View::Lobby => in_a_room(app, "/names"),
         },
         Command::Logout => vec![Effect::Logout],
         Command::Open(n) => open_link(app, n),
@@ -119,6 +159,22 @@ fn open_link(app: &mut App, n: usize) -> Vec<Effect> {
     }
 }
 
+fn ban(app: &mut App, nickname: String, ban: bool) -> Vec<Effect> {
+    match app.view {
+        View::Room(room_id) => vec![Effect::Ban {
+            room_id,
+            nickname,
+            ban,
+        }],
+        View::Lobby => in_a_room(app, if ban { "/ban" } else { "/unban" }),
+    }
+}
+
+fn in_a_room(app: &mut App, command: &str) -> Vec<Effect> {
+    app.error(format!("{command} works inside a room."));
+    Vec::new()
+}
+
 /// The contract's title rule (1–50 characters after trimming), checked before asking.
 fn valid_title(title: &str) -> Result<String, String> {
     let title = title.trim();
@@ -144,13 +200,13 @@ fn create(app: &mut App, title: &str) -> Vec<Effect> {
     }
 }
 
-/// Checks a chat line as the server will (`chat_shared::limits`), then queues it; the error
-/// says what to change when it could not be sent as it is.
-pub(crate) fn send_line(app: &mut App, room_id: i64, text: &str) -> Result<Vec<Effect>, String> {
+/// A body checked as the server will check it (`chat_shared::limits`): `Ok(None)` when there
+/// is nothing to send, an error that says what to change when it cannot be sent as it is.
+pub(crate) fn check_body(text: &str) -> Result<Option<String>, String> {
     let prepared = limits::prepare_body(text);
     let body = prepared.trim();
     if body.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     if let Some(c) = body.chars().find(|&c| limits::is_refused_in_body(c)) {
         return Err(format!(
@@ -166,6 +222,22 @@ pub(crate) fn send_line(app: &mut App, room_id: i64, text: &str) -> Result<Vec<E
              or split it, then press Enter again."
         ));
     }
+    Ok(Some(body.to_owned()))
+}
+
+/// Checks a chat line (or a `/me` action) as the server will, then queues it.
+pub(crate) fn send_line(
+    app: &mut App,
+    room_id: i64,
+    text: &str,
+    action: bool,
+) -> Result<Vec<Effect>, String> {
+    let Some(body) = check_body(text)? else {
+        return Ok(Vec::new());
+    };
+    if let Some(why) = app.room(room_id).and_then(|r| r.ended.clone()) {
+        return Err(why);
+    }
     let nonce = app.next_nonce();
     let now = app.now;
     let Some(room) = app.room_mut(room_id) else {
@@ -174,7 +246,12 @@ pub(crate) fn send_line(app: &mut App, room_id: i64, text: &str) -> Result<Vec<E
     room.error = None;
     room.scroll = 0;
     room.new_below = 0;
-    Ok(sending::queue(room, nonce, body.to_owned(), now))
+    let line = if action {
+        PendingLine::action(nonce, body)
+    } else {
+        PendingLine::new(nonce, body)
+    };
+    Ok(sending::queue(room, line, now))
 }
 
 /// Sends `typing` while the user types a chat line, at most every few seconds.
@@ -182,7 +259,13 @@ pub(super) fn maybe_typing(app: &mut App) -> Vec<Effect> {
     let View::Room(room_id) = app.view else {
         return Vec::new();
     };
-    if app.prompt.is_some() || app.input().is_empty() || app.input().text().starts_with('/') {
+    // Fixing a line already sent is not typing a new one.
+    let editing = app.room(room_id).is_some_and(|r| r.editing.is_some());
+    if app.prompt.is_some()
+        || editing
+        || app.input().is_empty()
+        || app.input().text().starts_with('/')
+    {
         return Vec::new();
     }
     let online = app.room(room_id).is_some_and(|r| r.state.is_online());

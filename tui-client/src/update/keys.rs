@@ -4,7 +4,7 @@
 use chat_shared::limits;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{commands, lobby, sending};
+use super::{commands, edits, lobby, mentions, sending};
 use super::{cycle_view, switch_to};
 use crate::action::Effect;
 use crate::app::{App, LoginForm, Prompt, RegisterForm, Screen, View};
@@ -217,8 +217,26 @@ fn register_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.show_help {
-        app.show_help = false;
+        // The help may be taller than the terminal: Down and PageDown read on, Up and PageUp
+        // back; any other key closes it.
+        match key.code {
+            KeyCode::Down => app.help_scroll = app.help_scroll.saturating_add(1),
+            KeyCode::PageDown => app.help_scroll = app.help_scroll.saturating_add(10),
+            KeyCode::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+            KeyCode::PageUp => app.help_scroll = app.help_scroll.saturating_sub(10),
+            _ => {
+                app.show_help = false;
+                app.help_scroll = 0;
+            }
+        }
         return Vec::new();
+    }
+    if let Some(Prompt::ConfirmDelete { .. }) = app.prompt {
+        let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
+        return edits::answer_delete(app, yes);
+    }
+    if key.code != KeyCode::Tab {
+        app.completion = None;
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let alt = key.modifiers.contains(KeyModifiers::ALT);
@@ -238,6 +256,8 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 switch_to(app, View::Room(id));
             }
         }
+        KeyCode::Char('a' | 'A') if alt => mentions::next_active(app),
+        KeyCode::Tab if in_room && app.prompt.is_none() => mentions::complete(app),
         KeyCode::Char('n') if ctrl => cycle_view(app, true),
         KeyCode::Char('p') if ctrl => cycle_view(app, false),
         KeyCode::F(1) => app.show_help = true,
@@ -245,6 +265,7 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.prompt = None;
             app.input_mut().clear();
         }
+        KeyCode::Esc if edits::cancel_editing(app) => {}
         KeyCode::Esc => switch_to(app, View::Lobby),
         KeyCode::PageUp => return commands::page_up(app),
         KeyCode::PageDown => return commands::page_down(app),
@@ -275,12 +296,22 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// Up: the line above in a multi-line draft; with an empty draft, a line the server refused
-/// (taken back to edit, or to drop by clearing it); otherwise the previous line sent.
+/// (taken back to edit, or to drop by clearing it), else our newest stored line to edit;
+/// while editing, our line before it; otherwise the previous line sent.
 fn up(app: &mut App) {
+    if let Some((room_id, current)) = edits::editing(app) {
+        if !app.input_mut().line_up() {
+            edits::edit_older(app, room_id, current);
+        }
+        return;
+    }
     if app.input().is_empty() {
         if let View::Room(id) = app.view {
             if let Some(body) = app.room_mut(id).and_then(sending::take_failed) {
                 app.input_mut().set(&body);
+                return;
+            }
+            if edits::start_editing(app, id) {
                 return;
             }
         }

@@ -3,7 +3,7 @@
 //! the live room list, and lines restored from a previous run.
 
 use super::{back_to_login, close_room, enter_main, lobby, open_room, room, sending, unsent};
-use crate::action::{Effect, NetEvent, RoomEnd};
+use crate::action::{ConnState, Effect, NetEvent, RoomEnd};
 use crate::app::{App, LoginForm, Screen};
 use crate::input::LineInput;
 
@@ -151,6 +151,17 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             }
             close_room(app, room_id)
         }
+        NetEvent::RoomEnded {
+            room_id,
+            why: RoomEnd::Banned,
+        } => {
+            banned(app, room_id);
+            Vec::new()
+        }
+        NetEvent::Moderated { message } => {
+            app.info(message);
+            Vec::new()
+        }
         NetEvent::UnsentLoaded { lines } => unsent::restore(app, lines),
     }
 }
@@ -172,4 +183,22 @@ fn left(app: &mut App, room_id: i64) -> Vec<Effect> {
     }
     app.info(text);
     close_room(app, room_id)
+}
+
+/// Banned from the room: its socket has stopped for good; the tab stays, saying why, until
+/// the user closes it.
+fn banned(app: &mut App, room_id: i64) {
+    let Some(room) = app.room_mut(room_id) else {
+        return;
+    };
+    let why = "You were banned from this room.".to_owned();
+    room.ended = Some(why.clone());
+    room.editing = None;
+    room.typing.clear();
+    room.state = ConnState::Offline {
+        reason: why.clone(),
+        retry_in: std::time::Duration::ZERO,
+    };
+    let title = room.title();
+    app.error(format!("“{title}”: {why} /close closes the tab."));
 }

@@ -4,8 +4,8 @@
 
 use chat_shared::{Message, Participant, ServerFrame};
 
-use super::close_room;
 use super::sending::{self, Refusal};
+use super::{close_room, mentions};
 use crate::action::{ConnState, Effect};
 use crate::app::{App, RoomView, Screen, View, TYPING_SHOWN_FOR};
 use crate::layout::messages;
@@ -37,6 +37,8 @@ fn on_message(
     width: u16,
 ) -> Vec<Effect> {
     let from_other = app.me.as_deref() != Some(message.sender.as_str());
+    let mentions_me = mentions::mentions_me(app.me.as_deref(), &message);
+    let bell = app.bell;
     let Some(room) = app.room(room_id) else {
         return Vec::new();
     };
@@ -48,6 +50,9 @@ fn on_message(
     let added = merge_messages(room, [message]) > 0;
     if added && from_other && !on_screen {
         room.unread += 1;
+        if mentions_me {
+            room.mentions += 1;
+        }
     }
     if added && room.scroll > 0 {
         room.new_below += 1;
@@ -59,9 +64,14 @@ fn on_message(
             room.scroll += grown;
         }
     }
-    app.room_mut(room_id)
+    let mut effects = app
+        .room_mut(room_id)
         .map(|room| sending::flush(room, now))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if added && mentions_me && bell {
+        effects.push(Effect::Bell);
+    }
+    effects
 }
 
 pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<Effect> {
@@ -105,6 +115,11 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         ServerFrame::MessageEdited { message, .. }
         | ServerFrame::MessageDeleted { message, .. } => {
             if let Ok(at) = room.messages.binary_search_by_key(&message.id, |m| m.id) {
+                // A line deleted while we were editing it cannot be edited any more.
+                if message.deleted && room.editing == Some(message.id) {
+                    room.editing = None;
+                    room.input.clear();
+                }
                 room.messages[at] = message;
             }
         }

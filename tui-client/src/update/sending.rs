@@ -35,8 +35,8 @@ pub enum Refusal {
 }
 
 /// Puts a line at the end of the room's queue and sends it if nothing is ahead of it.
-pub fn queue(room: &mut RoomView, nonce: String, body: String, now: Instant) -> Vec<Effect> {
-    room.pending.push(PendingLine::new(nonce, body));
+pub fn queue(room: &mut RoomView, line: PendingLine, now: Instant) -> Vec<Effect> {
+    room.pending.push(line);
     flush(room, now)
 }
 
@@ -63,7 +63,7 @@ pub fn flush(room: &mut RoomView, now: Instant) -> Vec<Effect> {
         frame: ClientFrame::Send {
             body: line.body.clone(),
             nonce: Some(line.nonce.clone()),
-            action: false,
+            action: line.action,
         },
     }]
 }
@@ -121,8 +121,14 @@ pub fn on_refused(
     (refusal, flush(room, now))
 }
 
-/// Takes the newest failed line out of the queue, for the user to edit (or drop).
+/// Takes the newest failed line out of the queue, for the user to edit (or drop); an action
+/// comes back as the `/me` command that sends it again as one.
 pub fn take_failed(room: &mut RoomView) -> Option<String> {
     let index = room.pending.iter().rposition(|p| p.failed().is_some())?;
-    Some(room.pending.remove(index).body)
+    let line = room.pending.remove(index);
+    Some(if line.action {
+        format!("/me {}", line.body)
+    } else {
+        line.body
+    })
 }

@@ -19,6 +19,7 @@ fn unsent_lines(app: &App) -> Vec<UnsentLine> {
                     room_id: room.id,
                     nonce: p.nonce.clone(),
                     body: p.body.clone(),
+                    action: p.action,
                 })
         })
         .collect()
@@ -47,7 +48,10 @@ pub(super) fn restore(app: &mut App, lines: Vec<UnsentLine>) -> Vec<Effect> {
         let now = app.now;
         if let Some(room) = app.room_mut(line.room_id) {
             if !room.pending.iter().any(|p| p.nonce == line.nonce) {
-                room.pending.push(PendingLine::new(line.nonce, line.body));
+                room.pending.push(PendingLine {
+                    action: line.action,
+                    ..PendingLine::new(line.nonce, line.body)
+                });
             }
             effects.extend(sending::flush(room, now));
         }

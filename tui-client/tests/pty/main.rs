@@ -13,6 +13,7 @@ mod leave;
 mod links;
 mod lobby_pages;
 mod presence;
+mod room_events;
 mod unsent;
 
 use std::time::{Duration, Instant};

@@ -1,17 +1,25 @@
 //! Links in messages: underlined where they are, OSC 8 hyperlinks only from `draw`, never
 //! when the URL holds a control character, and numbered for `/open N` as the screen shows them.
 
+use chat_shared::MessageKind;
+use ratatui::style::Color;
+
 use super::*;
 use crate::ui::messages::numbered;
 
 /// The room with these bodies from alice, drawn 80x24 by `ui::draw` (hyperlinks on).
 fn drawn_with(bodies: &[&str]) -> (App, Buffer) {
-    let mut app = app();
     let history = bodies
         .iter()
         .zip(1..)
         .map(|(body, id)| msg(id, 1, "alice", body, None))
         .collect();
+    drawn_messages(history)
+}
+
+/// The room with these messages, drawn 80x24 by `ui::draw` (hyperlinks on).
+fn drawn_messages(history: Vec<Message>) -> (App, Buffer) {
+    let mut app = app();
     open(&mut app, 1, history);
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
     crate::ui::draw(&mut terminal, &app, false, true).expect("draw");
@@ -134,4 +142,116 @@ fn links_are_numbered_top_to_bottom_once_each() {
             "http://c.example/3"
         ]
     );
+}
+
+/// One link in each look a line can have: edited, action, notice (drawn across the nickname
+/// column), and a line that mentions us.
+fn links_in_every_look() -> Vec<Message> {
+    vec![
+        Message {
+            edited_at: Some("2026-11-24T09:05:00Z".into()),
+            ..msg(1, 1, "alice", "see https://a.example/1", None)
+        },
+        Message {
+            kind: MessageKind::Action,
+            ..msg(2, 1, "bob", "shares https://b.example/2", None)
+        },
+        Message {
+            kind: MessageKind::Notice,
+            ..msg(3, 1, "alice", "pinned https://c.example/3 for all", None)
+        },
+        Message {
+            mentions: vec!["me".into()],
+            ..msg(4, 1, "alice", "@me look https://d.example/4", None)
+        },
+    ]
+}
+
+#[test]
+fn links_stay_underlined_in_edited_action_notice_and_mention_lines() {
+    let mut app = app();
+    open(&mut app, 1, links_in_every_look());
+    let buffer = draw(&app, 80, 24);
+    let text = screen_text(&buffer);
+    assert!(
+        text.contains("│ see https://a.example/1 (edited)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│ * bob shares https://b.example/2"),
+        "{text}"
+    );
+
+    for url in [
+        "https://a.example/1",
+        "https://b.example/2",
+        "https://c.example/3",
+        "https://d.example/4",
+    ] {
+        let (x, y) = find(&buffer, url);
+        let cells = x..x + url.len() as u16;
+        assert!(
+            cells
+                .clone()
+                .all(|x| buffer[(x, y)].modifier.contains(Modifier::UNDERLINED)),
+            "{url} underlined"
+        );
+        assert!(
+            !buffer[(cells.end, y)]
+                .modifier
+                .contains(Modifier::UNDERLINED),
+            "only {url}"
+        );
+    }
+    // Each link also keeps its line's look.
+    let at = |url: &str| {
+        let (x, y) = find(&buffer, url);
+        buffer[(x, y)].clone()
+    };
+    let (edited_x, edited_y) = find(&buffer, "(edited)");
+    let edited = &buffer[(edited_x, edited_y)];
+    assert_eq!(edited.fg, Color::DarkGray, "(edited) dimmed");
+    assert!(!edited.modifier.contains(Modifier::UNDERLINED));
+    assert!(at("https://b.example/2")
+        .modifier
+        .contains(Modifier::ITALIC));
+    assert_eq!(
+        at("https://c.example/3").fg,
+        Color::DarkGray,
+        "a notice dimmed"
+    );
+    let mention = at("https://d.example/4");
+    assert_eq!(mention.fg, Color::LightYellow);
+    assert!(mention.modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn links_in_every_look_are_hyperlinks_numbered_where_they_are_drawn() {
+    let (app, buffer) = drawn_messages(links_in_every_look());
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let links = crate::ui::links_on_screen(&app, area);
+    assert_eq!(
+        numbered(&links),
+        [
+            "https://a.example/1",
+            "https://b.example/2",
+            "https://c.example/3",
+            "https://d.example/4"
+        ]
+    );
+    for link in &links {
+        assert_eq!(
+            (link.x, link.y),
+            find(&buffer, &link.url),
+            "{} reported where it is drawn",
+            link.url
+        );
+        assert!(
+            buffer[(link.x, link.y)]
+                .symbol()
+                .starts_with(&format!("\x1b]8;;{}\x1b\\", link.url)),
+            "{} is an OSC 8 hyperlink",
+            link.url
+        );
+    }
 }

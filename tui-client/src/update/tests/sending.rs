@@ -413,6 +413,7 @@ fn lines_from_a_previous_run_open_their_rooms_and_go_first_with_their_nonces() {
         room_id,
         nonce: nonce.into(),
         body: body.into(),
+        action: false,
     };
     let effects = net(
         &mut app,
