@@ -1,7 +1,9 @@
-// What a mention of the reader does while the tab is hidden: the title counts them, "(3) title",
-// until the tab is seen again; and, if the reader turned on "Notify me", a desktop notification.
-// Permission is asked only when that toggle is clicked, never on load; the choice is kept in
-// localStorage.
+// What a new line does while the tab is hidden, if the room's notification level says it
+// notifies (notify_level.js; the rule is chat_shared::NotifyLevel::notifies): the title counts
+// them, "(3) title", until the tab is seen again; and, if the reader turned on "Notify me", a
+// desktop notification. The level is the per-room choice, kept on the server for every device;
+// "Notify me" is this browser's permission switch. Permission is asked only when that toggle is
+// clicked, never on load; the choice is kept in localStorage.
 "use strict";
 
 (() => {
@@ -11,10 +13,12 @@
     /**
      * @param toggle the "Notify me" button (#notify-toggle)
      * @param texts notifyOn, notifyOff (the toggle's labels), blocked
+     * @param level the room's notification level: "all", "mentions" or "none"
      */
-    constructor(toggle, texts) {
+    constructor(toggle, texts, level) {
       this.toggle = toggle;
       this.texts = texts;
+      this.level = level;
       this.title = document.title;
       this.unseen = 0;
       document.addEventListener("visibilitychange", () => {
@@ -70,8 +74,24 @@
       this.render();
     }
 
-    /** A new line that mentions the reader. */
-    mentioned(m) {
+    setLevel(level) {
+      this.level = level;
+    }
+
+    /**
+     * Whether a line notifies the reader `me` at the room's level: never their own lines,
+     * notices or deleted lines; at "all" every other line, at "mentions" those naming them.
+     */
+    notifies(m, me, mentionsMe) {
+      const fromMe = m.sender.toLowerCase() === me.toLowerCase();
+      if (fromMe || m.deleted || m.kind === "notice") return false;
+      if (this.level === "all") return true;
+      if (this.level === "mentions") return mentionsMe;
+      return false;
+    }
+
+    /** A line new to the reader that notifies them (see `notifies`). */
+    arrived(m) {
       if (!this.hidden()) return;
       this.unseen += 1;
       this.render();

@@ -1,7 +1,8 @@
 // The room page: its socket on /ws/chat/{id} (CONTRACT.md "WebSocket", docs/protocol.md), and
 // the parts of the page it feeds: the log (message_log.js), the box (composer.js, with
 // mention_picker.js), the lines on their way (outbox.js), the participants (participants.js),
-// the creator's bans (bans.js) and what a mention does in a hidden tab (mention_alerts.js).
+// the creator's bans (bans.js), the room's notification level (notify_level.js) and what a
+// line that notifies does in a hidden tab (mention_alerts.js).
 //
 // It never loses a line: a lost socket reconnects by itself with ?after=<last id seen>, and
 // lines not yet stored are sent again with the same nonce. It stops for good, and says so,
@@ -26,7 +27,7 @@
   });
   const root = document.getElementById("room");
   if (!root) return;
-  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants, Bans, MentionAlerts, MentionPicker } = window.chat;
+  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants, Bans, MentionAlerts, MentionPicker, NotifyLevel } = window.chat;
   const roomId = Number(root.dataset.roomId);
   const me = root.dataset.me;
   // The room's creator (or an admin): may delete anyone's line, ban and unban.
@@ -91,11 +92,18 @@
     document.getElementById("mention-list"),
     () => participants.names().filter((n) => n !== me),
   );
+  const levelControl = new NotifyLevel(
+    roomId,
+    document.getElementById("notify-level"),
+    document.getElementById("notify-error"),
+    { refused: t.tNotifyRefused },
+    (level) => alerts.setLevel(level),
+  );
   const alerts = new MentionAlerts(document.getElementById("notify-toggle"), {
     notifyOn: t.tNotifyOn,
     notifyOff: t.tNotifyOff,
     blocked: t.tNotifyBlocked,
-  });
+  }, levelControl.level());
 
   let socket = null;
   let reconnectTimer = null;
@@ -219,7 +227,7 @@
     const known = log.has(m.id);
     log.add(m);
     lastId = Math.max(lastId, m.id);
-    if (fresh && !known && m.sender !== me && log.mentionsMe(m)) alerts.mentioned(m);
+    if (fresh && !known && alerts.notifies(m, me, log.mentionsMe(m))) alerts.arrived(m);
   }
 
   /** An edit or delete: the line in place, and the change's id as the resume point. */

@@ -51,6 +51,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../static/mention_alerts.js"),
     ),
     (
+        "notify_level.js",
+        JS,
+        include_str!("../../../static/notify_level.js"),
+    ),
+    (
         "composer.js",
         JS,
         include_str!("../../../static/composer.js"),

@@ -142,13 +142,13 @@ async fn enter(
         .map(|r| r.room)
         .unwrap_or(record.room);
     let participants = state.rooms.participants(room.id).await?;
+    let notify = state.store.notify(room.id, user.user.id).await?;
     if ctx.json {
         let moderates = record.creator_id == user.user.id || user.user.is_admin;
         let bans = match moderates {
             true => Some(state.store.bans(room.id).await?),
             false => None,
         };
-        let notify = state.store.notify(room.id, user.user.id).await?;
         return Ok(Json(RoomDetail {
             room,
             participants,
@@ -168,6 +168,7 @@ async fn enter(
             room,
             participants,
             edit_error: None,
+            notify: notify.unwrap_or_default().as_str(),
         },
     )
 }
@@ -194,6 +195,7 @@ async fn edit(
         Err(message) if ctx.json => return Ok(title_errors(message)),
         Err(message) => {
             let participants = state.rooms.participants(record.room.id).await?;
+            let notify = state.store.notify(record.room.id, user.user.id).await?;
             return render(
                 StatusCode::BAD_REQUEST,
                 &RoomPage {
@@ -205,6 +207,7 @@ async fn edit(
                     participants,
                     edit_error: Some(message),
                     edit_title: form.title,
+                    notify: notify.unwrap_or_default().as_str(),
                 },
             );
         }

@@ -84,6 +84,8 @@ pub struct RoomPage {
     /// Why a rename was refused, shown next to the rename field.
     pub edit_error: Option<String>,
     pub edit_title: String,
+    /// Which of the room's lines notify the user (`all`, `mentions`, `none`), for its control.
+    pub notify: &'static str,
 }
 
 #[derive(Template)]

@@ -5,13 +5,13 @@
 
 use chat_shared::ServerFrame;
 use chat_test_support::browser::Browser;
-use chat_test_support::{spawn_app_on, TestApp, Visitor};
+use chat_test_support::spawn_app_on;
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 
 use crate::steps::{
-    count_lines, driver, enter_room, log_in, open_browser, send_line, wait_messages, wait_online,
-    EN,
+    count_lines, driver, enter_room, log_in, open_browser, send_line, set_tab_hidden,
+    two_in_a_room, wait_line, wait_messages, wait_online, EN,
 };
 
 /// Answers the page's confirmation questions (Delete) with OK, as the user clicking it would.
@@ -34,17 +34,6 @@ async fn line_state(b: &Browser, body_css: &str) -> Value {
     .await
 }
 
-/// Waits until a stored line of the log shows `body` and matches `css` (extra classes).
-async fn wait_line(b: &Browser, body: &str, css: &str) {
-    b.wait_js(
-        &format!("a line {css} showing {body:?}"),
-        "return [...document.querySelectorAll('#messages li.message[data-id]' + arguments[1])]
-             .some(li => li.querySelector('.body').innerText.trim() === arguments[0]);",
-        vec![json!(body), json!(css)],
-    )
-    .await;
-}
-
 /// The id of the stored line showing `body`.
 async fn line_id(b: &Browser, body: &str) -> i64 {
     wait_line(b, body, "").await;
@@ -56,25 +45,6 @@ async fn line_id(b: &Browser, body: &str) -> i64 {
     .await
     .as_i64()
     .expect("an id")
-}
-
-/// Two users in their browsers in one room that `creator` made.
-async fn two_in_a_room(
-    server: &TestApp,
-    a: &Browser,
-    b: &Browser,
-    title: &str,
-) -> (Visitor, Visitor, i64) {
-    let (creator, other) = tokio::join!(server.logged_in(&a.label), server.logged_in(&b.label));
-    let room_id = creator.create_room(title).await.id;
-    let (email_a, email_b) = (
-        format!("{}@example.com", a.label),
-        format!("{}@example.com", b.label),
-    );
-    tokio::join!(log_in(a, server, &email_a), log_in(b, server, &email_b));
-    enter_room(a, server, room_id).await;
-    enter_room(b, server, room_id).await;
-    (creator, other, room_id)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -257,12 +227,7 @@ async fn a_mention_is_highlighted_and_counted_in_a_hidden_tabs_title() {
     )
     .await;
     // bo's tab goes to the background.
-    bo.js(
-        "Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-         document.dispatchEvent(new Event('visibilitychange'));",
-        vec![],
-    )
-    .await;
+    set_tab_hidden(&bo, true).await;
 
     // ana types "@b": the list offers bo; Tab picks it.
     ana.type_into("#chat-message-input", "hey @b").await;
@@ -302,12 +267,7 @@ async fn a_mention_is_highlighted_and_counted_in_a_hidden_tabs_title() {
     bo.screenshot("83_mention").await;
 
     // Back to the tab: the count goes.
-    bo.js(
-        "Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
-         document.dispatchEvent(new Event('visibilitychange'));",
-        vec![],
-    )
-    .await;
+    set_tab_hidden(&bo, false).await;
     bo.wait_js(
         "the title is plain again",
         "return document.title === 'Calling';",

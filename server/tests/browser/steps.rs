@@ -2,7 +2,7 @@
 //! form, entering a room, and reading the room's log as a user sees it.
 
 use chat_test_support::browser::{Browser, Driver, Tools};
-use chat_test_support::{TestApp, PASSWORD};
+use chat_test_support::{TestApp, Visitor, PASSWORD};
 use serde_json::json;
 
 pub const EN: &str = "en-US,en";
@@ -76,6 +76,63 @@ pub async fn send_line(b: &Browser, text: &str) {
     b.type_into(
         "#chat-message-input",
         &format!("{text}{}", fantoccini::key::Key::Enter),
+    )
+    .await;
+}
+
+/// Waits until a stored line of the log shows `body` and matches `css` (extra classes).
+pub async fn wait_line(b: &Browser, body: &str, css: &str) {
+    b.wait_js(
+        &format!("a line {css} showing {body:?}"),
+        "return [...document.querySelectorAll('#messages li.message[data-id]' + arguments[1])]
+             .some(li => li.querySelector('.body').innerText.trim() === arguments[0]);",
+        vec![json!(body), json!(css)],
+    )
+    .await;
+}
+
+/// Two users in their browsers in one room that `creator` made.
+pub async fn two_in_a_room(
+    server: &TestApp,
+    a: &Browser,
+    b: &Browser,
+    title: &str,
+) -> (Visitor, Visitor, i64) {
+    let (creator, other) = tokio::join!(server.logged_in(&a.label), server.logged_in(&b.label));
+    let room_id = creator.create_room(title).await.id;
+    let (email_a, email_b) = (
+        format!("{}@example.com", a.label),
+        format!("{}@example.com", b.label),
+    );
+    tokio::join!(log_in(a, server, &email_a), log_in(b, server, &email_b));
+    enter_room(a, server, room_id).await;
+    enter_room(b, server, room_id).await;
+    (creator, other, room_id)
+}
+
+/// Sends the tab to the background (or brings it back), as the page sees it.
+pub async fn set_tab_hidden(b: &Browser, hidden: bool) {
+    b.js(
+        "const state = arguments[0] ? 'hidden' : 'visible';
+         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+         document.dispatchEvent(new Event('visibilitychange'));",
+        vec![json!(hidden)],
+    )
+    .await;
+}
+
+/// Keeps what the page shows as desktop notifications in `window.shownNotifications`, as
+/// [title, body], still shown through the browser's own constructor.
+pub async fn record_notifications(b: &Browser) {
+    b.js(
+        "const Native = window.Notification;
+         window.shownNotifications = [];
+         window.Notification = function (title, options) {
+           window.shownNotifications.push([title, options.body]);
+           return new Native(title, options);
+         };
+         Object.defineProperty(window.Notification, 'permission', { get: () => Native.permission });",
+        vec![],
     )
     .await;
 }
