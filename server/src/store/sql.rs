@@ -185,6 +185,15 @@ impl SqlStore {
         Ok(entries.into_iter().flatten().collect())
     }
 
+    /// The `nickname` column of what `sql` (with the room as `$1`) reads.
+    async fn nicknames(&self, sql: &str, room_id: i64) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(sql).bind(room_id).fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("nickname"))
+            .collect::<Result<_, _>>()?)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -204,6 +213,16 @@ impl SqlStore {
 /// The lowercase key to look a user up by, or `None` for a value with NUL in it: Postgres
 /// refuses NUL in text, and no stored email or nickname has one, so such a value matches
 /// no account (rather than being altered into one that might).
+/// A user from a row with `id`, `nickname`, `is_admin` and `created_at`.
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("id")?,
+        nickname: row.try_get("nickname")?,
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
 pub(super) fn lookup_key(value: &str) -> Option<String> {
     (!value.contains('\0')).then(|| value.to_lowercase())
 }
@@ -283,12 +302,7 @@ impl Store for SqlStore {
                 .await?;
         row.map(|row| {
             Ok(Credentials {
-                user: User {
-                    id: row.try_get("id")?,
-                    nickname: row.try_get("nickname")?,
-                    is_admin: row.try_get::<i64, _>("is_admin")? != 0,
-                    created_at: row.try_get("created_at")?,
-                },
+                user: user_from_row(&row)?,
                 password_hash: row.try_get("password_hash")?,
             })
         })
@@ -321,19 +335,9 @@ impl Store for SqlStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok((
-                User {
-                    id: row.try_get("id")?,
-                    nickname: row.try_get("nickname")?,
-                    is_admin: row.try_get::<i64, _>("is_admin")? != 0,
-                    created_at: row.try_get("created_at")?,
-                },
-                row.try_get("expires_at")?,
-            ))
-        })
-        .transpose()
-        .map_err(<StoreError as From<sqlx::Error>>::from)
+        row.map(|row| Ok((user_from_row(&row)?, row.try_get("expires_at")?)))
+            .transpose()
+            .map_err(<StoreError as From<sqlx::Error>>::from)
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -444,17 +448,12 @@ impl Store for SqlStore {
     }
 
     async fn participants(&self, room_id: i64) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query(
+        self.nicknames(
             "SELECT u.nickname FROM participants p JOIN users u ON u.id = p.user_id \
              WHERE p.room_id = $1 ORDER BY p.joined_at, u.id",
+            room_id,
         )
-        .bind(room_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get("nickname"))
-            .collect::<Result<_, _>>()?)
+        .await
     }
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
@@ -608,17 +607,12 @@ impl Store for SqlStore {
     }
 
     async fn bans(&self, room_id: i64) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query(
+        self.nicknames(
             "SELECT u.nickname FROM room_bans b JOIN users u ON u.id = b.user_id \
              WHERE b.room_id = $1 ORDER BY b.banned_at, u.id",
+            room_id,
         )
-        .bind(room_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get("nickname"))
-            .collect::<Result<_, _>>()?)
+        .await
     }
 
     async fn user_by_nickname(&self, nickname: &str) -> StoreResult<Option<User>> {
@@ -628,16 +622,7 @@ impl Store for SqlStore {
         .bind(nickname.trim().to_lowercase())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(User {
-                id: row.try_get("id")?,
-                nickname: row.try_get("nickname")?,
-                is_admin: row.try_get::<i64, _>("is_admin")? != 0,
-                created_at: row.try_get("created_at")?,
-            })
-        })
-        .transpose()
-        .map_err(<StoreError as From<sqlx::Error>>::from)
+        Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
     async fn disabled_since(&self, since: i64) -> StoreResult<Vec<i64>> {

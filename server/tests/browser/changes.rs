@@ -454,6 +454,14 @@ async fn names_keep_a_readable_contrast_in_light_and_dark_schemes() {
         socket
             .send_message(&format!("plain from {name}"), None)
             .await;
+        // Stored once acknowledged: a socket dropped before that may take its lines with it.
+        let last = format!("plain from {name}");
+        socket
+            .next_matching(|f| match f {
+                ServerFrame::Message(m) if m.body == last => Some(()),
+                _ => None,
+            })
+            .await;
     }
     log_in(&reader, &server, "ana@example.com").await;
     enter_room(&reader, &server, room_id).await;
