@@ -188,6 +188,14 @@ impl Visitor {
         serde_json::from_value(body["room"].clone()).expect("a Room")
     }
 
+    /// The room as the server shows it to this user (`GET /chat/{id}` JSON): participants,
+    /// their notification level.
+    pub async fn room_detail(&self, room_id: i64) -> chat_shared::api::RoomDetail {
+        let response = self.get_json(&format!("/chat/{room_id}/")).await;
+        assert_eq!(response.status(), StatusCode::OK, "room {room_id}");
+        response.json().await.expect("a RoomDetail")
+    }
+
     /// Creates `count` rooms titled "{prefix} 1", "{prefix} 2", …, oldest first (the server's
     /// `rooms_per_hour` must allow that many).
     pub async fn create_rooms(&self, prefix: &str, count: usize) -> Vec<Room> {

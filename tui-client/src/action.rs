@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chat_shared::api::{FieldErrors, RoomList};
-use chat_shared::{ClientFrame, LobbyFrame, Room, ServerFrame};
+use chat_shared::{ClientFrame, LobbyFrame, NotifyLevel, Room, ServerFrame};
 use crossterm::event::KeyEvent;
 
 use crate::net::unsent::UnsentLine;
@@ -64,6 +64,13 @@ pub enum NetEvent {
     /// A ban or unban went through; `message` says which.
     Moderated {
         message: String,
+    },
+    /// The server's notification level for the room: `said` when the user just chose it
+    /// (`/notify LEVEL`), so the status line confirms it; quietly when learned on (re)connect.
+    NotifyLevel {
+        room_id: i64,
+        level: NotifyLevel,
+        said: bool,
     },
     /// A create/rename/leave/logout request failed; `message` is for the user.
     RequestFailed {
@@ -184,7 +191,17 @@ pub enum Effect {
         nickname: String,
         ban: bool,
     },
-    /// Ring the terminal bell (a line mentions us).
+    /// Ask the server which of the room's lines notify us (`GET /chat/{id}` JSON); only a
+    /// success is reported.
+    LoadNotify {
+        room_id: i64,
+    },
+    /// `/notify LEVEL`: keep this level on the server (`POST /chat/{id}/notify`).
+    SetNotify {
+        room_id: i64,
+        level: NotifyLevel,
+    },
+    /// Ring the terminal bell (a line notifies us at the room's level).
     Bell,
     Send {
         room_id: i64,

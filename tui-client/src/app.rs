@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chat_shared::api::FieldErrors;
-use chat_shared::{Message, Participant, Room};
+use chat_shared::{Message, NotifyLevel, Participant, Room};
 use chrono::{DateTime, Local, NaiveDate};
 
 use crate::action::ConnState;
@@ -213,6 +213,8 @@ pub struct RoomView {
     pub new_below: usize,
     /// This room's draft and its own history of sent lines.
     pub input: LineInput,
+    /// Which lines ring the bell, as the server keeps it for us (learned on each welcome).
+    pub notify: NotifyLevel,
 }
 
 impl RoomView {
@@ -238,6 +240,7 @@ impl RoomView {
             hold_until: None,
             new_below: 0,
             input: LineInput::default(),
+            notify: NotifyLevel::default(),
         }
     }
 

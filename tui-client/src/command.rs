@@ -1,6 +1,8 @@
 //! Slash commands typed in the input line (`/join 3`, `/create Title`, ...), parsed into a
 //! [`Command`] so `update` never looks at raw text twice.
 
+use chat_shared::NotifyLevel;
+
 /// A line typed into the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -22,6 +24,8 @@ pub enum Command {
     Unban(String),
     /// List the room's participants.
     Names,
+    /// `/notify LEVEL` keeps which lines ring the bell; `/notify` alone shows it.
+    Notify(Option<NotifyLevel>),
     Logout,
     /// Open the Nth link on the screen (from 1, top to bottom).
     Open(usize),
@@ -63,6 +67,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "ban or let back someone (room creator only)",
     ),
     ("/names", "list who is in the room"),
+    (
+        "/notify all|mentions|none",
+        "which lines here ring the bell (alone: show it)",
+    ),
     ("/logout", "log out and forget the saved session"),
     ("/help", "show keys and commands"),
     ("/quit", "quit (Ctrl+C does too)"),
@@ -112,6 +120,13 @@ pub fn parse(line: &str) -> Command {
             }
         }
         "names" | "who" => Command::Names,
+        "notify" if arg.is_empty() => Command::Notify(None),
+        "notify" => match NotifyLevel::parse(&arg.to_lowercase()) {
+            Some(level) => Command::Notify(Some(level)),
+            None => Command::Invalid(
+                "usage: /notify all, /notify mentions or /notify none (alone: show it)".into(),
+            ),
+        },
         "logout" => Command::Logout,
         "open" | "o" => match arg.parse::<usize>() {
             Ok(n) if n > 0 => Command::Open(n),
@@ -166,6 +181,32 @@ mod tests {
         assert!(matches!(parse("/delete 0"), Command::Invalid(_)));
         assert!(matches!(parse("/ban"), Command::Invalid(m) if m.contains("NICKNAME")));
         assert!(matches!(parse("/unban a b"), Command::Invalid(_)));
+        for bad in ["/notify loud", "/notify all mentions", "/notify 1"] {
+            assert!(
+                matches!(parse(bad), Command::Invalid(m) if m.contains("/notify all, /notify mentions or /notify none")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn notify_parses_a_level_or_nothing() {
+        assert_eq!(
+            parse("/notify all"),
+            Command::Notify(Some(NotifyLevel::All))
+        );
+        assert_eq!(
+            parse("/notify  MENTIONS "),
+            Command::Notify(Some(NotifyLevel::Mentions))
+        );
+        assert_eq!(
+            parse("/notify none"),
+            Command::Notify(Some(NotifyLevel::None))
+        );
+        assert_eq!(parse("/notify"), Command::Notify(None));
+        assert!(COMMANDS
+            .iter()
+            .any(|(usage, _)| usage.starts_with("/notify")));
     }
 
     #[test]

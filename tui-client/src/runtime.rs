@@ -196,6 +196,34 @@ impl Runtime {
                     })
                 });
             }
+            Effect::LoadNotify { room_id } => {
+                let (http, actions) = (self.http.clone(), self.actions.clone());
+                // A failure keeps the level the room has: the socket reports real trouble.
+                tokio::spawn(async move {
+                    if let Ok(level) = http.room_detail(room_id).await.map(|d| d.notify) {
+                        let event = NetEvent::NotifyLevel {
+                            room_id,
+                            level: level.unwrap_or_default(),
+                            said: false,
+                        };
+                        let _ = actions.send(Action::Net(event));
+                    }
+                });
+            }
+            Effect::SetNotify { room_id, level } => {
+                let http = self.http.clone();
+                self.spawn(async move {
+                    authed(
+                        http.set_notify(room_id, level).await,
+                        "Could not change notifications",
+                        |()| NetEvent::NotifyLevel {
+                            room_id,
+                            level,
+                            said: true,
+                        },
+                    )
+                });
+            }
             Effect::OpenRoom { room_id } => {
                 let handle = spawn_room(self.http.clone(), room_id, self.actions.clone());
                 if let Some(old) = self.rooms.insert(room_id, handle) {

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody, RoomList};
+use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody, RoomDetail, RoomList};
 use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
-use chat_shared::Room;
+use chat_shared::{NotifyLevel, Room};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::ACCEPT;
 use reqwest::{Client, Response, StatusCode};
@@ -229,6 +229,25 @@ impl Http {
         let verb = if ban { "ban" } else { "unban" };
         let path = format!("/chat/{room_id}/{verb}");
         let response = self.post_form(&path, &[("nickname", nickname)]).await?;
+        expect_empty(response).await
+    }
+
+    /// The room as the server shows it to us (`GET /chat/{id}` JSON).
+    pub async fn room_detail(&self, room_id: i64) -> Result<RoomDetail, HttpError> {
+        let response = self
+            .client
+            .get(self.url(&format!("/chat/{room_id}")))
+            .header(ACCEPT, JSON)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        expect_json::<RoomDetail>(response, StatusCode::OK).await
+    }
+
+    /// Keeps on the server which of the room's lines notify us.
+    pub async fn set_notify(&self, room_id: i64, level: NotifyLevel) -> Result<(), HttpError> {
+        let path = format!("/chat/{room_id}/notify");
+        let response = self.post_form(&path, &[("level", level.as_str())]).await?;
         expect_empty(response).await
     }
 

@@ -3,7 +3,7 @@
 //! (which asks for older history at the top) and the throttled `typing` frame.
 
 use chat_shared::limits::{self, BODY_MAX_CHARS, TITLE_MAX_CHARS};
-use chat_shared::ClientFrame;
+use chat_shared::{ClientFrame, NotifyLevel};
 
 use super::{close_room, edits, open_room, sending};
 use crate::action::Effect;
@@ -120,6 +120,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
             }
             View::Lobby => in_a_room(app, "/names"),
         },
+        Command::Notify(level) => notify(app, level),
         Command::Logout => vec![Effect::Logout],
         Command::Open(n) => open_link(app, n),
         Command::Help => {
@@ -168,6 +169,33 @@ fn ban(app: &mut App, nickname: String, ban: bool) -> Vec<Effect> {
         }],
         View::Lobby => in_a_room(app, if ban { "/ban" } else { "/unban" }),
     }
+}
+
+/// `/notify LEVEL` asks the server to keep it (the room changes when it says yes);
+/// `/notify` alone says what the room has now.
+fn notify(app: &mut App, level: Option<NotifyLevel>) -> Vec<Effect> {
+    let View::Room(room_id) = app.view else {
+        return in_a_room(app, "/notify");
+    };
+    match level {
+        Some(level) => vec![Effect::SetNotify { room_id, level }],
+        None => {
+            if let Some(level) = app.room(room_id).map(|r| r.notify) {
+                app.info(notify_status(level));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The status line's words for a room's notification level.
+pub(super) fn notify_status(level: NotifyLevel) -> String {
+    let what = match level {
+        NotifyLevel::All => "all lines",
+        NotifyLevel::Mentions => "mentions only",
+        NotifyLevel::None => "nothing",
+    };
+    format!("Notifications here: {what}.")
 }
 
 fn in_a_room(app: &mut App, command: &str) -> Vec<Effect> {

@@ -2,7 +2,9 @@
 //! in and out, the session expiring, rooms created, renamed, left and ended by the server,
 //! the live room list, and lines restored from a previous run.
 
-use super::{back_to_login, close_room, enter_main, lobby, open_room, room, sending, unsent};
+use super::{
+    back_to_login, close_room, commands, enter_main, lobby, open_room, room, sending, unsent,
+};
 use crate::action::{ConnState, Effect, NetEvent, RoomEnd};
 use crate::app::{App, LoginForm, Screen};
 use crate::input::LineInput;
@@ -156,6 +158,19 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             why: RoomEnd::Banned,
         } => {
             banned(app, room_id);
+            Vec::new()
+        }
+        NetEvent::NotifyLevel {
+            room_id,
+            level,
+            said,
+        } => {
+            if let Some(room) = app.room_mut(room_id) {
+                room.notify = level;
+                if said {
+                    app.info(commands::notify_status(level));
+                }
+            }
             Vec::new()
         }
         NetEvent::Moderated { message } => {

@@ -38,10 +38,14 @@ fn on_message(
 ) -> Vec<Effect> {
     let from_other = app.me.as_deref() != Some(message.sender.as_str());
     let mentions_me = mentions::mentions_me(app.me.as_deref(), &message);
-    let bell = app.bell;
     let Some(room) = app.room(room_id) else {
         return Vec::new();
     };
+    let rings = app.bell
+        && app
+            .me
+            .as_deref()
+            .is_some_and(|me| room.notify.notifies(&message, me));
     let lines_before = (room.scroll > 0).then(|| messages::line_count(app, room, width));
     let Some(room) = app.room_mut(room_id) else {
         return Vec::new();
@@ -68,7 +72,7 @@ fn on_message(
         .room_mut(room_id)
         .map(|room| sending::flush(room, now))
         .unwrap_or_default();
-    if added && mentions_me && bell {
+    if added && rings {
         effects.push(Effect::Bell);
     }
     effects
@@ -107,7 +111,10 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             // Anything still pending may never have reached the server: it goes again with
             // the same nonce (the server stores it once), from the first line on.
             sending::rewind(room);
-            return sending::flush(room, now);
+            // The level may have changed on another device while we were away.
+            let mut effects = vec![Effect::LoadNotify { room_id }];
+            effects.extend(sending::flush(room, now));
+            return effects;
         }
         ServerFrame::Message(message) => {
             return on_message(app, room_id, message, on_screen, width);

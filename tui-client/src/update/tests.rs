@@ -5,6 +5,7 @@
 mod drafts;
 mod forms;
 mod lobby_pages;
+mod notify;
 mod room_events;
 mod rooms;
 mod sending;

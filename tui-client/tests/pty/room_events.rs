@@ -1,7 +1,8 @@
 //! Room events from the terminal against the real server: an edit made with Up and Enter
 //! reaches the others, a line that mentions the user rings the terminal bell, and the room's
 //! creator bans and lets back someone with `/ban` and `/unban`; a banned user's tab says so
-//! and stops.
+//! and stops. `/notify` keeps the room's notification level on the server and the bell
+//! follows it.
 
 use std::ffi::OsStr;
 use std::time::Duration;
@@ -69,6 +70,70 @@ async fn a_line_that_mentions_me_rings_the_bell() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(tui.raw_output().contains(&BEL), "no BEL in the output");
+    tui.quit().await?;
+    scene.server.stop().await;
+    Ok(())
+}
+
+/// Waits up to five seconds for the bell byte in everything the terminal was sent.
+async fn rang(tui: &Tui) -> bool {
+    let start = std::time::Instant::now();
+    while !tui.raw_output().contains(&BEL) && start.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tui.raw_output().contains(&BEL)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_all_rings_for_a_plain_line_and_the_server_keeps_it() -> anyhow::Result<()> {
+    // Arrange: bob in chat-tui at the default level; a plain line from alice is quiet.
+    let mut scene = Scene::new("loud").await?;
+    let (mut alice_ws, _) = scene.alice.join(scene.room.id).await;
+    let mut tui = scene.bob_in_the_room().await?;
+    alice_ws.send_message("nothing for bob", None).await;
+    tui.wait_for("nothing for bob").await?;
+    assert!(!tui.raw_output().contains(&BEL), "mentions only, at first");
+
+    // Act: bob asks for every line.
+    tui.type_keys("/notify all\r")?;
+    tui.wait_for("Notifications here: all lines.").await?;
+    alice_ws.send_message("a plain line", None).await;
+
+    // Assert: the plain line rings, and the server keeps the level for bob.
+    tui.wait_for("a plain line").await?;
+    assert!(rang(&tui).await, "no BEL for a plain line at `all`");
+    let phone = scene.server.visitor();
+    phone.api_login("bob@example.com").await;
+    let detail = phone.room_detail(scene.room.id).await;
+    assert_eq!(detail.notify, Some(chat_shared::NotifyLevel::All));
+    tui.quit().await?;
+    scene.server.stop().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_level_set_on_another_device_is_learned_when_the_room_opens() -> anyhow::Result<()> {
+    // Arrange: on his phone bob is in the room and has silenced it.
+    let mut scene = Scene::new("hushed").await?;
+    let (mut alice_ws, _) = scene.alice.join(scene.room.id).await;
+    let phone = scene.server.visitor();
+    phone.api_login("bob@example.com").await;
+    phone.room_detail(scene.room.id).await;
+    let path = format!("/chat/{}/notify", scene.room.id);
+    let response = phone.post_json(&path, &[("level", "none")]).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    // Act: bob opens the room in chat-tui; alice mentions him.
+    let mut tui = scene.bob_in_the_room().await?;
+    tui.type_keys("/notify\r")?;
+    tui.wait_for("Notifications here: nothing.").await?;
+    alice_ws.send_message("@bob look at this", None).await;
+    alice_ws.send_message("and this", None).await;
+
+    // Assert: the mention is drawn, and no bell rang for it.
+    tui.wait_for("and this").await?;
+    assert!(tui.contents().contains("@bob look at this"));
+    assert!(!tui.raw_output().contains(&BEL), "the bell rang at `none`");
     tui.quit().await?;
     scene.server.stop().await;
     Ok(())

@@ -31,14 +31,17 @@ fn a_line_typed_while_offline_is_queued_and_sent_with_its_nonce_after_the_welcom
     let effects = welcome(&mut app, 1, vec![], false);
     assert_eq!(
         effects,
-        vec![Effect::Send {
-            room_id: 1,
-            frame: ClientFrame::Send {
-                body: "queued line".into(),
-                nonce: Some(pending[0].nonce.clone()),
-                action: false,
-            },
-        }]
+        vec![
+            Effect::LoadNotify { room_id: 1 },
+            Effect::Send {
+                room_id: 1,
+                frame: ClientFrame::Send {
+                    body: "queued line".into(),
+                    nonce: Some(pending[0].nonce.clone()),
+                    action: false,
+                },
+            }
+        ]
     );
 }
 
