@@ -1,20 +1,13 @@
 //! Bans (issue 18, moderation): a room's creator keeps a user out of the room and lets them
 //! back in; the room sees each as a notice line.
 
-use chat_shared::api::RoomDetail;
 use chat_shared::close::BANNED;
 use chat_shared::{MessageKind, ServerFrame};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use chat_test_support::{spawn_app, welcome_parts, Visitor};
-
-async fn room_detail(visitor: &Visitor, room_id: i64) -> RoomDetail {
-    let response = visitor.get_json(&format!("/chat/{room_id}/")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.expect("room detail")
-}
+use chat_test_support::{spawn_app, welcome_parts};
 
 #[tokio::test]
 async fn a_banned_user_is_closed_out_and_kept_out_until_the_ban_is_lifted() {
@@ -66,7 +59,7 @@ async fn a_banned_user_is_closed_out_and_kept_out_until_the_ban_is_lifted() {
         .await;
     assert_eq!(refused.err(), Some(403));
 
-    let detail = room_detail(&alice, room.id).await;
+    let detail = alice.room_detail(room.id).await;
     assert_eq!(detail.bans, Some(vec![bob_nick.clone()]));
     assert!(detail.participants.iter().all(|p| p.nickname != bob_nick));
 
@@ -90,7 +83,7 @@ async fn a_banned_user_is_closed_out_and_kept_out_until_the_ban_is_lifted() {
         2,
         "both notices stay in the log: {history:?}"
     );
-    assert_eq!(room_detail(&alice, room.id).await.bans, Some(vec![]));
+    assert_eq!(alice.room_detail(room.id).await.bans, Some(vec![]));
 }
 
 #[tokio::test]
@@ -128,11 +121,11 @@ async fn bad_bans_get_a_clear_answer_and_change_nothing() {
         let error = body["error"].as_str().unwrap();
         assert!(error.contains(says), "{path} {nickname:?}: {error:?}");
     }
-    let detail = room_detail(&alice, room.id).await;
+    let detail = alice.room_detail(room.id).await;
     assert_eq!(detail.bans, Some(vec![]));
     assert!(detail.participants.iter().any(|p| p.nickname == bob_nick));
     assert!(
-        room_detail(&bob, room.id).await.bans.is_none(),
+        bob.room_detail(room.id).await.bans.is_none(),
         "only moderators see bans"
     );
 
@@ -157,14 +150,14 @@ async fn each_participant_keeps_one_notification_level_per_room_on_the_server() 
     let room = alice.create_room("Quiet please").await;
     let path = format!("/chat/{}/notify", room.id);
     assert_eq!(
-        room_detail(&alice, room.id).await.notify,
+        alice.room_detail(room.id).await.notify,
         Some(chat_shared::NotifyLevel::Mentions),
         "mentions by default"
     );
     let response = alice.post_json(&path, &[("level", "none")]).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        room_detail(&alice, room.id).await.notify,
+        alice.room_detail(room.id).await.notify,
         Some(chat_shared::NotifyLevel::None)
     );
 
@@ -184,12 +177,12 @@ async fn each_participant_keeps_one_notification_level_per_room_on_the_server() 
         "not a participant yet"
     );
     assert_eq!(
-        room_detail(&alice, room.id).await.notify,
+        alice.room_detail(room.id).await.notify,
         Some(chat_shared::NotifyLevel::None),
         "refusals changed nothing"
     );
     assert_eq!(
-        room_detail(&bob, room.id).await.notify,
+        bob.room_detail(room.id).await.notify,
         Some(chat_shared::NotifyLevel::Mentions),
         "each user has their own"
     );
