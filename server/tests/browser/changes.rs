@@ -10,8 +10,8 @@ use fantoccini::key::Key;
 use serde_json::{json, Value};
 
 use crate::steps::{
-    count_lines, driver, enter_room, log_in, open_browser, send_line, set_tab_hidden,
-    two_in_a_room, wait_line, wait_messages, wait_online, EN,
+    count_lines, driver, enter_room, log_in, open_browser, record_notifications, send_line,
+    set_tab_hidden, two_in_a_room, wait_line, wait_messages, wait_online, EN,
 };
 
 /// Answers the page's confirmation questions (Delete) with OK, as the user clicking it would.
@@ -215,17 +215,7 @@ async fn a_mention_is_highlighted_and_counted_in_a_hidden_tabs_title() {
         .await;
     assert_eq!(stored, "on");
     // What the page shows as notifications, seen through the browser's own constructor.
-    bo.js(
-        "const Native = window.Notification;
-         window.shownNotifications = [];
-         window.Notification = function (title, options) {
-           window.shownNotifications.push([title, options.body]);
-           return new Native(title, options);
-         };
-         Object.defineProperty(window.Notification, 'permission', { get: () => Native.permission });",
-        vec![],
-    )
-    .await;
+    record_notifications(&bo).await;
     // bo's tab goes to the background.
     set_tab_hidden(&bo, true).await;
 
