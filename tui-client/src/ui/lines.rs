@@ -2,15 +2,25 @@
 //! an action is in italics, a notice and a deleted line are dimmed, and "(edited)" is dimmed
 //! after the text. Links keep their underline in every look.
 
+use std::ops::Range;
+
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::messages::LinkCols;
 use super::theme::dim;
 use crate::input::char_width;
 use crate::layout::lines::{LineKind, Look, EDITED};
 use crate::layout::messages::Entry;
 use crate::layout::wrap::WrappedLine;
+
+/// A link's cells on one line of the pane (columns from the pane's left edge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkCols {
+    pub cols: Range<u16>,
+    pub url: String,
+    /// The link started on the line above.
+    pub continued: bool,
+}
 
 /// Cells before a notice's text: `HH:MM `.
 const WIDE_LEAD: usize = 6;

@@ -5,8 +5,6 @@
 //! Links in bodies are underlined; [`visible_links`] says where they are on the screen, for
 //! `ui::hyperlink` (OSC 8) and for `/open N`.
 
-use std::ops::Range;
-
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -14,20 +12,12 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::lines;
+pub use super::lines::LinkCols;
 use super::theme::{self, dim, nick_style, pad_left, truncate};
 use crate::app::{App, RoomView};
 use crate::input::str_width;
 use crate::layout::messages::{nick_width, rows, text_column, Entry, EntryKind, Row};
 use crate::sanitize::sanitize;
-
-/// A link's cells on one line of the pane (columns from the pane's left edge).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkCols {
-    pub cols: Range<u16>,
-    pub url: String,
-    /// The link started on the line above.
-    pub continued: bool,
-}
 
 /// A link's cells on the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]

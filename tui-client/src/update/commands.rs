@@ -2,9 +2,10 @@
 //! then queued with a nonce, `sending`), the create-room prompt; plus paging through messages
 //! (which asks for older history at the top) and the throttled `typing` frame.
 
-use chat_shared::limits::{self, BODY_MAX_CHARS, TITLE_MAX_CHARS};
+use chat_shared::limits::TITLE_MAX_CHARS;
 use chat_shared::{ClientFrame, NotifyLevel};
 
+use super::sending::check_body;
 use super::{close_room, edits, open_room, sending};
 use crate::action::Effect;
 use crate::app::{App, PendingLine, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
@@ -226,31 +227,6 @@ fn create(app: &mut App, title: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-/// A body checked as the server will check it (`chat_shared::limits`): `Ok(None)` when there
-/// is nothing to send, an error that says what to change when it cannot be sent as it is.
-pub(crate) fn check_body(text: &str) -> Result<Option<String>, String> {
-    let prepared = limits::prepare_body(text);
-    let body = prepared.trim();
-    if body.is_empty() {
-        return Ok(None);
-    }
-    if let Some(c) = body.chars().find(|&c| limits::is_refused_in_body(c)) {
-        return Err(format!(
-            "The message contains the control character U+{:04X}, which cannot be sent; \
-             remove it and press Enter again.",
-            c as u32
-        ));
-    }
-    let chars = limits::body_chars(body);
-    if chars > BODY_MAX_CHARS {
-        return Err(format!(
-            "This message has {chars} characters; the limit is {BODY_MAX_CHARS}. Shorten it \
-             or split it, then press Enter again."
-        ));
-    }
-    Ok(Some(body.to_owned()))
 }
 
 /// Checks a chat line (or a `/me` action) as the server will, then queues it.

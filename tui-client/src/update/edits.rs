@@ -5,7 +5,7 @@
 
 use chat_shared::{ClientFrame, Message, MessageKind};
 
-use super::commands::check_body;
+use super::sending::check_body;
 use crate::action::Effect;
 use crate::app::{App, LocalLine, Prompt, View};
 use crate::command::DeleteTarget;

@@ -12,6 +12,7 @@
 
 use std::time::{Duration, Instant};
 
+use chat_shared::limits::{self, BODY_MAX_CHARS};
 use chat_shared::{ClientFrame, ErrorCode};
 
 use crate::action::Effect;
@@ -131,4 +132,29 @@ pub fn take_failed(room: &mut RoomView) -> Option<String> {
     } else {
         line.body
     })
+}
+
+/// A body checked as the server will check it (`chat_shared::limits`): `Ok(None)` when there
+/// is nothing to send, an error that says what to change when it cannot be sent as it is.
+pub(crate) fn check_body(text: &str) -> Result<Option<String>, String> {
+    let prepared = limits::prepare_body(text);
+    let body = prepared.trim();
+    if body.is_empty() {
+        return Ok(None);
+    }
+    if let Some(c) = body.chars().find(|&c| limits::is_refused_in_body(c)) {
+        return Err(format!(
+            "The message contains the control character U+{:04X}, which cannot be sent; \
+             remove it and press Enter again.",
+            c as u32
+        ));
+    }
+    let chars = limits::body_chars(body);
+    if chars > BODY_MAX_CHARS {
+        return Err(format!(
+            "This message has {chars} characters; the limit is {BODY_MAX_CHARS}. Shorten it \
+             or split it, then press Enter again."
+        ));
+    }
+    Ok(Some(body.to_owned()))
 }
