@@ -2,8 +2,9 @@
 //! started in-process, with other users on plain WebSockets and HTTP. One file per topic:
 //! chatting and the saved session (`chat`), others' escape sequences (`escapes`), what the
 //! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), links
-//! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), and lines that
-//! outlive a quit (`unsent`). The helpers they share are here.
+//! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), `/me`, Tab
+//! completion and Alt+A (`shortcuts`), and lines that outlive a quit (`unsent`). The helpers
+//! they share are here.
 
 mod chat;
 mod drafts;
@@ -14,6 +15,7 @@ mod links;
 mod lobby_pages;
 mod presence;
 mod room_events;
+mod shortcuts;
 mod unsent;
 
 use std::time::{Duration, Instant};
