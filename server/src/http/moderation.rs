@@ -43,11 +43,7 @@ async fn notify(
             "{:?} is not a notification level; use all, mentions or none",
             form.level.chars().take(20).collect::<String>()
         );
-        return Ok(if ctx.json {
-            json_error(StatusCode::BAD_REQUEST, message)
-        } else {
-            (StatusCode::BAD_REQUEST, message).into_response()
-        });
+        return Ok(bad_request(ctx.json, message));
     };
     if !state
         .store
@@ -112,13 +108,7 @@ async fn moderate(
         return Err(AppError::Forbidden(Refusal::NotCreator));
     }
     let nickname = form.nickname.trim();
-    let refuse = |message: String| {
-        Ok(if ctx.json {
-            json_error(StatusCode::BAD_REQUEST, message)
-        } else {
-            (StatusCode::BAD_REQUEST, message).into_response()
-        })
-    };
+    let refuse = |message: String| Ok(bad_request(ctx.json, message));
     if nickname.is_empty() {
         return refuse("say whom: the form field `nickname` is empty".to_owned());
     }
@@ -151,4 +141,13 @@ async fn moderate(
     } else {
         found(&format!("/chat/{}/", record.room.id))
     })
+}
+
+/// A 400 that says what was wrong: `{"error": …}` for JSON, the message as text for a form.
+fn bad_request(json: bool, message: String) -> Response {
+    if json {
+        json_error(StatusCode::BAD_REQUEST, message)
+    } else {
+        (StatusCode::BAD_REQUEST, message).into_response()
+    }
 }
