@@ -111,6 +111,14 @@
         li.dataset.at = String(sent.getTime());
         time.title = days.fullDateTime(sent);
       }
+      if (m.kind === "join" || m.kind === "leave") {
+        // Someone came or went: a quiet line in our own words, the nickname in its colour.
+        li.classList.add("notice", "membership", m.kind);
+        const words = (m.kind === "join" ? this.texts.joinedLine : this.texts.leftLine) || "{nick}";
+        const [before, after = ""] = words.split("{nick}");
+        li.append(time, el("span", "body", before), nickSpan(m.sender), el("span", "body", after));
+        return li;
+      }
       if (m.kind === "notice") {
         // A quiet line from the server about the room: no sender column.
         li.classList.add("notice");

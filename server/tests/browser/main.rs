@@ -14,6 +14,7 @@
 
 mod changes;
 mod history;
+mod joins;
 mod leaving;
 mod links;
 mod notify;
