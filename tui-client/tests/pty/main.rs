@@ -14,6 +14,7 @@ mod leave;
 mod links;
 mod lobby_pages;
 mod presence;
+mod reopen;
 mod room_events;
 mod shortcuts;
 mod unsent;
