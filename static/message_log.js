@@ -112,11 +112,10 @@
         time.title = days.fullDateTime(sent);
       }
       if (m.kind === "join" || m.kind === "leave") {
-        // Someone came or went: a quiet line in our own words, the nickname in its colour.
+        // Someone came or went: a quiet line in the page's own words.
         li.classList.add("notice", "membership", m.kind);
         const words = (m.kind === "join" ? this.texts.joinedLine : this.texts.leftLine) || "{nick}";
-        const [before, after = ""] = words.split("{nick}");
-        li.append(time, el("span", "body", before), nickSpan(m.sender), el("span", "body", after));
+        li.append(time, el("span", "body", words.replace("{nick}", m.sender)));
         return li;
       }
       if (m.kind === "notice") {

@@ -13,7 +13,7 @@ const LOG: &str = "return [...document.querySelectorAll('#messages li.message')]
        if (!li.classList.contains('membership'))
          return 'text|' + li.querySelector('.body').innerText.trim();
        const kind = li.classList.contains('join') ? 'join' : 'leave';
-       return kind + '|' + li.textContent.replace(li.querySelector('time').textContent, '').trim();
+       return kind + '|' + li.querySelector('.body').innerText.trim();
      });";
 
 #[tokio::test(flavor = "multi_thread")]
