@@ -84,7 +84,7 @@
      */
     notifies(m, me, mentionsMe) {
       const fromMe = m.sender.toLowerCase() === me.toLowerCase();
-      if (fromMe || m.deleted || m.kind === "notice") return false;
+      if (fromMe || m.deleted || ["notice", "join", "leave"].includes(m.kind)) return false;
       if (this.level === "all") return true;
       if (this.level === "mentions") return mentionsMe;
       return false;

@@ -111,6 +111,13 @@
         li.dataset.at = String(sent.getTime());
         time.title = days.fullDateTime(sent);
       }
+      if (m.kind === "join" || m.kind === "leave") {
+        // Someone came or went: a quiet line in the page's own words.
+        li.classList.add("notice", "membership", m.kind);
+        const words = (m.kind === "join" ? this.texts.joinedLine : this.texts.leftLine) || "{nick}";
+        li.append(time, el("span", "body", words.replace("{nick}", m.sender)));
+        return li;
+      }
       if (m.kind === "notice") {
         // A quiet line from the server about the room: no sender column.
         li.classList.add("notice");

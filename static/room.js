@@ -50,6 +50,8 @@
     deleteLine: t.tDeleteLine,
     deleted: t.tDeleted,
     edited: t.tEdited,
+    joinedLine: t.tJoinedLine,
+    leftLine: t.tLeftLine,
     lineActions: t.tLineActions,
   }, {
     deleteAny: moderates,
@@ -309,7 +311,8 @@
   }
 
   function connect() {
-    const query = lastId > 0 ? `?after=${lastId}` : "";
+    // Joins and leaves come as quiet lines of the log (docs/protocol.md "Joins and leaves").
+    const query = lastId > 0 ? `?events=joins&after=${lastId}` : "?events=joins";
     const ws = new WebSocket(wsUrl(`/ws/chat/${roomId}/${query}`));
     socket = ws;
     ws.onmessage = (event) => {

@@ -67,6 +67,9 @@ pub struct Texts {
     pub message_deleted: &'static str,
     /// After an edited line's text (the edit's time shows on hover).
     pub edited: &'static str,
+    /// A join and a leave line in the room's log; `{nick}` is the user's nickname.
+    pub joined_line: &'static str,
+    pub left_line: &'static str,
     /// Above the message box while it holds a line being edited.
     pub editing: &'static str,
     pub cancel: &'static str,
@@ -184,6 +187,8 @@ pub static EN: Texts = Texts {
     line_actions: "Message actions",
     message_deleted: "message deleted",
     edited: "(edited)",
+    joined_line: "{nick} joined",
+    left_line: "{nick} left",
     editing: "Editing — Escape to cancel",
     cancel: "Cancel",
     banned_from_room: "You were banned from this room.",
@@ -293,6 +298,8 @@ pub static KO: Texts = Texts {
     line_actions: "메시지 메뉴",
     message_deleted: "삭제된 메시지",
     edited: "(수정됨)",
+    joined_line: "{nick}님이 들어왔습니다",
+    left_line: "{nick}님이 나갔습니다",
     editing: "고치는 중 — Esc로 취소",
     cancel: "취소",
     banned_from_room: "이 방에서 차단되었습니다.",

@@ -91,6 +91,11 @@ pub enum MessageKind {
     Action,
     /// A quiet line from the server about the room (a ban, say); `sender` is who caused it.
     Notice,
+    /// The sender became a participant. Sent only to sockets that ask for it (`?events=joins`,
+    /// `docs/protocol.md` "Joins and leaves"); clients show their own quiet text.
+    Join,
+    /// The sender stopped being a participant (left, or was banned). As [`MessageKind::Join`].
+    Leave,
     /// Any kind this version does not know: show it as text.
     #[serde(other)]
     Unknown,
@@ -107,7 +112,20 @@ impl MessageKind {
             MessageKind::Text | MessageKind::Unknown => "text",
             MessageKind::Action => "action",
             MessageKind::Notice => "notice",
+            MessageKind::Join => "join",
+            MessageKind::Leave => "leave",
         }
+    }
+
+    /// A join or leave line: about the room's membership, not something said, so it never
+    /// notifies, counts as unread, or is searched.
+    pub fn is_membership(self) -> bool {
+        matches!(self, MessageKind::Join | MessageKind::Leave)
+    }
+
+    /// A quiet line from the server (a notice, a join, a leave): never notifies, never edited.
+    pub fn is_quiet(self) -> bool {
+        self == MessageKind::Notice || self.is_membership()
     }
 }
 
@@ -148,7 +166,7 @@ impl NotifyLevel {
     pub fn notifies(self, message: &Message, me: &str) -> bool {
         let from_me = message.sender.to_lowercase() == me.to_lowercase();
         match self {
-            _ if from_me || message.deleted || message.kind == MessageKind::Notice => false,
+            _ if from_me || message.deleted || message.kind.is_quiet() => false,
             NotifyLevel::All => true,
             NotifyLevel::Mentions => message.mentions_nickname(me),
             NotifyLevel::None => false,

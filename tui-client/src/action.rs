@@ -7,6 +7,7 @@ use chat_shared::api::{FieldErrors, RoomList};
 use chat_shared::{ClientFrame, LobbyFrame, NotifyLevel, Room, ServerFrame};
 use crossterm::event::KeyEvent;
 
+use crate::net::open_rooms::OpenRooms;
 use crate::net::unsent::UnsentLine;
 
 /// One input to [`crate::update::update`]: a key, a paste, a resize, a timer tick or a
@@ -108,6 +109,10 @@ pub enum NetEvent {
     /// Lines a previous run could not send (`net::unsent`), for the user now logged in.
     UnsentLoaded {
         lines: Vec<UnsentLine>,
+    },
+    /// The tabs a previous run had open (`net::open_rooms`), for the user now logged in.
+    OpenRoomsLoaded {
+        rooms: OpenRooms,
     },
 }
 
@@ -215,6 +220,15 @@ pub enum Effect {
     },
     /// Read the lines kept for `nickname` and report them ([`NetEvent::UnsentLoaded`]).
     LoadUnsent {
+        nickname: String,
+    },
+    /// Keep the open tabs on disk for `nickname`, so the next start opens them again.
+    SaveOpenRooms {
+        nickname: String,
+        rooms: OpenRooms,
+    },
+    /// Read the tabs kept for `nickname` and report them ([`NetEvent::OpenRoomsLoaded`]).
+    LoadOpenRooms {
         nickname: String,
     },
     /// `/open N`: open this link with the system's opener (`crate::opener`).

@@ -10,6 +10,7 @@ use chrono::{DateTime, Local, NaiveDate};
 
 use crate::action::ConnState;
 use crate::input::LineInput;
+use crate::net::open_rooms::OpenRooms;
 use crate::net::unsent::UnsentLine;
 
 /// How long someone else's "is typing" hint stays up after their last `typing` frame.
@@ -336,6 +337,9 @@ pub struct App {
     pub last_typing_sent: Option<Instant>,
     /// The unsent lines as last handed to the runtime to keep on disk.
     pub saved_unsent: Vec<UnsentLine>,
+    /// The open tabs as last handed to the runtime to keep on disk; `None` until the previous
+    /// run's tabs are back, so they are not overwritten before.
+    pub saved_open_rooms: Option<OpenRooms>,
     pub should_quit: bool,
 }
 
@@ -362,6 +366,7 @@ impl App {
             nonce_counter: 0,
             last_typing_sent: None,
             saved_unsent: Vec::new(),
+            saved_open_rooms: None,
             should_quit: false,
         }
     }

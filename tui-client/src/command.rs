@@ -49,7 +49,10 @@ pub enum DeleteTarget {
 pub const COMMANDS: &[(&str, &str)] = &[
     ("/join ID", "open room ID (it becomes one of your tabs)"),
     ("/create TITLE", "create a room and open it"),
-    ("/rename TITLE", "rename this room (its creator only)"),
+    (
+        "/rename TITLE, /topic",
+        "rename this room (its creator only)",
+    ),
     (
         "/leave, /part",
         "stop being a participant and close the tab",
@@ -94,8 +97,10 @@ pub fn parse(line: &str) -> Command {
         },
         "create" | "new" if !arg.is_empty() => Command::Create(arg.to_owned()),
         "create" | "new" => Command::Invalid("usage: /create TITLE".into()),
-        "rename" | "title" if !arg.is_empty() => Command::Rename(arg.to_owned()),
-        "rename" | "title" => Command::Invalid("usage: /rename TITLE".into()),
+        "rename" | "title" | "topic" if !arg.is_empty() => Command::Rename(arg.to_owned()),
+        "rename" | "title" | "topic" => {
+            Command::Invalid("usage: /rename TITLE (or /topic TITLE)".into())
+        }
         "leave" | "part" => Command::Leave,
         "close" => Command::Close,
         "me" if !arg.is_empty() => Command::Me(arg.to_owned()),
@@ -152,6 +157,10 @@ mod tests {
         assert_eq!(parse("/join #3"), Command::Join(3));
         assert_eq!(parse("/create  새 방 "), Command::Create("새 방".into()));
         assert_eq!(parse("/rename Better"), Command::Rename("Better".into()));
+        assert_eq!(
+            parse("/topic Lunch plans"),
+            Command::Rename("Lunch plans".into())
+        );
         assert_eq!(parse("/QUIT"), Command::Quit);
         assert_eq!(parse("/leave"), Command::Leave);
         assert_eq!(parse("/open 2"), Command::Open(2));

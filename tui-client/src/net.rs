@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod lobby;
+pub mod open_rooms;
 pub mod session;
 pub mod unsent;
 pub mod ws;

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::action::{Action, Effect, NetEvent};
 use crate::net::http::{Http, HttpError};
 use crate::net::lobby::spawn_lobby;
+use crate::net::open_rooms::OpenRoomsFile;
 use crate::net::session::{SavedSession, SessionFile};
 use crate::net::unsent::{UnsentFile, UnsentKeeper};
 use crate::net::ws::{spawn_room, RoomCommand};
@@ -23,6 +24,8 @@ pub struct Runtime {
     session_file: Option<SessionFile>,
     /// `None` when there is no config dir: unsent lines then live only as long as the run.
     unsent: Option<UnsentKeeper>,
+    /// `None` when there is no config dir: tabs are then not reopened.
+    open_rooms: Option<OpenRoomsFile>,
     rooms: HashMap<i64, UnboundedSender<RoomCommand>>,
     lobby: Option<JoinHandle<()>>,
     /// What `/open` starts (`crate::opener::program`); `None`: links are only shown.
@@ -37,6 +40,7 @@ impl Runtime {
             actions,
             session_file: config_dir.map(SessionFile::in_dir),
             unsent: config_dir.map(|dir| UnsentKeeper::start(UnsentFile::in_dir(dir))),
+            open_rooms: config_dir.map(OpenRoomsFile::in_dir),
             rooms: HashMap::new(),
             lobby: None,
             opener: crate::opener::program(None),
@@ -243,6 +247,21 @@ impl Runtime {
             Effect::SaveUnsent { nickname, lines } => {
                 if let Some(unsent) = &self.unsent {
                     unsent.save(self.http.base().as_str(), &nickname, lines);
+                }
+            }
+            // A few bytes, written in place. A failed write costs only the reopening of
+            // tabs at the next start, nothing to interrupt the user for.
+            Effect::SaveOpenRooms { nickname, rooms } => {
+                if let Some(file) = &self.open_rooms {
+                    let _ = file.save(self.http.base().as_str(), &nickname, &rooms);
+                }
+            }
+            Effect::LoadOpenRooms { nickname } => {
+                if let Some(file) = &self.open_rooms {
+                    let rooms = file.load(self.http.base().as_str(), &nickname);
+                    let _ = self
+                        .actions
+                        .send(Action::Net(NetEvent::OpenRoomsLoaded { rooms }));
                 }
             }
             Effect::LoadUnsent { nickname } => {

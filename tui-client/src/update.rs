@@ -12,6 +12,7 @@ mod keys;
 mod lobby;
 mod mentions;
 mod net;
+mod open_rooms;
 mod room;
 mod sending;
 mod unsent;
@@ -36,6 +37,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Net(event) => net::on_net(app, event),
     };
     effects.extend(unsent::track(app));
+    effects.extend(open_rooms::track(app));
     effects
 }
 
@@ -117,13 +119,19 @@ pub(crate) fn close_room(app: &mut App, room_id: i64) -> Vec<Effect> {
     vec![Effect::CloseRoom { room_id }]
 }
 
-/// Logged in: the main screen with the live room list, and the lines a previous run could
-/// not send.
+/// Logged in: the main screen with the live room list, the tabs a previous run had open,
+/// and the lines it could not send.
 pub(crate) fn enter_main(app: &mut App, nickname: String) -> Vec<Effect> {
     app.me = Some(nickname.clone());
     app.screen = Screen::Main;
     app.view = View::Lobby;
-    vec![Effect::WatchLobby, Effect::LoadUnsent { nickname }]
+    vec![
+        Effect::WatchLobby,
+        Effect::LoadOpenRooms {
+            nickname: nickname.clone(),
+        },
+        Effect::LoadUnsent { nickname },
+    ]
 }
 
 /// Back to the login screen: every room socket stops and the tabs go away.
@@ -144,6 +152,7 @@ pub(crate) fn back_to_login(
     app.lobby_input = LineInput::default();
     // The next user starts from the file as it is (their lines are loaded from it).
     app.saved_unsent.clear();
+    app.saved_open_rooms = None;
     app.screen = Screen::Login(LoginForm {
         info,
         error,

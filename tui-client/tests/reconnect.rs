@@ -71,10 +71,17 @@ impl Client {
         Ok(())
     }
 
+    /// The bodies of the room's messages (not its join and leave lines).
     fn bodies(&self, room_id: i64) -> Vec<String> {
         self.app
             .room(room_id)
-            .map(|r| r.messages.iter().map(|m| m.body.clone()).collect())
+            .map(|r| {
+                r.messages
+                    .iter()
+                    .filter(|m| !m.kind.is_membership())
+                    .map(|m| m.body.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

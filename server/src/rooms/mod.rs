@@ -32,7 +32,7 @@ use crate::fanout::redis::RedisFanout;
 use crate::fanout::Fanout;
 use crate::socket::outbox::Outbox;
 use crate::store::{
-    redacted, NewEntry, NewMessage, RoomRecord, Store, StoreResult, StoredMessage, User,
+    redacted, Joins, NewEntry, NewMessage, RoomRecord, Store, StoreResult, StoredMessage, User,
 };
 use registry::Registry;
 use room::{Member, SocketId};
@@ -142,16 +142,20 @@ impl Rooms {
     }
 
     /// Makes the user a participant (CONTRACT.md: entering a room does) and, if they were not
-    /// one, tells the room and the lobby. A user banned from the room is refused.
+    /// one, stores a join line and tells the room and the lobby. A user banned from the room is refused.
     pub async fn enter(&self, room_id: i64, user: &User) -> Result<(), AppError> {
         if self.store.is_banned(room_id, user.id).await? {
             return Err(AppError::Forbidden(Refusal::Banned));
         }
         if self.store.add_participant(room_id, user.id).await? {
-            let mut events = vec![Event::Participant {
+            let joined = self
+                .membership_line(room_id, user, MessageKind::Join, "joined")
+                .await;
+            let mut events: Vec<Event> = joined.into_iter().map(Event::Message).collect();
+            events.push(Event::Participant {
                 room_id,
                 nickname: user.nickname.clone(),
-            }];
+            });
             if let Some(record) = self.store.room(room_id).await? {
                 events.push(Event::RoomCounted { room: record.room });
             }
@@ -183,16 +187,20 @@ impl Rooms {
         Ok(room)
     }
 
-    /// The user stops being a participant: the room is told, their sockets to it close
+    /// The user stops being a participant: a leave line is stored, the room is told, their sockets to it close
     /// (`close::LEFT`), and the room and lobby see the new count.
     pub async fn leave(&self, room_id: i64, user: &User) -> StoreResult<()> {
         if self.store.remove_participant(room_id, user.id).await? {
-            let mut events = vec![Event::Left {
+            let left = self
+                .membership_line(room_id, user, MessageKind::Leave, "left")
+                .await;
+            let mut events: Vec<Event> = left.into_iter().map(Event::Message).collect();
+            events.push(Event::Left {
                 room_id,
                 user_id: user.id,
                 nickname: user.nickname.clone(),
                 banned: false,
-            }];
+            });
             if let Some(record) = self.store.room(room_id).await? {
                 events.push(Event::RoomChanged { room: record.room });
             }
@@ -215,15 +223,17 @@ impl Rooms {
                 format!("{} banned {} from the room", by.nickname, target.nickname),
             )
             .await?;
-        let mut events = vec![
-            Event::Message(notice),
-            Event::Left {
-                room_id,
-                user_id: target.id,
-                nickname: target.nickname.clone(),
-                banned: true,
-            },
-        ];
+        let left = self
+            .membership_line(room_id, target, MessageKind::Leave, "left")
+            .await;
+        let mut events = vec![Event::Message(notice)];
+        events.extend(left.map(Event::Message));
+        events.push(Event::Left {
+            room_id,
+            user_id: target.id,
+            nickname: target.nickname.clone(),
+            banned: true,
+        });
         if let Some(record) = self.store.room(room_id).await? {
             events.push(Event::RoomChanged { room: record.room });
         }
@@ -254,8 +264,41 @@ impl Rooms {
         by: &User,
         body: String,
     ) -> StoreResult<StoredMessage> {
+        self.server_line(room_id, by, MessageKind::Notice, body)
+            .await
+    }
+
+    /// Stores the line that says `user` joined or left (`verb`). Best effort: the change of
+    /// membership is already stored and must still be told, so a line that cannot be stored
+    /// is logged and left out of the log.
+    async fn membership_line(
+        &self,
+        room_id: i64,
+        user: &User,
+        kind: MessageKind,
+        verb: &str,
+    ) -> Option<StoredMessage> {
+        let body = format!("{} {verb} the room", user.nickname);
+        match self.server_line(room_id, user, kind, body).await {
+            Ok(line) => Some(line),
+            Err(e) => {
+                tracing::error!(error = ?e, room = room_id, nickname = %user.nickname, "could not store a {verb} line");
+                None
+            }
+        }
+    }
+
+    /// Stores a line the server writes (a notice, a join, a leave; `by` is who caused it) in
+    /// the room's stream, so a reload and a resume show it in order with the messages.
+    async fn server_line(
+        &self,
+        room_id: i64,
+        by: &User,
+        kind: MessageKind,
+        body: String,
+    ) -> StoreResult<StoredMessage> {
         let line = NewMessage {
-            entry: NewEntry::Line(MessageKind::Notice),
+            entry: NewEntry::Line(kind),
             ..NewMessage::text(room_id, by.clone(), body, None)
         };
         let mut stored = self.store.insert_messages(&[line]).await?;
@@ -288,6 +331,7 @@ impl Rooms {
         user: &User,
         session_hash: &str,
         outbox: Outbox,
+        joins: Joins,
     ) -> StoreResult<Seat> {
         let last_seq = self.store.last_seq(room_id).await?;
         let socket = self.registry.next_socket_id();
@@ -297,6 +341,7 @@ impl Rooms {
             nickname: user.nickname.clone(),
             session_hash: session_hash.to_owned(),
             outbox,
+            joins,
         };
         if self.registry.join(room_id, member, last_seq)
             && self.fanout.arrived(room_id, &user.nickname).await

@@ -257,6 +257,7 @@ mod tests {
             nickname: nickname.to_owned(),
             session_hash: "h".to_owned(),
             outbox: outbox(16, CancellationToken::new()).0,
+            joins: crate::store::Joins::Excluded,
         }
     }
 

@@ -16,7 +16,7 @@ use tokio::time::Duration;
 use super::notices::{Hold, Notices};
 use super::presence::Headcount;
 use crate::socket::outbox::{to_text, LiveMessage, Outbound, Outbox};
-use crate::store::{Store, StoredMessage};
+use crate::store::{Joins, Store, StoredMessage};
 
 /// Tells a room's sockets apart, on this instance.
 pub type SocketId = u64;
@@ -29,6 +29,8 @@ pub struct Member {
     pub nickname: String,
     pub session_hash: String,
     pub outbox: Outbox,
+    /// Whether it gets join and leave lines (`?events=joins`).
+    pub joins: Joins,
 }
 
 /// A room with sockets on this instance.
@@ -207,23 +209,49 @@ impl RoomState {
             }
         }
         let mut ready = Vec::new();
+        let mut membership = 0;
         while let Some(entry) = self.pending.first_entry() {
             if *entry.key() != self.last_seq + 1 {
                 break;
             }
             let next = entry.remove();
             self.last_seq = next.seq;
-            ready.push(LiveMessage {
-                id: next.stream_id(),
-                text: to_text(&next.into_frame()),
-            });
+            let is_membership = next.change.is_none() && next.message.kind.is_membership();
+            membership += usize::from(is_membership);
+            ready.push((
+                is_membership,
+                LiveMessage {
+                    id: next.stream_id(),
+                    text: to_text(&next.into_frame()),
+                },
+            ));
         }
-        if !ready.is_empty() {
-            let count = ready.len();
-            let receivers = self.broadcast(&Outbound::Messages(ready.into()), |_| true);
-            metrics::counter!(crate::metrics::DELIVERIES).increment((count * receivers) as u64);
+        if membership == 0 {
+            self.deliver(ready.into_iter().map(|(_, m)| m).collect(), |_| true);
+        } else {
+            // Join and leave lines go only to the sockets that asked for them; the others get
+            // the same write without them.
+            let others: Vec<LiveMessage> = ready
+                .iter()
+                .filter(|(is_membership, _)| !is_membership)
+                .map(|(_, m)| m.clone())
+                .collect();
+            self.deliver(ready.into_iter().map(|(_, m)| m).collect(), |m| {
+                m.joins == Joins::Included
+            });
+            self.deliver(others, |m| m.joins == Joins::Excluded);
         }
         !self.pending.is_empty()
+    }
+
+    /// Queues one write's messages, as one item, to the sockets `include` accepts.
+    fn deliver(&mut self, messages: Vec<LiveMessage>, include: impl Fn(&Member) -> bool) {
+        if messages.is_empty() {
+            return;
+        }
+        let count = messages.len();
+        let receivers = self.broadcast(&Outbound::Messages(messages.into()), include);
+        metrics::counter!(crate::metrics::DELIVERIES).increment((count * receivers) as u64);
     }
 }
 
@@ -251,19 +279,49 @@ mod tests {
 
     fn room_with_one_socket(last_seq: i64) -> (RoomState, OutboxReceiver, CancellationToken) {
         let kill = CancellationToken::new();
-        let (tx, rx) = outbox(16, kill.clone());
         let mut state = RoomState {
             last_seq,
             ..RoomState::default()
         };
+        let rx = add_socket(&mut state, 1, Joins::Excluded, kill.clone());
+        (state, rx, kill)
+    }
+
+    fn add_socket(
+        state: &mut RoomState,
+        socket: SocketId,
+        joins: Joins,
+        kill: CancellationToken,
+    ) -> OutboxReceiver {
+        let (tx, rx) = outbox(16, kill);
         state.add(Member {
-            socket: 1,
-            user_id: 1,
-            nickname: "bo".into(),
+            socket,
+            user_id: socket as i64,
+            nickname: format!("user{socket}"),
             session_hash: "h".into(),
             outbox: tx,
+            joins,
         });
-        (state, rx, kill)
+        rx
+    }
+
+    fn join_line(seq: i64) -> StoredMessage {
+        let mut line = stored(seq);
+        line.message.kind = chat_shared::MessageKind::Join;
+        line
+    }
+
+    #[test]
+    fn join_lines_reach_only_the_sockets_that_asked_for_them() {
+        let (mut room, mut base, _) = room_with_one_socket(0);
+        let mut asked = add_socket(&mut room, 2, Joins::Included, CancellationToken::new());
+        assert!(!room.accept([stored(1), join_line(2), stored(3)]));
+        assert_eq!(queued(&mut asked), vec![vec![1, 2, 3]]);
+        assert_eq!(queued(&mut base), vec![vec![1, 3]]);
+
+        assert!(!room.accept([join_line(4)]));
+        assert_eq!(queued(&mut asked), vec![vec![4]]);
+        assert!(queued(&mut base).is_empty(), "nothing, not an empty item");
     }
 
     impl RoomState {

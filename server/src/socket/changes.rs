@@ -125,7 +125,7 @@ impl RoomSocket {
             Some(m) if m.message.deleted => {
                 Some((ErrorCode::NotFound, format!("message {id} was deleted")))
             }
-            Some(m) if m.message.kind == MessageKind::Notice => Some((
+            Some(m) if m.message.kind.is_quiet() => Some((
                 ErrorCode::Forbidden,
                 format!("message {id} is a notice from the server; it cannot be changed"),
             )),

@@ -147,7 +147,7 @@ impl RoomSocket {
         match self
             .state
             .store
-            .messages_before(self.room.id, before, limit + 1)
+            .messages_before(self.room.id, before, limit + 1, self.joins)
             .await
         {
             Ok(mut messages) => {

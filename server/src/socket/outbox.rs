@@ -45,7 +45,7 @@ impl Outbound {
 
 /// A `message` frame on its way to a room's sockets. The id lets a fresh connection skip live
 /// messages its welcome history already held.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LiveMessage {
     pub id: i64,
     pub text: Utf8Bytes,

@@ -23,7 +23,7 @@ use super::{FRAMES_PER_FLUSH, WRITE_TIMEOUT};
 use crate::auth::session::CurrentUser;
 use crate::metrics::OpenSocket;
 use crate::state::AppState;
-use crate::store::{now_ms, NewMessage};
+use crate::store::{now_ms, Joins, NewMessage};
 
 /// Messages a socket holds while the send queue is full (the database is behind) before it
 /// stops reading the client's frames.
@@ -38,10 +38,12 @@ pub(super) struct RoomSocket {
     kill: CancellationToken,
     /// Valid messages not yet in the send queue, oldest first.
     pub(super) unsent: VecDeque<NewMessage>,
+    /// Whether this socket asked for join and leave lines (`?events=joins`).
+    pub(super) joins: Joins,
 }
 
 impl RoomSocket {
-    pub(super) fn new(state: AppState, room: Room, user: CurrentUser) -> Self {
+    pub(super) fn new(state: AppState, room: Room, user: CurrentUser, joins: Joins) -> Self {
         // Fires on shutdown too (see `serve`).
         let kill = state.shutdown.child_token();
         // A committed batch is one item however big (see `outbox`), so the limit is the
@@ -55,6 +57,7 @@ impl RoomSocket {
             rx,
             kill,
             unsent: VecDeque::new(),
+            joins,
         }
     }
 
@@ -67,6 +70,7 @@ impl RoomSocket {
                 &self.user.user,
                 &self.user.session_hash,
                 self.tx.clone(),
+                self.joins,
             )
             .await
         {

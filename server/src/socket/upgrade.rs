@@ -16,6 +16,7 @@ use crate::auth::csrf::foreign_origin;
 use crate::auth::session::MaybeUser;
 use crate::error::{AppError, Refusal};
 use crate::state::AppState;
+use crate::store::Joins;
 
 /// A room socket: for a logged-in participant of an active room, from this site's pages (or
 /// a client that sends no `Origin`). Entering makes the user a participant.
@@ -36,6 +37,7 @@ pub async fn room(
         Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest)?),
         None => None,
     };
+    let joins = asked_for_joins(query.get("events").map(String::as_str));
     let ws = ws.map_err(|_| AppError::BadRequest)?;
     let slot = state
         .socket_slots
@@ -45,13 +47,22 @@ pub async fn room(
     // A child of the request's span, so the socket's lines carry the request id it began as.
     let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
     Ok(configure(ws).on_upgrade(move |socket| {
-        let run = RoomSocket::new(state, record.room, user).run(socket, after);
+        let run = RoomSocket::new(state, record.room, user, joins).run(socket, after);
         async move {
             run.await;
             drop(slot);
         }
         .instrument(span)
     }))
+}
+
+/// Whether `?events=` (a comma-separated list) asks for join and leave lines. Names this
+/// server does not know are ignored, so a client may ask for events a newer server adds.
+fn asked_for_joins(events: Option<&str>) -> Joins {
+    match events {
+        Some(list) if list.split(',').any(|name| name.trim() == "joins") => Joins::Included,
+        _ => Joins::Excluded,
+    }
 }
 
 /// The lobby's socket: the live room list. No session needed.
@@ -62,4 +73,18 @@ pub async fn lobby(
     let ws = ws.map_err(|_| AppError::BadRequest)?;
     let span = tracing::info_span!("lobby_socket");
     Ok(configure(ws).on_upgrade(move |socket| super::lobby::serve(state, socket).instrument(span)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_list_that_names_joins_asks_for_them() {
+        assert_eq!(asked_for_joins(None), Joins::Excluded);
+        assert_eq!(asked_for_joins(Some("")), Joins::Excluded);
+        assert_eq!(asked_for_joins(Some("typing")), Joins::Excluded);
+        assert_eq!(asked_for_joins(Some("joins")), Joins::Included);
+        assert_eq!(asked_for_joins(Some("later,joins")), Joins::Included);
+    }
 }

@@ -30,7 +30,7 @@ impl RoomSocket {
         let (history, has_more) = match after {
             Some(after) => {
                 let page = store
-                    .messages_after(self.room.id, after, RESUME_PAGE)
+                    .messages_after(self.room.id, after, RESUME_PAGE, self.joins)
                     .await?;
                 // The welcome's lines already show their current text, so each change can
                 // follow them: applied in any order after them, they leave the same log.
@@ -43,7 +43,7 @@ impl RoomSocket {
             }
             None => {
                 let mut latest = store
-                    .latest_messages(self.room.id, WELCOME_HISTORY + 1)
+                    .latest_messages(self.room.id, WELCOME_HISTORY + 1, self.joins)
                     .await?;
                 let has_more = latest.len() > WELCOME_HISTORY as usize;
                 if has_more {
@@ -96,7 +96,7 @@ impl RoomSocket {
             let page = match self
                 .state
                 .store
-                .messages_after(self.room.id, upto, RESUME_PAGE)
+                .messages_after(self.room.id, upto, RESUME_PAGE, self.joins)
                 .await
             {
                 Ok(page) => page,

@@ -280,6 +280,15 @@ impl StoredMessage {
     }
 }
 
+/// Whether a reader of a room's stream gets its join and leave lines. Only sockets that ask
+/// (`?events=joins`) do: a base client would show each as an ordinary line. The filter is in
+/// the query, so a page of history is full of the lines the reader does get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joins {
+    Included,
+    Excluded,
+}
+
 /// The outcome of storing one [`NewMessage`].
 #[derive(Debug, Clone)]
 pub struct Inserted {
@@ -337,13 +346,19 @@ pub trait Store: Send + Sync + 'static {
     async fn message(&self, room_id: i64, id: i64) -> StoreResult<Option<StoredMessage>>;
     /// The latest `limit` lines (messages, actions, notices; not changes), oldest first, each
     /// as it is now.
-    async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>>;
+    async fn latest_messages(
+        &self,
+        room_id: i64,
+        limit: u32,
+        joins: Joins,
+    ) -> StoreResult<Vec<StoredMessage>>;
     /// Up to `limit` lines with id below `before`, oldest first, each as it is now.
     async fn messages_before(
         &self,
         room_id: i64,
         before: i64,
         limit: u32,
+        joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>>;
     /// Up to `limit` entries (lines and changes) with id above `after`, oldest first.
     async fn messages_after(
@@ -351,6 +366,7 @@ pub trait Store: Send + Sync + 'static {
         room_id: i64,
         after: i64,
         limit: u32,
+        joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>>;
     /// Entries with `after_seq < seq <= upto_seq`, oldest first (filling a gap in delivery).
     async fn messages_by_seq(

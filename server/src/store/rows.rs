@@ -22,6 +22,17 @@ pub const MESSAGE_SELECT: &str =
 /// The `kind` values of changes: rows that are not lines of the log.
 pub const CHANGE_KINDS: &str = "('edit', 'delete')";
 
+/// The `kind` values of join and leave lines, which only readers that ask for them get.
+pub const MEMBERSHIP_KINDS: &str = "('join', 'leave')";
+
+/// The condition (after `AND`, on `m`) that keeps or drops join and leave lines.
+pub fn joins_filter(joins: super::Joins) -> String {
+    match joins {
+        super::Joins::Included => String::new(),
+        super::Joins::Excluded => format!(" AND m.kind NOT IN {MEMBERSHIP_KINDS}"),
+    }
+}
+
 /// Unix milliseconds as RFC 3339 UTC, the contract's time format.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

@@ -16,13 +16,13 @@ use sqlx::{AnyPool, Row};
 use tokio_util::sync::CancellationToken;
 
 use super::rows::{
-    change_from_row, message_from_row, messages_from_rows, now_ms, room_from_row, CHANGE_KINDS,
-    MESSAGE_SELECT, ROOM_SELECT,
+    change_from_row, joins_filter, message_from_row, messages_from_rows, now_ms, room_from_row,
+    CHANGE_KINDS, MESSAGE_SELECT, ROOM_SELECT,
 };
 use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
 use super::{
-    postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, NewMessage,
+    postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, Joins, NewMessage,
     NewUser, RoomRecord, Store, StoreError, StoreResult, StoredMessage, User,
 };
 
@@ -477,8 +477,13 @@ impl Store for SqlStore {
         Ok(row.as_ref().map(message_from_row).transpose()?)
     }
 
-    async fn latest_messages(&self, room_id: i64, limit: u32) -> StoreResult<Vec<StoredMessage>> {
-        self.messages_before(room_id, i64::MAX, limit).await
+    async fn latest_messages(
+        &self,
+        room_id: i64,
+        limit: u32,
+        joins: Joins,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        self.messages_before(room_id, i64::MAX, limit, joins).await
     }
 
     async fn messages_before(
@@ -486,10 +491,12 @@ impl Store for SqlStore {
         room_id: i64,
         before: i64,
         limit: u32,
+        joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id < $2 AND m.kind NOT IN {CHANGE_KINDS} \
-             ORDER BY m.id DESC LIMIT $3"
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id < $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
+             ORDER BY m.id DESC LIMIT $3",
+            joins_filter(joins)
         ))
         .bind(room_id)
         .bind(before)
@@ -506,9 +513,11 @@ impl Store for SqlStore {
         room_id: i64,
         after: i64,
         limit: u32,
+        joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>> {
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3"
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id > $2{} ORDER BY m.id LIMIT $3",
+            joins_filter(joins)
         ))
         .bind(room_id)
         .bind(after)

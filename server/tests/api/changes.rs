@@ -259,8 +259,8 @@ async fn bad_edits_and_deletes_name_the_message_and_change_nothing() {
     }
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM messages WHERE $1 = $1", "").await,
-        5,
-        "four lines and one delete: no refused change was stored"
+        6,
+        "four lines, one delete and bob's join line: no refused change was stored"
     );
     let (_, welcome) = alice.join(room.id).await;
     let history = welcome_parts(welcome).3;

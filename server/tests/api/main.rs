@@ -5,6 +5,7 @@
 mod accounts;
 mod bans;
 mod changes;
+mod joins;
 mod lobby;
 mod operations;
 mod room_pages;

@@ -23,7 +23,7 @@ async fn accept_confirmations(b: &Browser) {
 /// and its hover title].
 async fn line_state(b: &Browser, body_css: &str) -> Value {
     b.js(
-        "const li = [...document.querySelectorAll('#messages li.message[data-id]')]
+        "const li = [...document.querySelectorAll('#messages li.message:not(.membership)[data-id]')]
              .find(li => li.matches(arguments[0]));
          if (!li) return null;
          const edited = li.querySelector('.edited');
@@ -38,7 +38,7 @@ async fn line_state(b: &Browser, body_css: &str) -> Value {
 async fn line_id(b: &Browser, body: &str) -> i64 {
     wait_line(b, body, "").await;
     b.js(
-        "return Number([...document.querySelectorAll('#messages li.message[data-id]')]
+        "return Number([...document.querySelectorAll('#messages li.message:not(.membership)[data-id]')]
              .find(li => li.querySelector('.body').innerText.trim() === arguments[0]).dataset.id);",
         vec![json!(body)],
     )
@@ -104,17 +104,21 @@ async fn up_arrow_edits_the_last_line_and_delete_removes_it_for_both() {
     // Delete, from the line's own menu.
     accept_confirmations(&ana).await;
     assert_eq!(
-        bo.texts("#messages li.message .delete-line").await.len(),
+        bo.texts("#messages li.message:not(.membership) .delete-line")
+            .await
+            .len(),
         0,
         "bo may not delete ana's line"
     );
-    ana.click("#messages li.message.mine .line-menu").await;
-    ana.click("#messages li.message.mine .delete-line").await;
+    ana.click("#messages li.message:not(.membership).mine .line-menu")
+        .await;
+    ana.click("#messages li.message:not(.membership).mine .delete-line")
+        .await;
     for b in [&bo, &ana] {
         wait_line(b, "message deleted", ".deleted").await;
         let style = b
             .js(
-                "const body = document.querySelector('#messages li.message.deleted .body');
+                "const body = document.querySelector('#messages li.message:not(.membership).deleted .body');
                  return getComputedStyle(body).fontStyle;",
                 vec![],
             )
@@ -141,8 +145,10 @@ async fn the_creator_deletes_anyones_line_and_changes_move_the_resume_point() {
     send_line(&bo, "something rude").await;
     wait_messages(&ana, &[("bo", "something rude")]).await;
     accept_confirmations(&ana).await;
-    ana.click("#messages li.message .line-menu").await;
-    ana.click("#messages li.message .delete-line").await;
+    ana.click("#messages li.message:not(.membership) .line-menu")
+        .await;
+    ana.click("#messages li.message:not(.membership) .delete-line")
+        .await;
     wait_line(&bo, "message deleted", ".deleted").await;
     wait_line(&ana, "message deleted", ".deleted").await;
 
@@ -174,7 +180,7 @@ async fn the_creator_deletes_anyones_line_and_changes_move_the_resume_point() {
     server.restart().await;
     ana.wait_js(
         "the page reconnects after the edit's id",
-        "return (window.openedSockets || []).some(u => u.endsWith('?after=' + arguments[0]));",
+        "return (window.openedSockets || []).some(u => u.endsWith('&after=' + arguments[0]));",
         vec![json!(change)],
     )
     .await;
@@ -290,7 +296,7 @@ async fn me_sends_an_action_shown_in_italics_with_the_name_once() {
     wait_line(&bo, "second", ".cont").await;
     let shown = bo
         .js(
-            "const lines = [...document.querySelectorAll('#messages li.message[data-id]')];
+            "const lines = [...document.querySelectorAll('#messages li.message:not(.membership)[data-id]')];
              const action = lines[0];
              return { action: [action.querySelector('.star').innerText + action.querySelector('.nick').innerText
                                 + action.querySelector('.sep').textContent + action.querySelector('.body').innerText,
@@ -492,8 +498,10 @@ async fn a_refused_edit_says_why_next_to_the_box_and_changes_nothing() {
         .await;
     assert_eq!(bo.value("#chat-message-input").await, "my first take");
     accept_confirmations(&ana).await;
-    ana.click("#messages li.message .line-menu").await;
-    ana.click("#messages li.message .delete-line").await;
+    ana.click("#messages li.message:not(.membership) .line-menu")
+        .await;
+    ana.click("#messages li.message:not(.membership) .delete-line")
+        .await;
     wait_line(&bo, "message deleted", ".deleted").await;
     bo.type_into("#chat-message-input", &format!(", revised{}", Key::Enter))
         .await;

@@ -21,7 +21,7 @@ async fn scroll_to_the_first_line(b: &Browser, expected_lines: usize) -> Vec<Str
             &format!("all {expected_lines} lines are shown after scrolling up"),
             "const log = document.getElementById('chat-log');
              log.scrollTop = 0;
-             const lines = [...document.querySelectorAll('#messages li.message .body')]
+             const lines = [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .map(e => e.innerText);
              const done = document.getElementById('load-older').hidden;
              return done && lines.length >= arguments[0] ? lines : null;",
@@ -53,8 +53,9 @@ async fn scrolling_up_brings_back_every_older_line_once_in_order() {
     enter_room(&browser, &server, room_id).await;
     browser
         .wait_js(
-            "the latest 50 lines are shown",
-            "return document.querySelectorAll('#messages li.message').length === 50;",
+            "the latest 50 lines are shown (49 messages and the reader's own join line)",
+            "return document.querySelectorAll('#messages li.message').length === 50
+                 && document.querySelectorAll('#messages li.membership').length === 1;",
             vec![],
         )
         .await;
@@ -103,7 +104,8 @@ async fn insert_history(
 async fn log_layout(b: &Browser) -> Vec<Value> {
     let layout = b
         .js(
-            "return [...document.getElementById('messages').children].map(li =>
+            "return [...document.getElementById('messages').children]
+               .filter(li => !li.classList.contains('membership')).map(li =>
                  li.classList.contains('day')
                      ? ['day', li.dataset.day, li.innerText.trim()]
                      : ['message', li.querySelector('.body').innerText]);",
@@ -169,16 +171,17 @@ async fn each_day_has_its_own_line_and_a_time_shows_its_full_date_on_hover() {
     browser
         .wait_js(
             "today's message is shown",
-            "return [...document.querySelectorAll('#messages li.message .body')]
+            "return [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .some(e => e.innerText === 'today 1');",
             vec![],
         )
         .await;
 
-    // The welcome's 50: the last 30 of the earlier day, then yesterday's 20, then today's.
+    // The welcome's 50: the last 29 of the earlier day, then yesterday's 20, then today's and
+    // the reader's own join line (a line of the log too, not listed here).
     let earlier_label = earlier.format("%A, %B %-d, %Y").to_string();
     let mut expected = vec![day_line(earlier, &earlier_label)];
-    expected.extend(message_lines(&earlier_bodies[10..]));
+    expected.extend(message_lines(&earlier_bodies[11..]));
     expected.push(day_line(yesterday, "Yesterday"));
     expected.extend(message_lines(&yesterday_bodies));
     expected.push(day_line(today, "Today"));
@@ -203,7 +206,7 @@ async fn each_day_has_its_own_line_and_a_time_shows_its_full_date_on_hover() {
     // The time shows the hour; hovering it (its title) shows the whole date too.
     let first_time = browser
         .js(
-            "const t = document.querySelector('#messages li.message time');
+            "const t = document.querySelector('#messages li.message:not(.membership) time');
              return [t.innerText.trim(), t.title];",
             vec![],
         )
@@ -254,7 +257,7 @@ async fn right_to_left_text_cannot_reorder_the_time_or_the_name() {
     let layout = browser
         .wait_js(
             "the message is shown",
-            "const li = document.querySelector('#messages li.message');
+            "const li = document.querySelector('#messages li.message:not(.membership)');
              if (!li) return null;
              const box = (sel) => li.querySelector(sel).getBoundingClientRect();
              const style = (sel) => getComputedStyle(li.querySelector(sel)).unicodeBidi;

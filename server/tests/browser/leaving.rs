@@ -73,7 +73,7 @@ async fn a_link_away_takes_you_offline_and_back_brings_you_back_with_what_you_mi
     browser
         .wait_js(
             "the message sent meanwhile is shown",
-            "return [...document.querySelectorAll('#messages li.message .body')]
+            "return [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .some(e => e.innerText === 'said while ana was away');",
             vec![],
         )
@@ -191,7 +191,7 @@ async fn someone_who_leaves_is_gone_from_the_participants_list() {
     browser
         .wait_js(
             "the owner's message is shown",
-            "return [...document.querySelectorAll('#messages li.message .body')]
+            "return [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .some(e => e.innerText === 'bo has gone');",
             vec![],
         )

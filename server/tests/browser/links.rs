@@ -11,7 +11,8 @@ use crate::steps::{driver, enter_room, log_in, open_browser, send_line, EN};
 
 /// Each body's pieces as the page drew them: `["text", s]` or `["a", text, href, rel,
 /// target]`, plus any other element (which must not be there).
-const BODIES_AS_DRAWN: &str = "return [...document.querySelectorAll('#messages li.message .body')]
+const BODIES_AS_DRAWN: &str =
+    "return [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
     .map(body => [...body.childNodes].map(node => {
         if (node.nodeType === Node.TEXT_NODE) return ['text', node.textContent];
         if (node.nodeName === 'A') return ['a', node.textContent, node.getAttribute('href'),

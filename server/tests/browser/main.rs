@@ -14,6 +14,7 @@
 
 mod changes;
 mod history;
+mod joins;
 mod leaving;
 mod links;
 mod notify;
@@ -404,7 +405,9 @@ async fn browser_reconnects_and_misses_nothing() {
             &format!("{offline_line}{}", Key::Enter),
         )
         .await;
-    browser.wait_for("#messages li.message.pending").await;
+    browser
+        .wait_for("#messages li.message:not(.membership).pending")
+        .await;
     assert_eq!(count_lines(&browser, offline_line).await, 1);
     browser.screenshot("30_reconnect_offline_pending").await;
 
@@ -428,7 +431,7 @@ async fn browser_reconnects_and_misses_nothing() {
     let lines = browser
         .wait_js(
             "the page has every line, none pending",
-            "const lines = [...document.querySelectorAll('#messages li.message')]
+            "const lines = [...document.querySelectorAll('#messages li.message:not(.membership)')]
                  .map(li => li.querySelector('.body').innerText.trim());
              const pending = document.querySelector('#messages li.pending');
              return lines.length >= 3 && !pending ? lines : null;",

@@ -47,7 +47,7 @@ async fn a_burst_past_the_rate_limit_is_sent_again_by_itself_in_order() {
         .wait_js_within(
             Duration::from_secs(30),
             "every line of the burst is stored",
-            "const items = [...document.querySelectorAll('#messages li.message')];
+            "const items = [...document.querySelectorAll('#messages li.message:not(.membership)')];
              if (items.some(li => li.matches('.pending, .failed'))) return null;
              const bodies = items.map(li => li.querySelector('.body').innerText);
              return bodies.length >= arguments[0] ? bodies : null;",
@@ -101,7 +101,7 @@ async fn a_line_over_the_limit_is_refused_before_sending_and_kept() {
     browser.click("#chat-message-submit").await;
     let lines = browser
         .js(
-            "return document.querySelectorAll('#messages li.message').length;",
+            "return document.querySelectorAll('#messages li.message:not(.membership)').length;",
             vec![],
         )
         .await;
@@ -153,7 +153,7 @@ async fn a_line_the_server_refuses_for_good_can_be_edited_or_discarded() {
     send_line(&browser, "after the bell").await;
 
     // That one line is marked failed with the server's reason; the next one is stored.
-    let failed = "#messages li.message.failed";
+    let failed = "#messages li.message:not(.membership).failed";
     browser.wait_for(failed).await;
     let reason = browser
         .text(&format!("{failed} .failure"))
@@ -166,7 +166,7 @@ async fn a_line_the_server_refuses_for_good_can_be_edited_or_discarded() {
     browser
         .wait_js(
             "the next line is stored",
-            "return [...document.querySelectorAll('#messages li.message:not(.pending):not(.failed) .body')]
+            "return [...document.querySelectorAll('#messages li.message:not(.membership):not(.pending):not(.failed) .body')]
                  .some(e => e.innerText === 'after the bell');",
             vec![],
         )
@@ -264,11 +264,11 @@ async fn shift_enter_writes_a_message_on_several_lines_that_arrives_as_written()
     let rendered = reader
         .wait_js(
             "the poem arrives",
-            "const body = [...document.querySelectorAll('#messages li.message .body')]
+            "const body = [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .find(e => e.innerText === arguments[0]);
              if (!body) return null;
              const tops = new Set([...body.getClientRects()].map(r => Math.round(r.top)));
-             return { lines: tops.size, messages: document.querySelectorAll('#messages li.message').length };",
+             return { lines: tops.size, messages: document.querySelectorAll('#messages li.message:not(.membership)').length };",
             vec![json!(poem)],
         )
         .await;
@@ -302,7 +302,7 @@ async fn shift_enter_writes_a_message_on_several_lines_that_arrives_as_written()
     reader
         .wait_js(
             "the table arrives",
-            "return [...document.querySelectorAll('#messages li.message .body')]
+            "return [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .some(e => e.innerText === arguments[0]);",
             vec![json!("name    score\nkim    10")],
         )

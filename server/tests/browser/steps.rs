@@ -31,6 +31,7 @@ pub async fn log_in(b: &Browser, server: &TestApp, email: &str) {
 }
 
 /// Waits until the room log shows exactly `expected` (nickname, body), all acknowledged.
+/// Join and leave lines are not messages and are left out.
 pub async fn wait_messages(b: &Browser, expected: &[(&str, &str)]) {
     let expected: Vec<_> = expected
         .iter()
@@ -38,7 +39,7 @@ pub async fn wait_messages(b: &Browser, expected: &[(&str, &str)]) {
         .collect();
     b.wait_js(
         &format!("the log shows {expected:?}"),
-        "const got = [...document.querySelectorAll('#messages li.message')].map(li => [
+        "const got = [...document.querySelectorAll('#messages li.message:not(.membership)')].map(li => [
              li.querySelector('.nick').innerText.trim(),
              li.querySelector('.body').innerText.trim(),
              li.classList.contains('pending')]);

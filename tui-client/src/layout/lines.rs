@@ -1,7 +1,8 @@
 //! How a stored message reads in the pane, by what it is (`Message::kind`, `edited_at`,
 //! `deleted`, `mentions`): the text that is wrapped, and the marks `ui::messages` styles by.
 //! A plain line is its body, "(edited)" after it once changed; an action reads
-//! "* nick waves"; a notice goes without the nickname column; a deleted line says so.
+//! "* nick waves"; a notice, a join and a leave ("ana joined") go without the nickname column;
+//! a deleted line says so.
 
 use chat_shared::{Message, MessageKind};
 
@@ -46,7 +47,7 @@ impl Look {
         } else {
             match message.kind {
                 MessageKind::Action => LineKind::Action,
-                MessageKind::Notice => LineKind::Notice,
+                MessageKind::Notice | MessageKind::Join | MessageKind::Leave => LineKind::Notice,
                 MessageKind::Text | MessageKind::Unknown => LineKind::Text,
             }
         };
@@ -63,6 +64,16 @@ impl Look {
     }
 }
 
+/// A quiet line's text: a notice's body as the server wrote it; joins and leaves in our words
+/// (their body is the server's English, which a client may word as it likes).
+fn quiet_text(message: &Message) -> String {
+    match message.kind {
+        MessageKind::Join => format!("{} joined", message.sender),
+        MessageKind::Leave => format!("{} left", message.sender),
+        _ => message.body.clone(),
+    }
+}
+
 /// The message's text as shown, wrapped to `text_width` (or `wide_width` for lines without
 /// the nickname column), with its links.
 pub fn stored_lines(
@@ -74,7 +85,8 @@ pub fn stored_lines(
     let mut text = match look.kind {
         LineKind::Deleted => DELETED.to_owned(),
         LineKind::Action => format!("* {} {}", message.sender, message.body),
-        LineKind::Text | LineKind::Notice => message.body.clone(),
+        LineKind::Notice => quiet_text(message),
+        LineKind::Text => message.body.clone(),
     };
     if look.edited {
         text.push(' ');

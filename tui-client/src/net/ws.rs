@@ -140,6 +140,8 @@ async fn room_task(
             return;
         }
         let mut url = http.ws_url(&format!("/ws/chat/{room_id}/"));
+        // Joins and leaves come as quiet lines of the log (docs/protocol.md).
+        url.query_pairs_mut().append_pair("events", "joins");
         if let Some(after) = last_id {
             url.query_pairs_mut()
                 .append_pair("after", &after.to_string());

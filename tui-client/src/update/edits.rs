@@ -3,7 +3,7 @@
 //! then sends a `delete`. Also `/names`. What the server answers comes back as
 //! `message_edited` / `message_deleted` (`update::room`) or as an `error` naming the message.
 
-use chat_shared::{ClientFrame, Message, MessageKind};
+use chat_shared::{ClientFrame, Message};
 
 use super::sending::check_body;
 use crate::action::Effect;
@@ -18,7 +18,7 @@ pub(super) fn editing(app: &App) -> Option<(i64, i64)> {
 
 /// A line that can still be changed: not deleted, not a notice from the server.
 fn changeable(message: &Message) -> bool {
-    !message.deleted && message.kind != MessageKind::Notice
+    !message.deleted && !message.kind.is_quiet()
 }
 
 /// Puts our newest line of the room into the input to edit. False if we have none.

@@ -3,7 +3,8 @@
 //! the live room list, and lines restored from a previous run.
 
 use super::{
-    back_to_login, close_room, commands, enter_main, lobby, open_room, room, sending, unsent,
+    back_to_login, close_room, commands, enter_main, lobby, open_room, open_rooms, room, sending,
+    unsent,
 };
 use crate::action::{ConnState, Effect, NetEvent, RoomEnd};
 use crate::app::{App, LoginForm, Screen};
@@ -178,6 +179,7 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             Vec::new()
         }
         NetEvent::UnsentLoaded { lines } => unsent::restore(app, lines),
+        NetEvent::OpenRoomsLoaded { rooms } => open_rooms::restore(app, rooms),
     }
 }
 

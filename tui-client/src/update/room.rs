@@ -36,7 +36,9 @@ fn on_message(
     on_screen: bool,
     width: u16,
 ) -> Vec<Effect> {
-    let from_other = app.me.as_deref() != Some(message.sender.as_str());
+    // A join or leave is about the room, not something said: never unread.
+    let from_other =
+        app.me.as_deref() != Some(message.sender.as_str()) && !message.kind.is_membership();
     let mentions_me = mentions::mentions_me(app.me.as_deref(), &message);
     let Some(room) = app.room(room_id) else {
         return Vec::new();

@@ -90,10 +90,11 @@ async fn the_terminal_client_logs_in_and_chats_with_a_websocket_user() -> anyhow
         assert_eq!(mode & 0o777, 0o600);
     }
 
-    // Act 2: the next start goes straight to the room list, no login; /logout ends the
-    // session and deletes the file.
+    // Act 2: the next start goes straight in, no login, with the room open again; /logout
+    // ends the session and deletes the file.
     let mut tui = Tui::start(CHAT_TUI, &base, &config_dir)?;
-    tui.wait_for("Rooms (1) live").await?;
+    tui.wait_for("[1] PTY 테스트 room").await?;
+    tui.wait_for("● online").await?;
     assert!(!tui.contents().contains("Password"));
     tui.type_keys("/logout\r")?;
     tui.wait_for("Logged out.").await?;

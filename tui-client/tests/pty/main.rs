@@ -3,8 +3,8 @@
 //! chatting and the saved session (`chat`), others' escape sequences (`escapes`), what the
 //! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), links
 //! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), `/me`, Tab
-//! completion and Alt+A (`shortcuts`), and lines that outlive a quit (`unsent`). The helpers
-//! they share are here.
+//! completion and Alt+A (`shortcuts`), tabs that open again at the next start (`reopen`),
+//! and lines that outlive a quit (`unsent`). The helpers they share are here.
 
 mod chat;
 mod drafts;
@@ -14,6 +14,7 @@ mod leave;
 mod links;
 mod lobby_pages;
 mod presence;
+mod reopen;
 mod room_events;
 mod shortcuts;
 mod unsent;

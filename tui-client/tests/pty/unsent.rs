@@ -48,7 +48,7 @@ async fn lines_pending_at_a_quit_are_sent_at_the_next_start_once() -> anyhow::Re
     tui.quit().await?;
     // A third start has nothing to send again.
     let tui = scene.start_tui()?;
-    tui.wait_for(") live").await?;
+    tui.wait_for("● online").await?;
     assert!(!tui.contents().contains("Restored"));
     tui.quit().await?;
     assert_eq!(scene.stored().await.len(), 2, "nothing stored twice");

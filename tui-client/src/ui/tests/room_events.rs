@@ -156,3 +156,40 @@ fn the_input_shows_editing_while_a_line_is_edited() {
         "{text}"
     );
 }
+
+#[test]
+fn joins_and_leaves_are_quiet_lines_in_our_words_and_never_unread() {
+    let mut app = room_with_every_kind();
+    open(&mut app, 2, vec![]);
+    for message in [
+        Message {
+            kind: MessageKind::Join,
+            ..msg(6, 1, "dana", "dana joined the room", None)
+        },
+        Message {
+            kind: MessageKind::Leave,
+            ..msg(7, 1, "dana", "dana left the room", None)
+        },
+    ] {
+        frame(&mut app, 1, ServerFrame::Message(message));
+    }
+    // They came while room 2 was on screen: still nothing unread in room 1.
+    assert_eq!((app.rooms[0].unread, app.rooms[0].mentions), (0, 0));
+
+    crate::update::tests::press_with(
+        &mut app,
+        crossterm::event::KeyCode::Char('1'),
+        crossterm::event::KeyModifiers::ALT,
+    );
+    let buffer = draw(&app, 100, 30);
+    let text = screen_text(&buffer);
+    for quiet in ["09:06 dana joined", "09:07 dana left"] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(quiet))
+            .unwrap_or_else(|| panic!("{quiet:?} not shown:\n{text}"));
+        assert!(!line.contains("dana │"), "no nickname column: {line}");
+    }
+    assert!(!text.contains("joined the room"), "our words, not the body");
+    assert!(dim_fg(cell_of(&buffer, &text, "dana joined")));
+}

@@ -93,6 +93,9 @@ fn the_login_form_submits_and_shows_the_servers_message() {
         effects,
         vec![
             Effect::WatchLobby,
+            Effect::LoadOpenRooms {
+                nickname: "me".into()
+            },
             Effect::LoadUnsent {
                 nickname: "me".into()
             }

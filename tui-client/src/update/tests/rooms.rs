@@ -414,3 +414,55 @@ fn slash_open_with_no_such_link_says_how_many_there_are() {
         Some("No link 9 to open: there is 1 link on the screen, numbered from the top.")
     );
 }
+
+#[test]
+fn the_tabs_of_the_last_run_open_again_in_order_with_the_shown_one_on_screen() {
+    let mut app = app();
+    // Nothing is written before the last run's tabs are back: that would forget them.
+    open(&mut app, 5, vec![]);
+    assert!(!update(&mut app, Action::Tick)
+        .iter()
+        .any(|e| matches!(e, Effect::SaveOpenRooms { .. })));
+    crate::update::close_room(&mut app, 5);
+
+    let kept = crate::net::open_rooms::OpenRooms {
+        rooms: vec![3, 1, 2],
+        shown: Some(1),
+    };
+    let effects = net(
+        &mut app,
+        NetEvent::OpenRoomsLoaded {
+            rooms: kept.clone(),
+        },
+    );
+    let opened: Vec<i64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::OpenRoom { room_id } => Some(*room_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, [3, 1, 2]);
+    assert_eq!(app.view, View::Room(1));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveOpenRooms { .. })),
+        "what was just read needs no writing"
+    );
+
+    // Closing a tab (or switching) writes the file again.
+    type_text(&mut app, "/close");
+    let effects = press(&mut app, KeyCode::Enter);
+    let saved = effects.iter().find_map(|e| match e {
+        Effect::SaveOpenRooms { rooms, .. } => Some(rooms.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        saved,
+        Some(crate::net::open_rooms::OpenRooms {
+            rooms: vec![3, 2],
+            shown: Some(3),
+        })
+    );
+}
