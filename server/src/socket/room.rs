@@ -38,6 +38,8 @@ pub(super) struct RoomSocket {
     kill: CancellationToken,
     /// Valid messages not yet in the send queue, oldest first.
     pub(super) unsent: VecDeque<NewMessage>,
+    /// When this socket's last `read` was stored (`reads.rs`).
+    pub(super) last_read_at: Option<Instant>,
 }
 
 impl RoomSocket {
@@ -55,6 +57,7 @@ impl RoomSocket {
             rx,
             kill,
             unsent: VecDeque::new(),
+            last_read_at: None,
         }
     }
 

@@ -23,6 +23,7 @@ pub(super) fn on_frame(app: &mut App, frame: LobbyFrame) {
         }
         LobbyFrame::Room { room } => upsert(app, room),
         LobbyFrame::RoomRemoved { id } => app.lobby.rooms.retain(|r| r.id != id),
+        LobbyFrame::Unread { .. } => {}
     }
     clamp_selection(app);
 }

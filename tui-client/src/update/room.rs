@@ -170,6 +170,7 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             room.room = Some(info.clone());
             super::lobby::upsert(app, info);
         }
+        ServerFrame::Read { .. } => {}
         ServerFrame::RoomRemoved => {
             let title = room.title();
             app.error(format!("Room “{title}” was removed by its creator."));

@@ -27,6 +27,8 @@ pub(crate) fn room(id: i64, title: &str) -> Room {
         creator: "alice".into(),
         participant_count: 2,
         created_at: "2026-11-24T21:00:00Z".into(),
+        unread: 0,
+        mentioned: false,
     }
 }
 
@@ -84,6 +86,7 @@ pub(crate) fn welcome(
             }],
             history,
             has_more,
+            read_up_to: None,
         },
     )
 }
