@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use chat_shared::close::LOGGED_OUT;
 use chat_shared::LobbyFrame;
 
 use super::room::SocketId;
@@ -127,6 +128,23 @@ impl Lobby {
             .collect();
         for socket in leaving {
             watches.remove_room(room_id, socket);
+        }
+    }
+
+    /// A session was logged out: its lobby sockets close, as its room sockets do.
+    pub fn session_ended(&self, session_hash: &str) {
+        let ending: Vec<SocketId> = self
+            .watches()
+            .by_socket
+            .iter()
+            .filter(|(_, w)| w.session_hash == session_hash)
+            .map(|(socket, _)| *socket)
+            .collect();
+        let sockets = self.sockets();
+        for socket in ending {
+            if let Some(outbox) = sockets.get(&socket) {
+                outbox.close(LOGGED_OUT, "logged out");
+            }
         }
     }
 

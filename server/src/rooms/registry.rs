@@ -209,6 +209,7 @@ impl Registry {
                 self.lobby.read(room_id, user_id);
             }
             Event::SessionEnded { session_hash } => {
+                self.lobby.session_ended(&session_hash);
                 self.close_where(LOGGED_OUT, "logged out", |_, m| {
                     m.session_hash == session_hash
                 })

@@ -22,15 +22,19 @@ pub const RECOUNT_AFTER: Duration = Duration::from_millis(250);
 pub struct UnreadWatch {
     pub user_id: i64,
     pub nickname: String,
+    /// The session the socket was opened with: its logout closes the socket, which must not
+    /// go on counting for a user who logged out.
+    pub session_hash: String,
     changed: Mutex<HashSet<i64>>,
     wake: Notify,
 }
 
 impl UnreadWatch {
-    pub fn new(user: &User) -> Self {
+    pub fn new(user: &User, session_hash: &str) -> Self {
         Self {
             user_id: user.id,
             nickname: user.nickname.clone(),
+            session_hash: session_hash.to_owned(),
             changed: Mutex::default(),
             wake: Notify::new(),
         }

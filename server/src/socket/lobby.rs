@@ -25,7 +25,8 @@ struct Counts {
     told: HashMap<i64, Unread>,
 }
 
-pub async fn serve(state: AppState, socket: WebSocket, user: Option<User>) {
+/// `user`: the logged-in user and their session's hash, if any.
+pub async fn serve(state: AppState, socket: WebSocket, user: Option<(User, String)>) {
     let _open = crate::metrics::OpenSocket::new("lobby");
     let kill = state.shutdown.child_token();
     let (tx, mut rx) = outbox(state.config.connection_queue, kill.clone());
@@ -34,9 +35,9 @@ pub async fn serve(state: AppState, socket: WebSocket, user: Option<User>) {
     let (mut sink, mut stream) = socket.split();
     let first = async {
         let mut counts = None;
-        if let Some(user) = user {
+        if let Some((user, session_hash)) = user {
             // Watched before the rooms are read, so a line or a join in between is counted.
-            let watch = Arc::new(UnreadWatch::new(&user));
+            let watch = Arc::new(UnreadWatch::new(&user, &session_hash));
             state.rooms.watch_unread(id, watch.clone());
             let theirs = state.store.rooms_of(user.id).await?;
             state.rooms.watch_unread_rooms(id, &theirs);
@@ -103,8 +104,15 @@ pub async fn serve(state: AppState, socket: WebSocket, user: Option<User>) {
                     let frame = if state.shutdown.is_cancelled() {
                         close(RESTARTING, "server restarting")
                     } else {
-                        // Its queue filled: it stopped reading the list's changes.
-                        close(TOO_SLOW, "too slow: reconnect to get the room list again")
+                        // Its queue filled: it stopped reading the list's changes; or its
+                        // session was logged out, which queued a close of its own.
+                        let mut frame = close(TOO_SLOW, "too slow: reconnect to get the room list again");
+                        while let Some(item) = rx.try_recv() {
+                            if let Outbound::Close { code, reason } = item {
+                                frame = close(code, reason);
+                            }
+                        }
+                        frame
                     };
                     let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
                     break;

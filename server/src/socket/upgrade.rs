@@ -63,7 +63,7 @@ pub async fn lobby(
 ) -> Result<Response, AppError> {
     let ws = ws.map_err(|_| AppError::BadRequest)?;
     let span = tracing::info_span!("lobby_socket");
-    let user = user.map(|u| u.user);
+    let user = user.map(|u| (u.user, u.session_hash));
     Ok(configure(ws)
         .on_upgrade(move |socket| super::lobby::serve(state, socket, user).instrument(span)))
 }

@@ -346,3 +346,17 @@ async fn counts_stop_at_the_cap() {
         "999+"
     );
 }
+
+#[tokio::test]
+async fn a_logged_in_lobby_socket_closes_at_logout_and_stops_counting() {
+    let app = spawn_app().await;
+    let bob = app.user("bob").await;
+    let (mut lobby, _) = bob.lobby().await;
+    let (mut anonymous, _) = app.visitor().lobby().await;
+    bob.post_form("/accounts/logout/", &[]).await;
+    assert_eq!(lobby.closed().await, Some(chat_shared::close::LOGGED_OUT));
+    assert!(
+        anonymous.stays_quiet(Duration::from_millis(300)).await,
+        "an anonymous lobby stays open"
+    );
+}
