@@ -6,6 +6,7 @@ mod drafts;
 mod forms;
 mod lobby_pages;
 mod notify;
+mod reads;
 mod room_events;
 mod rooms;
 mod sending;

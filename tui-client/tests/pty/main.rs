@@ -3,7 +3,7 @@
 //! chatting and the saved session (`chat`), others' escape sequences (`escapes`), what the
 //! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), links
 //! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), `/me`, Tab
-//! completion and Alt+A (`shortcuts`), and lines that outlive a quit (`unsent`). The helpers
+//! completion and Alt+A (`shortcuts`), unread counts between devices (`unread`), and lines that outlive a quit (`unsent`). The helpers
 //! they share are here.
 
 mod chat;
@@ -16,6 +16,7 @@ mod lobby_pages;
 mod presence;
 mod room_events;
 mod shortcuts;
+mod unread;
 mod unsent;
 
 use std::time::{Duration, Instant};
