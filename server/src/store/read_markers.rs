@@ -17,13 +17,16 @@ const UPSERT_FORWARD: &str = "INSERT INTO read_markers (user_id, room_id, up_to,
 
 /// The unread lines of one room after a marker, counted up to the cap, and whether any of them
 /// mentions the user: lines (`text`, `action`; not notices, not changes), not deleted, from
-/// someone else. The cap bounds the work: a long-unread room costs at most `UNREAD_CAP` rows.
+/// someone else. "After" is by `seq`, the room's stream order, so the walk is a range of the
+/// `(room_id, seq)` index from the marker's row on: a read room costs one index probe, and a
+/// long-unread one at most `UNREAD_CAP` rows (no sort: the cap only bounds the count).
 const UNREAD_COUNT: &str = "SELECT CAST(COUNT(*) AS BIGINT) AS unread, \
      CAST(COALESCE(MAX(CASE WHEN t.mentions LIKE $4 ESCAPE '\\' THEN 1 ELSE 0 END), 0) AS BIGINT) AS mentioned \
      FROM (SELECT m.mentions FROM messages m \
-           WHERE m.room_id = $1 AND m.id > $2 AND m.sender_id <> $3 \
-             AND m.kind IN ('text', 'action') AND m.deleted_at IS NULL \
-           ORDER BY m.id LIMIT $5) t";
+           WHERE m.room_id = $1 \
+             AND m.seq > COALESCE((SELECT s.seq FROM messages s WHERE s.id = $2 AND s.room_id = $1), 0) \
+             AND m.sender_id <> $3 AND m.kind IN ('text', 'action') AND m.deleted_at IS NULL \
+           LIMIT $5) t";
 
 impl SqlStore {
     pub(super) async fn mark_read_in(
