@@ -38,6 +38,8 @@
     const u = unread.get(id) || { count: 0, mentioned: false };
     const badge = el("span", u.mentioned ? "unread mentioned" : "unread", u.count ? label(u.count) : "");
     badge.dataset.count = String(u.count);
+    // Read out with what it counts: "3 unread".
+    if (u.count) badge.title = `${label(u.count)} ${u.mentioned ? lobby.dataset.tUnreadMentions : lobby.dataset.tUnread}`;
     badge.hidden = u.count === 0;
     return badge;
   }

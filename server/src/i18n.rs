@@ -23,6 +23,10 @@ pub struct Texts {
     pub col_created: &'static str,
     pub col_creator: &'static str,
     pub no_rooms: &'static str,
+    /// After an unread count, for screen readers: "3 unread".
+    pub unread: &'static str,
+    /// After that, when one of them mentions the reader.
+    pub unread_mentions_you: &'static str,
     pub older_rooms: &'static str,
     pub newer_rooms: &'static str,
     pub login_to_create: &'static str,
@@ -149,6 +153,8 @@ pub static EN: Texts = Texts {
     col_created: "Created",
     col_creator: "Creator",
     no_rooms: "No rooms yet.",
+    unread: "unread",
+    unread_mentions_you: "unread, one mentions you",
     older_rooms: "Older rooms",
     newer_rooms: "Newer rooms",
     login_to_create: "Log in to create a room",
@@ -260,6 +266,8 @@ pub static KO: Texts = Texts {
     col_created: "생성날짜",
     col_creator: "방장",
     no_rooms: "아직 채팅방이 없습니다.",
+    unread: "개 읽지 않음",
+    unread_mentions_you: "개 읽지 않음, 나를 언급함",
     older_rooms: "이전 채팅방",
     newer_rooms: "최근 채팅방",
     login_to_create: "로그인하고 방 만들기",
