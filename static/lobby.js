@@ -16,14 +16,49 @@
     time.textContent = localTime(time.getAttribute("datetime"), true);
   }
 
+  // The user's unread counts by room id (docs/protocol.md "Read markers"): `room` frames carry
+  // none, so a row rebuilt from one keeps the count it had.
+  const unread = new Map();
+  for (const tr of rows.querySelectorAll("tr[data-room-id]")) {
+    const badge = tr.querySelector(".unread");
+    if (badge && !badge.hidden) {
+      unread.set(Number(tr.dataset.roomId), {
+        count: Number(badge.dataset.count || badge.textContent.replace("+", "")),
+        mentioned: badge.classList.contains("mentioned"),
+      });
+    }
+  }
+
+  // "999+" at the server's cap (limits::UNREAD_CAP).
+  function label(count) {
+    return count >= 1000 ? "999+" : String(count);
+  }
+
+  function badgeFor(id) {
+    const u = unread.get(id) || { count: 0, mentioned: false };
+    const badge = el("span", u.mentioned ? "unread mentioned" : "unread", u.count ? label(u.count) : "");
+    badge.dataset.count = String(u.count);
+    // Read out with what it counts: "3 unread".
+    if (u.count) badge.title = `${label(u.count)} ${u.mentioned ? lobby.dataset.tUnreadMentions : lobby.dataset.tUnread}`;
+    badge.hidden = u.count === 0;
+    return badge;
+  }
+
+  function showUnread(id) {
+    const tr = find(id);
+    const old = tr && tr.querySelector(".unread");
+    if (old) old.replaceWith(badgeFor(id));
+  }
+
   function row(room) {
+    if (room.unread) unread.set(room.id, { count: room.unread, mentioned: Boolean(room.mentioned) });
     const tr = el("tr");
     tr.dataset.roomId = String(room.id);
     tr.append(el("td", "num", String(room.id)));
     const title = el("td", "title");
     const link = el("a", null, room.title);
     link.href = `/chat/${room.id}/`;
-    title.append(link);
+    title.append(link, " ", badgeFor(room.id));
     tr.append(title);
     tr.append(el("td", "num count", String(room.participant_count)));
     const created = el("td", "created");
@@ -78,6 +113,9 @@
       if (frame.type === "rooms") {
         // Says the list is live from here on (tests wait for it).
         lobby.dataset.live = "true";
+        // Page one's rows come from this frame, with the counts as they are now: a room it
+        // lists without one has nothing unread.
+        if (firstPage) unread.clear();
         if (firstPage) {
           rows.replaceChildren(...frame.rooms.map(row));
           hasMore = Boolean(frame.has_more);
@@ -88,6 +126,13 @@
         }
       } else if (frame.type === "room") {
         upsert(frame.room);
+      } else if (frame.type === "unread") {
+        if (frame.unread) {
+          unread.set(frame.room_id, { count: frame.unread, mentioned: Boolean(frame.mentioned) });
+        } else {
+          unread.delete(frame.room_id);
+        }
+        showUnread(frame.room_id);
       } else if (frame.type === "room_removed") {
         const tr = find(frame.id);
         if (tr) tr.remove();

@@ -2,7 +2,8 @@
 // the parts of the page it feeds: the log (message_log.js), the box (composer.js, with
 // mention_picker.js), the lines on their way (outbox.js), the participants (participants.js),
 // the creator's bans (bans.js), the room's notification level (notify_level.js) and what a
-// line that notifies does in a hidden tab (mention_alerts.js).
+// line that notifies does in a hidden tab (mention_alerts.js), and how far the reader has read
+// (read_marker.js).
 //
 // It never loses a line: a lost socket reconnects by itself with ?after=<last id seen>, and
 // lines not yet stored are sent again with the same nonce. It stops for good, and says so,
@@ -27,7 +28,7 @@
   });
   const root = document.getElementById("room");
   if (!root) return;
-  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants, Bans, MentionAlerts, MentionPicker, NotifyLevel } = window.chat;
+  const { wsUrl, backoff, Outbox, MessageLog, Composer, Participants, Bans, MentionAlerts, MentionPicker, NotifyLevel, ReadMarker } = window.chat;
   const roomId = Number(root.dataset.roomId);
   const me = root.dataset.me;
   // The room's creator (or an admin): may delete anyone's line, ban and unban.
@@ -58,6 +59,18 @@
     onEdit: (id) => editLine(id),
     onDelete: (id) => deleteLine(id),
   });
+  const readMarker = new ReadMarker(
+    document.getElementById("chat-log"),
+    document.getElementById("messages"),
+    document.getElementById("jump-new"),
+    me,
+    { newMessages: t.tNewMessages },
+    {
+      send: (frame) => sendFrame(frame),
+      loadOlder: () => { loadOlder(); return loadingOlder; },
+      hasMore: () => hasMore,
+    },
+  );
   const bansSection = document.getElementById("bans-section");
   const bans = moderates && bansSection ? new Bans(roomId, bansSection, { unban: t.tUnban, none: t.tNoBans }) : null;
   const participants = new Participants(
@@ -256,6 +269,7 @@
           olderButton.hidden = !hasMore;
           log.scrollToBottom();
         }
+        readMarker.welcomed(frame.read_up_to);
         // Lines typed while offline, or sent but not answered: same nonce, stored once.
         outbox.connected();
         break;
@@ -270,6 +284,10 @@
         log.prependOlder(frame.messages);
         hasMore = frame.has_more;
         olderButton.hidden = !hasMore;
+        readMarker.olderLoaded();
+        break;
+      case "read":
+        readMarker.moved(frame.up_to);
         break;
       case "message_edited":
       case "message_deleted":

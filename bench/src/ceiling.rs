@@ -261,11 +261,14 @@ async fn serve(stream: TcpStream, hub: Arc<Hub>) {
             creator: me.clone(),
             participant_count: room.receiver_count() as i64,
             created_at: now(),
+            unread: 0,
+            mentioned: false,
         },
         me: me.clone(),
         participants: Vec::new(),
         history: Vec::new(),
         has_more: false,
+        read_up_to: None,
     };
     if sink.send(text(&welcome)).await.is_err() {
         return;

@@ -56,6 +56,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         banned: bool,
     },
+    /// A user's read marker in a room moved: their other sockets to the room are told, and
+    /// their lobby sockets recount the room. An instance of the last release drops it (an
+    /// unknown kind), so its sockets learn the marker at their next welcome.
+    Read {
+        room_id: i64,
+        user_id: i64,
+        up_to: i64,
+    },
     /// A session was logged out: its sockets close.
     SessionEnded {
         session_hash: String,

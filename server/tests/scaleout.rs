@@ -666,3 +666,47 @@ async fn losing_postgres_gives_clean_errors_and_service_comes_back() {
     let stored = socket.next_message().await;
     assert_eq!(stored.nonce.as_deref(), Some("pg-1"));
 }
+
+/// Issue 17: a user's read on one instance clears the unread count their lobby socket on the
+/// other instance shows, within a second, and their room socket there learns the marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_on_one_instance_clears_the_count_on_the_other() {
+    if !scaleout_services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
+    let alice = one.user("alice").await;
+    let room = alice.create_room("Unread across").await;
+    let reader = one.logged_in("reader").await;
+    let mut reader_two = two.visitor();
+    reader_two.api_login("reader@example.com").await;
+    reader_two.nickname = "reader".into();
+
+    let (mut on_one, _) = reader.join(room.id).await;
+    let (mut on_two, _) = reader_two.join(room.id).await;
+    let (mut lobby_two, _) = reader_two.lobby().await;
+    let (mut a, _) = alice.join(room.id).await;
+    a.send_message("@reader across", None).await;
+    let line = a.next_message().await;
+    // Written on instance one, counted for the lobby on instance two.
+    assert_eq!(lobby_two.next_unread(room.id).await, (1, true));
+
+    on_one
+        .next_matching(|f| matches!(f, ServerFrame::Message(m) if m.id == line.id).then_some(()))
+        .await;
+    let started = std::time::Instant::now();
+    on_one.send_read(line.id).await;
+    assert_eq!(lobby_two.next_unread(room.id).await, (0, false));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "cleared on the other instance within a second: {:?}",
+        started.elapsed()
+    );
+    let told = on_two
+        .next_matching(|f| match f {
+            ServerFrame::Read { up_to } => Some(up_to),
+            _ => None,
+        })
+        .await;
+    assert_eq!(told, line.id);
+}

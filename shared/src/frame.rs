@@ -26,6 +26,9 @@ pub enum ClientFrame {
     History { before: i64, limit: u32 },
     /// The user is typing.
     Typing,
+    /// The user has seen the room's stream up to this id (a line's or a change's): their read
+    /// marker moves there, never back (`docs/protocol.md` "Read markers").
+    Read { up_to: i64 },
 }
 
 /// What the server sends on `/ws/chat/{room_id}`.
@@ -40,6 +43,10 @@ pub enum ServerFrame {
         /// Oldest first.
         history: Vec<Message>,
         has_more: bool,
+        /// The user's read marker in this room: lines after it are unread. Absent for a
+        /// user with none (from a server without read markers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_up_to: Option<i64>,
     },
     /// A stored message, to every connection in the room, in id order.
     Message(Message),
@@ -65,6 +72,8 @@ pub enum ServerFrame {
     ParticipantLeft { nickname: String },
     /// The room was removed; the server closes the socket after this frame.
     RoomRemoved,
+    /// The user's read marker moved (from this device or another).
+    Read { up_to: i64 },
     /// A frame was rejected.
     Error {
         code: ErrorCode,
@@ -93,6 +102,13 @@ pub enum LobbyFrame {
     Room { room: Room },
     /// A room was removed.
     RoomRemoved { id: i64 },
+    /// For a logged-in user: a room's unread count or mention moved. `unread` is capped at
+    /// [`crate::limits::UNREAD_CAP`].
+    Unread {
+        room_id: i64,
+        unread: u32,
+        mentioned: bool,
+    },
 }
 
 /// Why a client frame was rejected.
@@ -156,6 +172,10 @@ impl FrameError {
     }
 }
 
+/// What a `read` frame's `up_to` must be: said whenever it is not.
+const READ_UP_TO_RULE: &str =
+    "invalid read frame: up_to must be the id of a message in this room (a whole number of 1 or more)";
+
 /// A `send` frame that passed validation: the trimmed body and the nonce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidSend {
@@ -185,22 +205,31 @@ impl ClientFrame {
             .to_owned();
         if !matches!(
             kind.as_str(),
-            "send" | "history" | "typing" | "edit" | "delete"
+            "send" | "history" | "typing" | "edit" | "delete" | "read"
         ) {
             return Err(FrameError::new(
                 ErrorCode::InvalidFrame,
                 format!(
-                    "unknown frame type {:?}; expected send, edit, delete, history or typing",
+                    "unknown frame type {:?}; expected send, edit, delete, history, typing or read",
                     kind.chars().take(32).collect::<String>()
                 ),
             ));
         }
-        serde_json::from_value(value).map_err(|e| {
+        let frame = serde_json::from_value(value).map_err(|e| {
+            if kind == "read" {
+                return FrameError::new(ErrorCode::InvalidFrame, READ_UP_TO_RULE);
+            }
             FrameError::new(
                 ErrorCode::InvalidFrame,
                 format!("invalid {kind} frame: {e}"),
             )
-        })
+        })?;
+        match frame {
+            ClientFrame::Read { up_to } if up_to < 1 => {
+                Err(FrameError::new(ErrorCode::InvalidFrame, READ_UP_TO_RULE))
+            }
+            frame => Ok(frame),
+        }
     }
 
     /// Checks a `send` frame's body and nonce against the contract's limits and the body
@@ -274,7 +303,47 @@ mod tests {
             creator: "brothersoo".into(),
             participant_count: 2,
             created_at: "2026-11-24T21:46:22Z".into(),
+            unread: 0,
+            mentioned: false,
         }
+    }
+
+    #[test]
+    fn a_read_frame_needs_a_whole_positive_id() {
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"read","up_to":42}"#).unwrap(),
+            ClientFrame::Read { up_to: 42 }
+        );
+        for bad in [
+            r#"{"type":"read","up_to":0}"#,
+            r#"{"type":"read","up_to":-3}"#,
+            r#"{"type":"read","up_to":"42"}"#,
+            r#"{"type":"read","up_to":1.5}"#,
+            r#"{"type":"read","up_to":99999999999999999999}"#,
+            r#"{"type":"read"}"#,
+        ] {
+            let e = ClientFrame::parse(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidFrame, "{bad}");
+            assert!(
+                e.message.contains("up_to must be the id"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn unread_fields_are_left_out_when_nothing_is_unread() {
+        let json = serde_json::to_value(Room {
+            unread: 3,
+            mentioned: true,
+            ..room()
+        })
+        .unwrap();
+        assert_eq!(json["unread"], 3);
+        assert_eq!(json["mentioned"], true);
+        let plain = serde_json::to_value(room()).unwrap();
+        assert!(plain.get("unread").is_none() && plain.get("mentioned").is_none());
     }
 
     #[test]

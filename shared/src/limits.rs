@@ -24,6 +24,21 @@ pub const WELCOME_HISTORY: u32 = 50;
 pub const ROOM_PAGE: u32 = 50;
 /// The largest `limit` `GET /chat/list` accepts.
 pub const ROOM_PAGE_MAX: u32 = 100;
+/// Unread counts stop here: a room with more shows this number, and clients write it as
+/// "999+" (`docs/protocol.md` "Read markers"), so counting never reads a whole room.
+pub const UNREAD_CAP: u32 = 1000;
+/// The shortest interval between two `read` frames of one socket that the server stores;
+/// one sooner is refused with `rate_limited`. Clients report at most every 500 ms.
+pub const READ_INTERVAL_MS: u64 = 100;
+
+/// An unread count as clients show it: the number, or "999+" at [`UNREAD_CAP`].
+pub fn unread_label(count: u32) -> String {
+    if count >= UNREAD_CAP {
+        format!("{}+", UNREAD_CAP - 1)
+    } else {
+        count.to_string()
+    }
+}
 /// The largest WebSocket frame a client may send (a 4000-character body of 4-byte characters,
 /// JSON-escaped, fits with room to spare).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;

@@ -12,6 +12,17 @@ pub struct Room {
     pub participant_count: i64,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// For a logged-in participant: lines from others they have not read, counted up to
+    /// [`crate::limits::UNREAD_CAP`]; absent when zero (`docs/protocol.md` "Read markers").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unread: u32,
+    /// Some of those unread lines mention the user; absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentioned: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A member of a room and whether any of their connections to it is open.

@@ -180,6 +180,17 @@ impl Visitor {
         assert_eq!(status, StatusCode::OK, "{email} logs in: {body}");
     }
 
+    /// The room as this user's JSON room list shows it (with their unread count).
+    pub async fn listed_room(&self, room_id: i64) -> Room {
+        let response = self.get_json("/chat/list/?limit=100").await;
+        assert_eq!(response.status(), StatusCode::OK, "the room list");
+        let list: chat_shared::api::RoomList = response.json().await.expect("a RoomList");
+        list.rooms
+            .into_iter()
+            .find(|r| r.id == room_id)
+            .unwrap_or_else(|| panic!("room {room_id} is listed"))
+    }
+
     /// Creates a room through the JSON API and returns it.
     pub async fn create_room(&self, title: &str) -> Room {
         let response = self.post_json("/chat/create/", &[("title", title)]).await;
@@ -351,6 +362,27 @@ impl Socket {
         }
     }
 
+    /// Whether a frame `pick` accepts arrives within `wait` (others are skipped).
+    pub async fn next_matching_within(
+        &mut self,
+        wait: Duration,
+        mut pick: impl FnMut(ServerFrame) -> bool,
+    ) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) | Ok(None) => return false,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    if serde_json::from_str(&text).is_ok_and(&mut pick) {
+                        return true;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(_))) => return false,
+            }
+        }
+    }
+
     /// The next `message` frame, skipping presence, typing and the like.
     pub async fn next_message(&mut self) -> chat_shared::Message {
         self.next_matching(|f| match f {
@@ -381,6 +413,30 @@ impl Socket {
             _ => None,
         })
         .await
+    }
+
+    /// A `read` frame: the user has seen the room up to `up_to`.
+    pub async fn send_read(&mut self, up_to: i64) {
+        self.send_json(serde_json::json!({"type": "read", "up_to": up_to}))
+            .await;
+    }
+
+    /// The next lobby `unread` frame for `room_id` (other lobby frames are skipped): its
+    /// count and mention flag.
+    pub async fn next_unread(&mut self, room_id: i64) -> (u32, bool) {
+        loop {
+            let text = self.next_text().await;
+            if let Ok(LobbyFrame::Unread {
+                room_id: id,
+                unread,
+                mentioned,
+            }) = serde_json::from_str(&text)
+            {
+                if id == room_id {
+                    return (unread, mentioned);
+                }
+            }
+        }
     }
 
     /// The next `error` frame's code and message.
@@ -449,6 +505,7 @@ pub fn welcome_parts(
             participants,
             history,
             has_more,
+            ..
         } => (room, me, participants, history, has_more),
         other => panic!("not a welcome: {other:?}"),
     }

@@ -216,6 +216,22 @@ pub struct RoomView {
     pub input: LineInput,
     /// Which lines ring the bell, as the server keeps it for us (learned on each welcome).
     pub notify: NotifyLevel,
+    /// The server keeps read markers (its welcome carried `read_up_to`): only then are `read`
+    /// frames sent (a server without them would refuse the frame) and the divider drawn.
+    pub read_markers: bool,
+    /// Our read marker in this room, as far as we know (the server's, and what we reported):
+    /// `update::reads` reports newer lines as they are shown.
+    pub read_up_to: i64,
+    /// When we last sent a `read` frame (they go at most every `READ_EVERY`).
+    pub read_sent_at: Option<Instant>,
+    /// Where the "── new messages ──" line goes: above the first line from someone else
+    /// after this id, among the lines up to [`RoomView::new_upto`]. Set when the room is first
+    /// shown with unread lines.
+    pub new_after: Option<i64>,
+    /// The newest line when the divider was placed: lines after it came while reading.
+    pub new_upto: i64,
+    /// Alt+U asked for older pages until the divider's line is loaded.
+    pub seeking_new: bool,
 }
 
 impl RoomView {
@@ -242,6 +258,12 @@ impl RoomView {
             new_below: 0,
             input: LineInput::default(),
             notify: NotifyLevel::default(),
+            read_markers: false,
+            read_up_to: 0,
+            read_sent_at: None,
+            new_after: None,
+            new_upto: 0,
+            seeking_new: false,
         }
     }
 
@@ -260,6 +282,28 @@ impl RoomView {
     /// The oldest stored message id, for `history{before}`.
     pub fn oldest_id(&self) -> Option<i64> {
         self.messages.first().map(|m| m.id)
+    }
+
+    /// The id of the line the "── new messages ──" line goes above, if it is loaded.
+    pub fn first_new(&self, me: Option<&str>) -> Option<i64> {
+        let after = self.new_after?;
+        self.messages
+            .iter()
+            .take_while(|m| m.id <= self.new_upto)
+            .find(|m| {
+                m.id > after
+                    && me != Some(m.sender.as_str())
+                    && m.kind != chat_shared::MessageKind::Notice
+            })
+            .map(|m| m.id)
+    }
+
+    /// Lines between the divider's place and the oldest loaded line are not loaded yet.
+    pub fn new_is_older(&self) -> bool {
+        match (self.new_after, self.oldest_id()) {
+            (Some(after), Some(oldest)) => self.has_more && oldest > after + 1,
+            _ => false,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod lobby;
 mod mentions;
 mod net;
 mod open_rooms;
+mod reads;
 mod room;
 mod sending;
 mod unsent;
@@ -38,6 +39,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     };
     effects.extend(unsent::track(app));
     effects.extend(open_rooms::track(app));
+    effects.extend(reads::track(app));
     effects
 }
 
@@ -58,10 +60,15 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// Shows the lobby or a room, and marks the room read.
+/// Shows the lobby or a room, and marks the room read; a room newly shown gets its
+/// "── new messages ──" line where reading stopped.
 pub(crate) fn switch_to(app: &mut App, view: View) {
+    let shown_before = app.view == view;
     app.view = view;
     if let View::Room(id) = view {
+        if !shown_before {
+            reads::place_divider(app, id);
+        }
         if let Some(room) = app.room_mut(id) {
             room.unread = 0;
             room.mentions = 0;

@@ -41,6 +41,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
     ("bans.js", JS, include_str!("../../../static/bans.js")),
     (
+        "read_marker.js",
+        JS,
+        include_str!("../../../static/read_marker.js"),
+    ),
+    (
         "mention_picker.js",
         JS,
         include_str!("../../../static/mention_picker.js"),

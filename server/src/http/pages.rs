@@ -36,6 +36,8 @@ pub struct RoomRow {
     pub room: Room,
     /// "2026-11-24 21:46 UTC"; page scripts show it in the reader's time zone.
     pub created_display: String,
+    /// The unread count as shown ("3", "999+"), empty when nothing is unread.
+    pub unread_label: String,
 }
 
 impl RoomRow {
@@ -43,9 +45,14 @@ impl RoomRow {
         let created_display = chrono::DateTime::parse_from_rfc3339(&room.created_at)
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_else(|_| room.created_at.clone());
+        let unread_label = match room.unread {
+            0 => String::new(),
+            n => chat_shared::limits::unread_label(n),
+        };
         Self {
             room,
             created_display,
+            unread_label,
         }
     }
 }

@@ -11,6 +11,7 @@ use chat_shared::limits::{ROOM_PAGE, ROOM_PAGE_MAX};
 
 use super::pages::{render, Ctx, ListPage, RoomRow};
 use crate::error::AppError;
+use crate::rooms::unread::annotate;
 use crate::state::AppState;
 
 /// Which page, as the query string asked for it.
@@ -126,7 +127,10 @@ pub async fn list(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let query = PageQuery::parse(&pairs)?;
-    let page = read_page(&state, query).await?;
+    let mut page = read_page(&state, query).await?;
+    if let Some(user) = &ctx.user {
+        annotate(state.store.as_ref(), &user.user, &mut page.rooms).await?;
+    }
     if ctx.json {
         return Ok(Json(RoomList {
             rooms: page.rooms,

@@ -15,6 +15,7 @@ pub mod presence;
 pub mod registry;
 pub mod room;
 pub mod send_queue;
+pub mod unread;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -388,6 +389,27 @@ impl Rooms {
             nickname: user.nickname.clone(),
         })
         .await;
+    }
+
+    /// The user has read the room up to `up_to` (already stored): their other sockets to the
+    /// room and their lobby sockets, on every instance, are told.
+    pub async fn read(&self, room_id: i64, user: &User, up_to: i64) {
+        self.publish(Event::Read {
+            room_id,
+            user_id: user.id,
+            up_to,
+        })
+        .await;
+    }
+
+    /// Follows a logged-in lobby socket's unread counts in `rooms` and the rooms its user
+    /// joins from now on.
+    pub fn watch_unread(&self, socket: SocketId, watch: Arc<unread::UnreadWatch>) {
+        self.registry.lobby().watch(socket, watch);
+    }
+
+    pub fn watch_unread_rooms(&self, socket: SocketId, rooms: &[i64]) {
+        self.registry.lobby().watch_rooms(socket, rooms);
     }
 
     /// Registers a lobby socket: it gets every room list change from now on.

@@ -125,6 +125,9 @@ impl Registry {
     /// Delivers messages room by room, each room's share as one queue item per socket.
     fn deliver_messages(&self, by_room: impl IntoIterator<Item = (i64, Vec<StoredMessage>)>) {
         for (room_id, messages) in by_room {
+            let senders: HashSet<&str> =
+                messages.iter().map(|m| m.message.sender.as_str()).collect();
+            self.lobby.entries(room_id, &senders);
             if let Some(room) = self.room(room_id) {
                 room.accept(messages, &self.store);
             }
@@ -141,6 +144,7 @@ impl Registry {
                 online,
             } => self.notice(room_id, &ServerFrame::Presence { nickname, online }),
             Event::Participant { room_id, nickname } => {
+                self.lobby.joined(room_id, &nickname);
                 self.notice(room_id, &ServerFrame::Participant { nickname })
             }
             Event::Typing {
@@ -181,6 +185,7 @@ impl Registry {
                 nickname,
                 banned,
             } => {
+                self.lobby.left(room_id, user_id);
                 if !nickname.is_empty() {
                     self.notice(room_id, &ServerFrame::ParticipantLeft { nickname });
                 }
@@ -191,7 +196,20 @@ impl Registry {
                 };
                 self.close_where(code, reason, |r, m| r == room_id && m.user_id == user_id)
             }
+            Event::Read {
+                room_id,
+                user_id,
+                up_to,
+            } => {
+                self.to_room(
+                    room_id,
+                    &Outbound::frame(&ServerFrame::Read { up_to }),
+                    |m| m.user_id == user_id,
+                );
+                self.lobby.read(room_id, user_id);
+            }
             Event::SessionEnded { session_hash } => {
+                self.lobby.session_ended(&session_hash);
                 self.close_where(LOGGED_OUT, "logged out", |_, m| {
                     m.session_hash == session_hash
                 })

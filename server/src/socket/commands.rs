@@ -41,6 +41,7 @@ impl RoomSocket {
             ClientFrame::Delete { id } => self.handle_delete(id).await,
             ClientFrame::History { before, limit } => self.handle_history(before, limit).await,
             ClientFrame::Typing => self.handle_typing().await,
+            ClientFrame::Read { up_to } => self.handle_read(up_to).await,
         }
     }
 
@@ -189,7 +190,7 @@ impl RoomSocket {
 
 /// How long until a refused request would pass, in whole milliseconds rounded up (so a client
 /// that waits exactly this long is let through), at least 1.
-fn wait_ms(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
+pub(super) fn wait_ms(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
     let wait = not_until.wait_time_from(governor::clock::Clock::now(
         &governor::clock::DefaultClock::default(),
     ));

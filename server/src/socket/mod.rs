@@ -1,5 +1,5 @@
 //! Every WebSocket the server holds: the upgrade (`upgrade.rs`), a room socket's life and its
-//! select loop (`room.rs`), what it answers to client frames (`commands.rs`), its welcome and
+//! select loop (`room.rs`), what it answers to client frames (`commands.rs`, `changes.rs`, `reads.rs`), its welcome and
 //! resume backlog (`welcome.rs`), the lobby socket (`lobby.rs`), the outbound queue the rooms
 //! fill (`outbox.rs`), and how sockets close (`close.rs`). `http/` only routes to these.
 
@@ -9,6 +9,7 @@ mod commands;
 pub mod echo;
 pub mod lobby;
 pub mod outbox;
+mod reads;
 mod room;
 pub mod slots;
 pub mod upgrade;

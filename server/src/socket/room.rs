@@ -40,6 +40,8 @@ pub(super) struct RoomSocket {
     pub(super) unsent: VecDeque<NewMessage>,
     /// Whether this socket asked for join and leave lines (`?events=joins`).
     pub(super) joins: Joins,
+    /// When this socket's last `read` was stored (`reads.rs`).
+    pub(super) last_read_at: Option<Instant>,
 }
 
 impl RoomSocket {
@@ -58,6 +60,7 @@ impl RoomSocket {
             kill,
             unsent: VecDeque::new(),
             joins,
+            last_read_at: None,
         }
     }
 

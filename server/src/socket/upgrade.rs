@@ -65,14 +65,18 @@ fn asked_for_joins(events: Option<&str>) -> Joins {
     }
 }
 
-/// The lobby's socket: the live room list. No session needed.
+/// The lobby's socket: the live room list. No session needed; with one, the list carries the
+/// user's unread counts.
 pub async fn lobby(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
     let ws = ws.map_err(|_| AppError::BadRequest)?;
     let span = tracing::info_span!("lobby_socket");
-    Ok(configure(ws).on_upgrade(move |socket| super::lobby::serve(state, socket).instrument(span)))
+    let user = user.map(|u| (u.user, u.session_hash));
+    Ok(configure(ws)
+        .on_upgrade(move |socket| super::lobby::serve(state, socket, user).instrument(span)))
 }
 
 #[cfg(test)]

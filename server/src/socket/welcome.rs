@@ -76,6 +76,7 @@ impl RoomSocket {
             participants: self.state.rooms.participants(self.room.id).await?,
             history: history.into_iter().map(|m| m.message).collect(),
             has_more,
+            read_up_to: store.read_marker(self.room.id, self.user.user.id).await?,
         };
         Ok((frame, seen_upto, changes))
     }

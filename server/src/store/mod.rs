@@ -5,6 +5,7 @@
 mod accounts;
 mod one_by_one;
 mod postgres;
+mod read_markers;
 mod rows;
 mod sql;
 mod sqlite;
@@ -297,6 +298,26 @@ pub struct Inserted {
     pub duplicate: bool,
 }
 
+/// What a `read` frame did to the user's marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkRead {
+    /// The marker moved forward to the id.
+    Moved,
+    /// The marker was already there or further: nothing changed.
+    Behind,
+    /// No entry of the room has that id: nothing was stored.
+    NotInRoom,
+}
+
+/// A room's unread lines for one user (`docs/protocol.md` "Read markers").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unread {
+    /// Counted up to `limits::UNREAD_CAP`.
+    pub count: u32,
+    /// One of them mentions the user.
+    pub mentioned: bool,
+}
+
 /// Everything the server keeps. Both backends pass the same integration suite.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -332,7 +353,8 @@ pub trait Store: Send + Sync + 'static {
     async fn rename_room(&self, id: i64, title: &str) -> StoreResult<()>;
     async fn remove_room(&self, id: i64) -> StoreResult<()>;
 
-    /// Makes the user a participant; true if they were not one already.
+    /// Makes the user a participant; true if they were not one already. A new participant's
+    /// read marker is put at the room's latest entry.
     async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
     /// True if they were a participant.
     async fn remove_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
@@ -399,6 +421,19 @@ pub trait Store: Send + Sync + 'static {
     async fn bans(&self, room_id: i64) -> StoreResult<Vec<String>>;
     /// The user with this nickname (compared case-insensitively).
     async fn user_by_nickname(&self, nickname: &str) -> StoreResult<Option<User>>;
+
+    /// Moves the user's read marker in the room forward to `up_to`, an entry of that room.
+    async fn mark_read(&self, room_id: i64, user_id: i64, up_to: i64) -> StoreResult<MarkRead>;
+    /// The user's read marker in the room, if they have one.
+    async fn read_marker(&self, room_id: i64, user_id: i64) -> StoreResult<Option<i64>>;
+    /// The unread lines of those of `room_ids` the user takes part in (others are left out).
+    async fn unread(
+        &self,
+        user: &User,
+        room_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, Unread>>;
+    /// The active rooms the user takes part in.
+    async fn rooms_of(&self, user_id: i64) -> StoreResult<Vec<i64>>;
 
     /// Accounts disabled at `since` (Unix ms) or later: every instance polls this and closes
     /// their sockets, as the admin command that disabled them has no way to reach them.

@@ -52,6 +52,8 @@ pub fn room_from_row(row: &AnyRow) -> Result<RoomRecord, sqlx::Error> {
             creator: row.try_get("creator")?,
             participant_count: row.try_get("participant_count")?,
             created_at: rfc3339(row.try_get("created_at")?),
+            unread: 0,
+            mentioned: false,
         },
         creator_id: row.try_get("creator_id")?,
         active: row.try_get::<i64, _>("active")? != 0,

@@ -22,8 +22,8 @@ use super::rows::{
 use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
 use super::{
-    postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, Joins, NewMessage,
-    NewUser, RoomRecord, Store, StoreError, StoreResult, StoredMessage, User,
+    postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, Joins, MarkRead,
+    NewMessage, NewUser, RoomRecord, Store, StoreError, StoreResult, StoredMessage, Unread, User,
 };
 
 /// SQL storage. Cheap to clone (the pools are shared).
@@ -435,7 +435,15 @@ impl Store for SqlStore {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let joined = done.rows_affected() > 0;
+        if joined {
+            // Entering must not fail for the marker's sake: without one the room shows no
+            // count until the user's first read, which places it.
+            if let Err(e) = self.mark_all_read(room_id, user_id).await {
+                tracing::warn!(error = ?e, room = room_id, "could not place a new participant's read marker");
+            }
+        }
+        Ok(joined)
     }
 
     async fn remove_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
@@ -632,6 +640,26 @@ impl Store for SqlStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    async fn mark_read(&self, room_id: i64, user_id: i64, up_to: i64) -> StoreResult<MarkRead> {
+        self.mark_read_in(room_id, user_id, up_to).await
+    }
+
+    async fn read_marker(&self, room_id: i64, user_id: i64) -> StoreResult<Option<i64>> {
+        self.read_marker_of(room_id, user_id).await
+    }
+
+    async fn unread(
+        &self,
+        user: &User,
+        room_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, Unread>> {
+        self.unread_in(user, room_ids).await
+    }
+
+    async fn rooms_of(&self, user_id: i64) -> StoreResult<Vec<i64>> {
+        self.rooms_of_user(user_id).await
     }
 
     async fn disabled_since(&self, since: i64) -> StoreResult<Vec<i64>> {

@@ -12,4 +12,5 @@ mod room_pages;
 mod rooms;
 mod security;
 mod store;
+mod unread;
 mod ws;

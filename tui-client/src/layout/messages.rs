@@ -55,6 +55,8 @@ pub enum Row<'a> {
     Ended(String),
     /// A line only this client shows (`/names`), wrapped under the time column.
     Local(Vec<String>),
+    /// "── new messages ──": where our reading stopped (`RoomView::first_new`).
+    NewMessages,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +88,7 @@ impl Row<'_> {
     /// How many screen lines this row takes.
     pub fn height(&self) -> usize {
         match self {
-            Row::Top(_) | Row::Day(_) | Row::Ended(_) => 1,
+            Row::Top(_) | Row::Day(_) | Row::Ended(_) | Row::NewMessages => 1,
             Row::Entry(entry) => entry.lines.len(),
             Row::Local(lines) => lines.len(),
         }
@@ -164,7 +166,11 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
     let mut rows = vec![Row::Top(top)];
     rows.extend(local_rows(room, None, width));
     let mut day = None;
+    let first_new = room.first_new(app.me.as_deref());
     for message in &room.messages {
+        if Some(message.id) == first_new {
+            rows.push(Row::NewMessages);
+        }
         let this_day = app.clock.day(&message.sent_at);
         if this_day.is_some() && this_day != day {
             day = this_day;
@@ -193,6 +199,13 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
         rows.push(Row::Ended(format!("── {why} ──")));
     }
     rows
+}
+
+/// How many screen lines lie above the "── new messages ──" line, if it is shown.
+pub fn lines_above_new(app: &App, room: &RoomView, width: u16) -> Option<usize> {
+    let rows = rows(app, room, width);
+    let at = rows.iter().position(|r| *r == Row::NewMessages)?;
+    Some(rows[..at].iter().map(Row::height).sum())
 }
 
 /// How many screen lines the whole room takes (what scrolling is bounded by).

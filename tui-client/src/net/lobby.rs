@@ -1,6 +1,7 @@
-//! The lobby task: keeps `/ws/lobby` open (no session needed) and forwards the live room list,
-//! reconnecting with backoff. It runs until its handle is aborted.
+//! The lobby task: keeps `/ws/lobby` open (with the session, so the list carries our unread
+//! counts) and forwards the live room list, reconnecting with backoff. It runs until its handle is aborted.
 
+use chat_shared::session::SESSION_COOKIE;
 use chat_shared::LobbyFrame;
 use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
@@ -20,7 +21,10 @@ pub fn spawn_lobby(http: Http, actions: UnboundedSender<Action>) -> JoinHandle<(
             if !report(NetEvent::LobbyState(ConnState::Connecting)) {
                 return;
             }
-            let reason = match connect(&http.ws_url("/ws/lobby"), None).await {
+            // With the session: the list then carries our unread counts (docs/protocol.md
+            // "Read markers").
+            let reason = match connect(&http.ws_url("/ws/lobby"), http.cookie(SESSION_COOKIE)).await
+            {
                 Ok(mut socket) => {
                     backoff.reset();
                     loop {

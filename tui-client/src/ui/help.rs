@@ -24,6 +24,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("Tab", "complete a nickname (again: the next one)"),
     ("Alt+A", "next room with news, mentions first"),
+    ("Alt+U", "jump to the new messages line"),
     (
         "Alt+Enter, Ctrl+J",
         "new line in the message (a paste stays whole)",

@@ -49,6 +49,7 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
         Row::new(vec![
             Cell::from(format!("{:>4}", room.id)),
             Cell::from(sanitize(&room.title).into_owned()),
+            unread_cell(room),
             Cell::from(format!("{:>5}", room.participant_count)),
             Cell::from(sanitize(&room.creator).into_owned()).style(nick_style(&room.creator)),
         ])
@@ -69,13 +70,33 @@ pub fn render(app: &App, frame: &mut Frame, header: Rect, body: Rect) {
             Constraint::Length(4),
             Constraint::Fill(1),
             Constraint::Length(5),
+            Constraint::Length(5),
             Constraint::Length(14),
         ],
     )
-    .header(Row::new(vec!["  ID", "Title", "Users", "Creator"]).style(dim()))
+    .header(Row::new(vec!["  ID", "Title", "  New", "Users", "Creator"]).style(dim()))
     .row_highlight_style(theme::selected())
     .highlight_symbol("› ")
     .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(app.lobby.selected));
     frame.render_stateful_widget(table, body, &mut table_state);
+}
+
+/// A room's unread lines, as the server counts them for us (docs/protocol.md "Read markers"):
+/// `12`, `@12` when one of them mentions us, `999+` at the server's cap, blank when read.
+fn unread_cell(room: &chat_shared::Room) -> Cell<'static> {
+    if room.unread == 0 {
+        return Cell::from("");
+    }
+    let count = chat_shared::limits::unread_label(room.unread);
+    if room.mentioned {
+        Cell::from(format!("{:>5}", format!("@{count}")))
+            .style(super::lines::mention().add_modifier(Modifier::REVERSED))
+    } else {
+        Cell::from(format!("{count:>5}")).style(
+            Style::default()
+                .fg(ratatui::style::Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        )
+    }
 }

@@ -88,6 +88,10 @@ fn build_rows(app: &App, room: &RoomView, width: u16) -> Vec<(Line<'static>, Vec
             }
             Row::Entry(entry) => lines.extend(entry_lines(entry, width)),
             Row::Ended(text) => lines.push((Line::styled(text, theme::error()), Vec::new())),
+            Row::NewMessages => lines.push((
+                Line::styled("── new messages ──", super::lines::mention()),
+                Vec::new(),
+            )),
             Row::Local(text) => lines.extend(text.into_iter().map(|l| {
                 let line = Line::from(vec![
                     Span::raw(" ".repeat(6)),

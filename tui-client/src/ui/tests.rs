@@ -20,6 +20,7 @@ use crate::update::tests::{app, frame, msg, net, open, room};
 
 mod links;
 mod multiline;
+mod reads;
 mod redraw;
 mod room_events;
 

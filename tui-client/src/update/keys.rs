@@ -257,6 +257,7 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         }
         KeyCode::Char('a' | 'A') if alt => mentions::next_active(app),
+        KeyCode::Char('u' | 'U') if alt && in_room => return super::reads::jump_to_new(app),
         KeyCode::Tab if in_room && app.prompt.is_none() => mentions::complete(app),
         KeyCode::Char('n') if ctrl => cycle_view(app, true),
         KeyCode::Char('p') if ctrl => cycle_view(app, false),

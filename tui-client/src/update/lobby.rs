@@ -23,6 +23,16 @@ pub(super) fn on_frame(app: &mut App, frame: LobbyFrame) {
         }
         LobbyFrame::Room { room } => upsert(app, room),
         LobbyFrame::RoomRemoved { id } => app.lobby.rooms.retain(|r| r.id != id),
+        LobbyFrame::Unread {
+            room_id,
+            unread,
+            mentioned,
+        } => {
+            if let Some(room) = app.lobby.rooms.iter_mut().find(|r| r.id == room_id) {
+                room.unread = unread;
+                room.mentioned = mentioned;
+            }
+        }
     }
     clamp_selection(app);
 }
@@ -33,7 +43,14 @@ pub(super) fn on_frame(app: &mut App, frame: LobbyFrame) {
 pub(crate) fn upsert(app: &mut App, room: Room) {
     let lobby = &mut app.lobby;
     match lobby.rooms.iter_mut().find(|r| r.id == room.id) {
-        Some(existing) => *existing = room.clone(),
+        // A `room` frame carries no unread count: the one we have stays.
+        Some(existing) => {
+            *existing = Room {
+                unread: existing.unread,
+                mentioned: existing.mentioned,
+                ..room.clone()
+            }
+        }
         None => {
             let at = lobby
                 .rooms

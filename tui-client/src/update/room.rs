@@ -97,14 +97,20 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             participants,
             history,
             has_more,
+            read_up_to,
             ..
         } => {
             room.room = Some(info);
             room.participants = participants;
             merge_messages(room, history);
+            if let Some(marker) = read_up_to {
+                room.read_markers = true;
+                room.read_up_to = room.read_up_to.max(marker);
+            }
             // After a reconnect the welcome carries what came after our newest message, so
             // only the first one says whether older messages exist.
-            if !room.welcomed {
+            let first = !room.welcomed;
+            if first {
                 room.has_more = has_more;
                 room.welcomed = true;
             }
@@ -116,6 +122,9 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             // The level may have changed on another device while we were away.
             let mut effects = vec![Effect::LoadNotify { room_id }];
             effects.extend(sending::flush(room, now));
+            if first && on_screen {
+                super::reads::place_divider(app, room_id);
+            }
             return effects;
         }
         ServerFrame::Message(message) => {
@@ -139,6 +148,7 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             merge_messages(room, older);
             room.has_more = has_more;
             room.loading_history = false;
+            return super::reads::older_loaded(app, room_id);
         }
         ServerFrame::Presence { nickname, online } => {
             // Only participants are listed. Someone who just left may still get an "offline"
@@ -172,6 +182,9 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             room.room = Some(info.clone());
             super::lobby::upsert(app, info);
         }
+        // Read on another device (or our own report coming back): nothing up to it is
+        // reported again.
+        ServerFrame::Read { up_to } => room.read_up_to = room.read_up_to.max(up_to),
         ServerFrame::RoomRemoved => {
             let title = room.title();
             app.error(format!("Room “{title}” was removed by its creator."));

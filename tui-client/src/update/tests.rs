@@ -6,6 +6,7 @@ mod drafts;
 mod forms;
 mod lobby_pages;
 mod notify;
+mod reads;
 mod room_events;
 mod rooms;
 mod sending;
@@ -27,6 +28,8 @@ pub(crate) fn room(id: i64, title: &str) -> Room {
         creator: "alice".into(),
         participant_count: 2,
         created_at: "2026-11-24T21:00:00Z".into(),
+        unread: 0,
+        mentioned: false,
     }
 }
 
@@ -84,6 +87,7 @@ pub(crate) fn welcome(
             }],
             history,
             has_more,
+            read_up_to: None,
         },
     )
 }

@@ -4,7 +4,8 @@
 //! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), links
 //! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), `/me`, Tab
 //! completion and Alt+A (`shortcuts`), tabs that open again at the next start (`reopen`),
-//! and lines that outlive a quit (`unsent`). The helpers they share are here.
+//! unread counts between devices (`unread`), and lines that outlive a quit (`unsent`). The
+//! helpers they share are here.
 
 mod chat;
 mod drafts;
@@ -17,6 +18,7 @@ mod presence;
 mod reopen;
 mod room_events;
 mod shortcuts;
+mod unread;
 mod unsent;
 
 use std::time::{Duration, Instant};
