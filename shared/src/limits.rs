@@ -24,6 +24,12 @@ pub const WELCOME_HISTORY: u32 = 50;
 pub const ROOM_PAGE: u32 = 50;
 /// The largest `limit` `GET /chat/list` accepts.
 pub const ROOM_PAGE_MAX: u32 = 100;
+/// A search query is at most this many characters (issue 17).
+pub const SEARCH_QUERY_MAX_CHARS: usize = 200;
+/// Search results in one page when no `limit` is given.
+pub const SEARCH_PAGE: u32 = 20;
+/// The largest `limit` `GET /chat/search` accepts.
+pub const SEARCH_PAGE_MAX: u32 = 100;
 /// The largest WebSocket frame a client may send (a 4000-character body of 4-byte characters,
 /// JSON-escaped, fits with room to spare).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;

@@ -9,6 +9,7 @@ mod lobby;
 mod operations;
 mod room_pages;
 mod rooms;
+mod search;
 mod security;
 mod store;
 mod ws;

@@ -2,6 +2,7 @@
 //! then queued with a nonce, `sending`), the create-room prompt; plus paging through messages
 //! (which asks for older history at the top) and the throttled `typing` frame.
 
+use chat_shared::frame::HistoryFrom;
 use chat_shared::limits::TITLE_MAX_CHARS;
 use chat_shared::{ClientFrame, NotifyLevel};
 
@@ -313,10 +314,7 @@ pub(super) fn page_up(app: &mut App) -> Vec<Effect> {
     room.loading_history = true;
     vec![Effect::Send {
         room_id,
-        frame: ClientFrame::History {
-            before,
-            limit: HISTORY_PAGE,
-        },
+        frame: HistoryFrom::Before(before).frame(HISTORY_PAGE),
     }]
 }
 

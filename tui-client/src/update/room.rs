@@ -133,6 +133,7 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         ServerFrame::History {
             messages: older,
             has_more,
+            ..
         } => {
             merge_messages(room, older);
             room.has_more = has_more;
