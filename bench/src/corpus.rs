@@ -8,25 +8,58 @@ const ENGLISH: &[&str] = &[
     "the", "and", "you", "that", "was", "for", "are", "with", "his", "they", "this", "have",
     "from", "one", "had", "word", "but", "not", "what", "all", "were", "when", "your", "can",
     "said", "there", "use", "each", "which", "she", "how", "their", "will", "other", "about",
-    "out", "many", "then", "them", "these", "some", "her", "would", "make", "like", "him",
-    "into", "time", "has", "look", "two", "more", "write", "see", "number", "way", "could",
-    "people", "than", "first", "water", "been", "call", "who", "oil", "its", "now", "find",
-    "long", "down", "day", "did", "get", "come", "made", "may", "part", "deploy", "release",
-    "server", "database", "index", "search", "message", "window", "harbour", "lantern",
+    "out", "many", "then", "them", "these", "some", "her", "would", "make", "like", "him", "into",
+    "time", "has", "look", "two", "more", "write", "see", "number", "way", "could", "people",
+    "than", "first", "water", "been", "call", "who", "oil", "its", "now", "find", "long", "down",
+    "day", "did", "get", "come", "made", "may", "part", "deploy", "release", "server", "database",
+    "index", "search", "message", "window", "harbour", "lantern",
 ];
 
 /// Korean words, most common first.
 const KOREAN: &[&str] = &[
-    "안녕하세요", "감사합니다", "오늘", "내일", "회의", "대화방", "점심", "저녁", "사람들",
-    "프로젝트", "배포", "서버", "데이터베이스", "검색", "메시지", "주말", "다음주", "확인",
-    "문제", "해결", "시작", "끝났어요", "좋아요", "그런데", "그래서", "아마도", "정말",
-    "커피", "날씨", "비가", "바다", "산책", "여행", "가족", "친구들", "공부", "시험",
+    "안녕하세요",
+    "감사합니다",
+    "오늘",
+    "내일",
+    "회의",
+    "대화방",
+    "점심",
+    "저녁",
+    "사람들",
+    "프로젝트",
+    "배포",
+    "서버",
+    "데이터베이스",
+    "검색",
+    "메시지",
+    "주말",
+    "다음주",
+    "확인",
+    "문제",
+    "해결",
+    "시작",
+    "끝났어요",
+    "좋아요",
+    "그런데",
+    "그래서",
+    "아마도",
+    "정말",
+    "커피",
+    "날씨",
+    "비가",
+    "바다",
+    "산책",
+    "여행",
+    "가족",
+    "친구들",
+    "공부",
+    "시험",
 ];
 
 /// Syllables that generated words are made of, for the long tail of rare words.
 const LATIN_SYLLABLES: &[&str] = &[
-    "ka", "lo", "ren", "mi", "tor", "ve", "sal", "qu", "in", "bra", "zo", "el", "dun", "fi",
-    "gar", "po", "nix", "tu", "wen", "sha",
+    "ka", "lo", "ren", "mi", "tor", "ve", "sal", "qu", "in", "bra", "zo", "el", "dun", "fi", "gar",
+    "po", "nix", "tu", "wen", "sha",
 ];
 /// Hangul syllables the generated Korean words are made of: 200 spread over the block, so
 /// their bigrams (40,000) are about as many as everyday Korean uses.
@@ -182,7 +215,11 @@ impl QueryKind {
             }
             QueryKind::RareKorean => (korean(VOCABULARY / 2 + rng.below(VOCABULARY / 2)), false),
             QueryKind::TwoWords => (
-                format!("{} {}", english(rng.below(10)), english(10 + rng.below(100))),
+                format!(
+                    "{} {}",
+                    english(rng.below(10)),
+                    english(10 + rng.below(100))
+                ),
                 false,
             ),
             QueryKind::CommonInOneRoom => (english(rng.below(10)), true),
