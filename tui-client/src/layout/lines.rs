@@ -31,6 +31,8 @@ pub struct Look {
     pub kind: LineKind,
     pub mention: bool,
     pub edited: bool,
+    /// The line a search result opened the room at.
+    pub found: bool,
 }
 
 impl Look {
@@ -38,6 +40,7 @@ impl Look {
         kind: LineKind::Text,
         mention: false,
         edited: false,
+        found: false,
     };
 
     pub fn of(message: &Message, me: Option<&str>) -> Self {
@@ -54,6 +57,7 @@ impl Look {
             kind,
             mention: mentions_me(me, message),
             edited: message.edited_at.is_some() && !message.deleted,
+            found: false,
         }
     }
 

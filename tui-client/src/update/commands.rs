@@ -7,7 +7,7 @@ use chat_shared::limits::TITLE_MAX_CHARS;
 use chat_shared::{ClientFrame, NotifyLevel};
 
 use super::sending::check_body;
-use super::{close_room, edits, open_room, sending};
+use super::{close_room, edits, open_room, search, sending};
 use crate::action::Effect;
 use crate::app::{App, PendingLine, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
 use crate::command::{self, Command};
@@ -125,6 +125,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         Command::Notify(level) => notify(app, level),
         Command::Logout => vec![Effect::Logout],
         Command::Open(n) => open_link(app, n),
+        Command::Search(query) => search::start(app, query),
         Command::Help => {
             app.show_help = true;
             Vec::new()
@@ -326,9 +327,14 @@ pub(super) fn page_down(app: &mut App) -> Vec<Effect> {
     let (_, height) = messages::pane_size(app);
     let page = usize::from(height).saturating_sub(1).max(1);
     if let Some(room) = app.room_mut(room_id) {
+        let at_bottom = room.scroll == 0;
         room.scroll = room.scroll.saturating_sub(page);
         if room.scroll == 0 {
             room.new_below = 0;
+        }
+        // At the bottom of a room opened at a search result: read on toward the newest.
+        if at_bottom {
+            return search::load_newer(room);
         }
     }
     Vec::new()

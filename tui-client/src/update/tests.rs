@@ -8,6 +8,7 @@ mod lobby_pages;
 mod notify;
 mod room_events;
 mod rooms;
+mod search;
 mod sending;
 
 use std::time::{Duration, Instant};

@@ -15,6 +15,7 @@ mod links;
 mod lobby_pages;
 mod presence;
 mod room_events;
+mod search;
 mod shortcuts;
 mod unsent;
 
