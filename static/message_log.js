@@ -221,6 +221,20 @@
       this.log.scrollTop += this.log.scrollHeight - before;
     }
 
+    /** The newest stored message's id, where the next newer page starts. */
+    newestId() {
+      const all = this.list.querySelectorAll("li.message[data-id]");
+      return all.length ? Number(all[all.length - 1].dataset.id) : null;
+    }
+
+    /** Marks one line (a search result opened with ?at=) and scrolls it to the middle. */
+    highlight(id) {
+      const li = this.list.querySelector(`li.message[data-id="${Number(id)}"]`);
+      if (!li) return;
+      li.classList.add("highlight");
+      li.scrollIntoView({ block: "center" });
+    }
+
     /** The oldest stored message's id, where the next older page ends. */
     oldestId() {
       const first = this.list.querySelector("li.message[data-id]");

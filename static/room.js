@@ -126,6 +126,18 @@
   let lastId = 0; // the highest message id shown: the resume point
   let hasMore = false;
   let loadingOlder = false;
+  // Opened at a line (?at=ID, a search result): the log shows the lines around it, not the
+  // newest, and reads forward (history `after`) to the live edge; until it gets there, live
+  // lines are left to those pages, so nothing is missed and nothing shows twice.
+  const atId = Number(new URLSearchParams(location.search).get("at")) || null;
+  let hasNewer = false;
+  let loadingNewer = false;
+  // The welcome's newest lines, kept while the log is away from the live edge: shown if the
+  // line asked for cannot be.
+  let edgeHistory = null;
+  // Live lines that came while away from the live edge, oldest first: a page forward read
+  // before one of them was stored does not have it, so they are added once the pages end.
+  let heldLive = [];
   // The room is gone for this page (removed, or the user left it): never reconnect.
   let closedForGood = false;
   // A form is taking the page elsewhere (Log out, Leave, Remove, Rename): the server may
@@ -263,6 +275,17 @@
         participants.replace(frame.participants);
         if (bans) bans.refresh();
         const resumed = lastId > 0;
+        if (!resumed && atId) {
+          // The line first: its neighbours come in the answer to this.
+          edgeHistory = frame;
+          hasNewer = true;
+          loadingNewer = sendFrame({ type: "history", around: atId, limit: 50 });
+          outbox.connected();
+          break;
+        }
+        // A resume brings everything after the last line shown: the live edge again.
+        hasNewer = false;
+        heldLive = [];
         for (const m of frame.history) addMessage(m, resumed);
         if (!resumed) {
           hasMore = frame.has_more;
@@ -275,11 +298,21 @@
         break;
       }
       case "message":
+        if (hasNewer) {
+          // Away from the live edge: shown in its place once the pages forward get there.
+          heldLive.push(frame);
+          if (outbox.stored(frame.nonce)) log.removeUnsent(frame.nonce);
+          break;
+        }
         addMessage(frame, true);
         typers.delete(frame.sender);
         renderTyping();
         break;
       case "history":
+        if (frame.has_newer !== undefined) {
+          newerArrived(frame);
+          break;
+        }
         loadingOlder = false;
         log.prependOlder(frame.messages);
         hasMore = frame.has_more;
@@ -320,6 +353,8 @@
         } else {
           // Not about a line: maybe the history request, which may be asked for again.
           loadingOlder = false;
+          if (loadingNewer && edgeHistory) showEdge();
+          loadingNewer = false;
           showSocketError(frame.message);
         }
         break;
@@ -345,6 +380,7 @@
       socket = null;
       outbox.disconnected();
       loadingOlder = false;
+      loadingNewer = false;
       changesSent.length = 0; // a new socket answers none of them
       if (closedForGood || navigatingAway) return;
       if (event.code === CLOSE.LEFT) {
@@ -369,6 +405,49 @@
     };
   }
 
+  /** The answer to `around` (the first, with the line asked for) or `after`. */
+  function newerArrived(frame) {
+    const first = log.newestId() === null;
+    loadingNewer = false;
+    for (const m of frame.messages) addMessage(m, false);
+    hasNewer = frame.has_newer;
+    if (first) {
+      edgeHistory = null;
+      hasMore = frame.has_more;
+      olderButton.hidden = !hasMore;
+      log.highlight(atId);
+    }
+    if (!hasNewer) reachedLiveEdge();
+  }
+
+  /** The pages forward have caught up: the live lines held meanwhile follow them. */
+  function reachedLiveEdge() {
+    edgeHistory = null;
+    const held = heldLive;
+    heldLive = [];
+    for (const m of held) {
+      if (m.id > (log.newestId() || 0)) addMessage(m, true);
+    }
+  }
+
+  /** The line asked for cannot be shown (not in this room): the newest lines instead. */
+  function showEdge() {
+    const welcome = edgeHistory;
+    edgeHistory = null;
+    hasNewer = false;
+    for (const m of welcome.history) addMessage(m, false);
+    hasMore = welcome.has_more;
+    olderButton.hidden = !hasMore;
+    reachedLiveEdge();
+    log.scrollToBottom();
+  }
+
+  function loadNewer() {
+    const after = log.newestId();
+    if (!hasNewer || loadingNewer || after === null) return;
+    loadingNewer = sendFrame({ type: "history", after, limit: 50 });
+  }
+
   function loadOlder() {
     const before = log.oldestId();
     if (!hasMore || loadingOlder || before === null) return;
@@ -377,6 +456,7 @@
   olderButton.addEventListener("click", loadOlder);
   document.getElementById("chat-log").addEventListener("scroll", (event) => {
     if (event.target.scrollTop < 20) loadOlder();
+    if (log.nearBottom()) loadNewer();
   });
 
   const removeForm = document.getElementById("remove-form");

@@ -5,12 +5,14 @@
 
 mod ceiling;
 mod client;
+mod corpus;
 mod cpu;
 mod layout;
 mod plot;
 mod recorder;
 mod report;
 mod scenarios;
+mod search;
 mod stamp;
 mod swarm;
 mod sys;
@@ -49,6 +51,10 @@ enum Command {
     Idle(IdleArgs),
     /// Draws p99 latency against offered deliveries/s from saved `sweep` JSON lines (SVG).
     Plot(PlotArgs),
+    /// Fills a database with rooms and messages for `search` (stop the server first on SQLite).
+    SeedMessages(search::seed::SeedArgs),
+    /// Asks a running server many searches over HTTP and prints p50/p95/p99 (issue 17).
+    Search(search::queries::SearchArgs),
     /// Serves the ceiling alone until standard input closes (used by `idle --ceiling`).
     #[command(hide = true)]
     CeilingServer(CeilingServerArgs),
@@ -294,6 +300,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fanout(a) => a.target.client_threads,
         Command::Sweep(a) => a.target.client_threads,
         Command::Idle(a) => a.target.client_threads,
+        Command::SeedMessages(_) | Command::Search(_) => 1,
         Command::Plot(a) => return plot::draw(&a.files, &a.out, a.layout.as_deref()),
         Command::CeilingServer(a) => {
             return ceiling::serve_until_stdin_closes(a.threads, a.queue, !a.nagle)
@@ -317,6 +324,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Fanout(args) => scenarios::fanout::run(&args).await,
             Command::Sweep(args) => scenarios::sweep::run(&args).await,
             Command::Idle(args) => scenarios::idle::run(&args).await,
+            Command::SeedMessages(args) => search::seed::run(&args).await,
+            Command::Search(args) => search::queries::run(&args).await,
             // Handled above, without this runtime.
             Command::Plot(_) | Command::CeilingServer(_) => Ok(()),
         }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod fanout;
+pub mod history;
 pub mod http;
 pub mod i18n;
 pub mod logging;

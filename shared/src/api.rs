@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Participant, Room};
+use crate::model::{Message, Participant, Room};
 
 /// `GET /chat/list[?before=ID][&limit=N]`: one page of active rooms, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,4 +73,29 @@ impl FieldErrors {
             .and_then(|v| v.first())
             .map(String::as_str)
     }
+}
+
+/// `GET /chat/search?q=…[&room=ID][&before=ID][&limit=N]`: matching lines, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub results: Vec<SearchHit>,
+    /// The `before` of the next (older) page; `None` on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// One line a search found, with the room it is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub room: Room,
+    pub message: Message,
+}
+
+/// `GET /chat/{id}/messages?around=ID|before=ID|after=ID[&limit=N]`: the `history` frame's
+/// answer over HTTP, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_newer: Option<bool>,
 }

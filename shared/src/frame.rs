@@ -22,8 +22,18 @@ pub enum ClientFrame {
     Edit { id: i64, body: String },
     /// Delete one of the user's own messages, or (as the room's creator) anyone's.
     Delete { id: i64 },
-    /// Ask for up to `limit` messages older than `before`.
-    History { before: i64, limit: u32 },
+    /// Ask for up to `limit` messages older than `before`, newer than `after`, or around
+    /// `around` (that line and the ones on both sides of it): exactly one of the three. Base
+    /// clients send `before` only.
+    History {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        around: Option<i64>,
+        limit: u32,
+    },
     /// The user is typing.
     Typing,
     /// The user has seen the room's stream up to this id (a line's or a change's): their read
@@ -55,10 +65,13 @@ pub enum ServerFrame {
     MessageEdited { id: i64, message: Message },
     /// An earlier message was deleted: `message` has an empty body and `deleted: true`.
     MessageDeleted { id: i64, message: Message },
-    /// The answer to a `history` request, oldest first.
+    /// The answer to a `history` request, oldest first. `has_more`: older lines exist;
+    /// `has_newer` (only in answers to `after` and `around`): newer lines exist.
     History {
         messages: Vec<Message>,
         has_more: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        has_newer: Option<bool>,
     },
     /// A user's first connection to the room opened, or their last one closed.
     Presence { nickname: String, online: bool },
@@ -146,6 +159,52 @@ impl ErrorCode {
     }
 }
 
+/// Where a `history` request reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryFrom {
+    /// Lines older than this id.
+    Before(i64),
+    /// Lines newer than this id.
+    After(i64),
+    /// This line and the lines on both sides of it.
+    Around(i64),
+}
+
+impl HistoryFrom {
+    /// The `history` frame that asks for it.
+    pub fn frame(self, limit: u32) -> ClientFrame {
+        let (mut before, mut after, mut around) = (None, None, None);
+        match self {
+            HistoryFrom::Before(id) => before = Some(id),
+            HistoryFrom::After(id) => after = Some(id),
+            HistoryFrom::Around(id) => around = Some(id),
+        }
+        ClientFrame::History {
+            before,
+            after,
+            around,
+            limit,
+        }
+    }
+
+    /// Which one of `before`, `after` and `around` a `history` frame names.
+    pub fn of(
+        before: Option<i64>,
+        after: Option<i64>,
+        around: Option<i64>,
+    ) -> Result<Self, FrameError> {
+        match (before, after, around) {
+            (Some(id), None, None) => Ok(HistoryFrom::Before(id)),
+            (None, Some(id), None) => Ok(HistoryFrom::After(id)),
+            (None, None, Some(id)) => Ok(HistoryFrom::Around(id)),
+            _ => Err(FrameError::new(
+                ErrorCode::InvalidFrame,
+                "invalid history frame: give exactly one of before, after or around (a message id)",
+            )),
+        }
+    }
+}
+
 /// A rejected client frame: the code and a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameError {
@@ -215,7 +274,7 @@ impl ClientFrame {
                 ),
             ));
         }
-        let frame = serde_json::from_value(value).map_err(|e| {
+        let frame: ClientFrame = serde_json::from_value(value).map_err(|e| {
             if kind == "read" {
                 return FrameError::new(ErrorCode::InvalidFrame, READ_UP_TO_RULE);
             }
@@ -227,6 +286,15 @@ impl ClientFrame {
         match frame {
             ClientFrame::Read { up_to } if up_to < 1 => {
                 Err(FrameError::new(ErrorCode::InvalidFrame, READ_UP_TO_RULE))
+            }
+            ClientFrame::History {
+                before,
+                after,
+                around,
+                ..
+            } => {
+                HistoryFrom::of(before, after, around)?;
+                Ok(frame)
             }
             frame => Ok(frame),
         }
@@ -422,11 +490,25 @@ mod tests {
         );
         assert_eq!(
             ClientFrame::parse(r#"{"type":"history","before":10,"limit":20}"#).unwrap(),
-            ClientFrame::History {
-                before: 10,
-                limit: 20
-            }
+            HistoryFrom::Before(10).frame(20)
         );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"history","around":10,"limit":20}"#).unwrap(),
+            HistoryFrom::Around(10).frame(20)
+        );
+        assert_eq!(
+            serde_json::to_value(HistoryFrom::Before(10).frame(20)).unwrap(),
+            json!({"type":"history","before":10,"limit":20})
+        );
+        for bad in [
+            r#"{"type":"history","limit":20}"#,
+            r#"{"type":"history","before":1,"after":2,"limit":20}"#,
+            r#"{"type":"history","before":1,"around":2,"limit":20}"#,
+        ] {
+            let e = ClientFrame::parse(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidFrame, "{bad}");
+            assert!(e.message.contains("exactly one"), "{}", e.message);
+        }
         assert_eq!(
             ClientFrame::parse(r#"{"type":"typing"}"#).unwrap(),
             ClientFrame::Typing

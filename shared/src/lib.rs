@@ -10,6 +10,7 @@ pub mod links;
 pub mod mentions;
 pub mod model;
 pub mod names;
+pub mod search;
 pub mod session;
 
 pub use frame::{ClientFrame, ErrorCode, LobbyFrame, ServerFrame};

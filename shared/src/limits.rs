@@ -39,6 +39,12 @@ pub fn unread_label(count: u32) -> String {
         count.to_string()
     }
 }
+/// A search query is at most this many characters (issue 17).
+pub const SEARCH_QUERY_MAX_CHARS: usize = 200;
+/// Search results in one page when no `limit` is given.
+pub const SEARCH_PAGE: u32 = 20;
+/// The largest `limit` `GET /chat/search` accepts.
+pub const SEARCH_PAGE_MAX: u32 = 100;
 /// The largest WebSocket frame a client may send (a 4000-character body of 4-byte characters,
 /// JSON-escaped, fits with room to spare).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;

@@ -97,6 +97,14 @@ impl Visitor {
             .expect("GET json")
     }
 
+    /// `GET /chat/search` as JSON with these query parameters (encoded here).
+    pub async fn search(&self, params: &[(&str, &str)]) -> Response {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        self.get_json(&format!("/chat/search/?{query}")).await
+    }
+
     /// A form POST carrying the CSRF token in the form, as a browser's would.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf().await;
@@ -330,6 +338,12 @@ impl Socket {
             frame["nonce"] = Value::from(n);
         }
         self.send_json(frame).await;
+    }
+
+    /// Sends a line and waits for its acknowledgement: the stored message.
+    pub async fn say(&mut self, body: &str) -> chat_shared::Message {
+        self.send_message(body, None).await;
+        self.next_message().await
     }
 
     /// The next text frame (pings are answered by the library).

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chat_shared::api::{FieldErrors, RoomList};
+use chat_shared::api::{FieldErrors, RoomList, SearchResults};
 use chat_shared::{ClientFrame, LobbyFrame, NotifyLevel, Room, ServerFrame};
 use crossterm::event::KeyEvent;
 
@@ -85,6 +85,14 @@ pub enum NetEvent {
         list: RoomList,
     },
     OlderRoomsFailed {
+        message: String,
+    },
+    /// The answer to [`Effect::Search`].
+    SearchResults {
+        results: SearchResults,
+    },
+    /// The search was refused (the server's words) or the server could not be reached.
+    SearchFailed {
         message: String,
     },
     RoomFrame {
@@ -230,6 +238,11 @@ pub enum Effect {
     /// Read the tabs kept for `nickname` and report them ([`NetEvent::OpenRoomsLoaded`]).
     LoadOpenRooms {
         nickname: String,
+    },
+    /// `/search WORDS`: ask `GET /chat/search` (in one room, or in all of ours).
+    Search {
+        query: String,
+        room: Option<i64>,
     },
     /// `/open N`: open this link with the system's opener (`crate::opener`).
     OpenLink {

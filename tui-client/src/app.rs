@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use chat_shared::api::FieldErrors;
+use chat_shared::api::{FieldErrors, SearchHit};
 use chat_shared::{Message, NotifyLevel, Participant, Room};
 use chrono::{DateTime, Local, NaiveDate};
 
@@ -171,6 +171,22 @@ pub struct LocalLine {
     pub text: String,
 }
 
+/// `/search` results, drawn over the main area until Esc or Enter (which opens one).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchView {
+    /// What was searched for, as typed.
+    pub query: String,
+    /// The room searched, or `None` for every room we are in.
+    pub room: Option<i64>,
+    /// Newest first.
+    pub results: Vec<SearchHit>,
+    pub selected: usize,
+    /// The request is on its way.
+    pub loading: bool,
+    /// Why there are no results (the server's words).
+    pub error: Option<String>,
+}
+
 /// One open room ("tab").
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoomView {
@@ -232,6 +248,15 @@ pub struct RoomView {
     pub new_upto: i64,
     /// Alt+U asked for older pages until the divider's line is loaded.
     pub seeking_new: bool,
+    /// A search result opened here: the line to show (with the lines around it) and mark.
+    pub found: Option<i64>,
+    /// The log shows older lines than the newest (opened at a search result): PageDown at
+    /// the bottom reads on (`history` `after`), and live lines wait in `held` until then.
+    pub has_newer: bool,
+    /// A `history` `around` or `after` request is on its way.
+    pub loading_newer: bool,
+    /// Live lines that came while `has_newer`: added once the pages forward reach them.
+    pub held: Vec<Message>,
 }
 
 impl RoomView {
@@ -264,6 +289,10 @@ impl RoomView {
             new_after: None,
             new_upto: 0,
             seeking_new: false,
+            found: None,
+            has_newer: false,
+            loading_newer: false,
+            held: Vec::new(),
         }
     }
 
@@ -367,6 +396,8 @@ pub struct App {
     pub bell: bool,
     pub notice: Option<Notice>,
     pub show_help: bool,
+    /// `/search` results, while they are shown.
+    pub search: Option<SearchView>,
     /// How many lines the help is scrolled down, when it is taller than the terminal.
     pub help_scroll: u16,
     /// Terminal size in cells; `update` needs it to page through messages.
@@ -402,6 +433,7 @@ impl App {
             bell: true,
             notice: None,
             show_help: false,
+            search: None,
             help_scroll: 0,
             size: (80, 24),
             now,

@@ -29,6 +29,8 @@ pub enum Command {
     Logout,
     /// Open the Nth link on the screen (from 1, top to bottom).
     Open(usize),
+    /// `/search WORDS`: in a room, that room's lines; in the lobby, every room's we are in.
+    Search(String),
     Help,
     Quit,
     /// Something starting with `/` we could not use; the text says what to do instead.
@@ -59,6 +61,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("/close", "close the tab, stay a participant"),
     ("/open N", "open the Nth link on the screen (from the top)"),
+    (
+        "/search WORDS",
+        "find lines (this room, or all your rooms from the lobby)",
+    ),
     ("/me TEXT", "an action line: * you TEXT"),
     ("/edit", "edit your last line (Up in an empty input too)"),
     (
@@ -139,6 +145,8 @@ pub fn parse(line: &str) -> Command {
                 "usage: /open N (1 is the first link on the screen, from the top)".into(),
             ),
         },
+        "search" | "s" | "find" if !arg.is_empty() => Command::Search(arg.to_owned()),
+        "search" | "s" | "find" => Command::Invalid("usage: /search WORDS".into()),
         "help" | "h" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
         _ => Command::Invalid(format!(
@@ -164,6 +172,11 @@ mod tests {
         assert_eq!(parse("/QUIT"), Command::Quit);
         assert_eq!(parse("/leave"), Command::Leave);
         assert_eq!(parse("/open 2"), Command::Open(2));
+        assert_eq!(
+            parse("/search 대화 deploy"),
+            Command::Search("대화 deploy".into())
+        );
+        assert!(matches!(parse("/search"), Command::Invalid(m) if m.contains("WORDS")));
         assert_eq!(
             parse("/part"),
             Command::Leave,

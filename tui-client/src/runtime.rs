@@ -136,6 +136,17 @@ impl Runtime {
                     self.lobby = Some(spawn_lobby(self.http.clone(), self.actions.clone()));
                 }
             }
+            Effect::Search { query, room } => {
+                let http = self.http.clone();
+                self.spawn(async move {
+                    match http.search(&query, room).await {
+                        Ok(results) => NetEvent::SearchResults { results },
+                        Err(e) => NetEvent::SearchFailed {
+                            message: e.message(),
+                        },
+                    }
+                });
+            }
             Effect::LoadOlderRooms { before } => {
                 let http = self.http.clone();
                 self.spawn(async move {

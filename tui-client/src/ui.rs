@@ -11,6 +11,7 @@ pub mod lobby;
 pub mod login;
 pub mod messages;
 pub mod prompt;
+pub mod search;
 pub mod sidebar;
 pub mod status;
 pub mod theme;
@@ -85,6 +86,11 @@ pub fn render(app: &App, frame: &mut Frame) {
                 sidebar::render(app, frame, rect);
             }
             match app.active_room() {
+                _ if app.search.is_some() => {
+                    if let Some(found) = &app.search {
+                        search::render(app, found, frame, areas.header, areas.body);
+                    }
+                }
                 Some(room) => {
                     messages::render_header(app, room, frame, areas.header);
                     messages::render(app, room, frame, areas.body);

@@ -2,7 +2,8 @@
 //! Keys and pastes are handled in `update/keys.rs`, slash commands and Enter in
 //! `update/commands.rs`, the queue of lines on their way to the server in
 //! `update/sending.rs`, network results in `update/net.rs`, the room list in
-//! `update/lobby.rs`, room socket frames in
+//! `update/lobby.rs`, `/search` and opening a room at a result in `update/search.rs`, room
+//! socket frames in
 //! `update/room.rs`, and keeping unsent lines on disk in `update/unsent.rs`; the helpers here
 //! (open, close, switch rooms) are what they share.
 
@@ -15,6 +16,7 @@ mod net;
 mod open_rooms;
 mod reads;
 mod room;
+mod search;
 mod sending;
 mod unsent;
 

@@ -12,6 +12,7 @@ mod pages;
 mod request_span;
 pub mod respond;
 mod room_list;
+mod search;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue};
@@ -44,14 +45,19 @@ fn route_both(
 }
 
 pub fn router(state: AppState) -> Router {
-    let pages = [accounts::routes(), chat::routes(), moderation::routes()]
-        .into_iter()
-        .fold(Router::new(), |router, path_handlers| {
-            path_handlers
-                .into_iter()
-                .fold(router, |r, (path, handlers)| route_both(r, path, handlers))
-        })
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect));
+    let pages = [
+        accounts::routes(),
+        chat::routes(),
+        moderation::routes(),
+        search::routes(),
+    ]
+    .into_iter()
+    .fold(Router::new(), |router, path_handlers| {
+        path_handlers
+            .into_iter()
+            .fold(router, |r, (path, handlers)| route_both(r, path, handlers))
+    })
+    .layer(middleware::from_fn_with_state(state.clone(), csrf::protect));
     let mut sockets: Routes = vec![
         ("/ws/chat/{id}", get(socket::upgrade::room)),
         ("/ws/lobby", get(socket::upgrade::lobby)),

@@ -70,6 +70,43 @@ pub struct ListPage {
     pub newer: Option<String>,
 }
 
+/// A search result as the results page shows it.
+pub struct SearchRow {
+    pub room: Room,
+    pub message: chat_shared::Message,
+    /// "2026-11-24 21:46 UTC"; page scripts show it in the reader's time zone.
+    pub sent_display: String,
+}
+
+impl SearchRow {
+    pub fn new(hit: chat_shared::api::SearchHit) -> Self {
+        let sent_display = chrono::DateTime::parse_from_rfc3339(&hit.message.sent_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|_| hit.message.sent_at.clone());
+        Self {
+            room: hit.room,
+            message: hit.message,
+            sent_display,
+        }
+    }
+}
+
+/// `GET /chat/search`: the search box, and the results once something was searched.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub c: Chrome,
+    /// What was typed, shown back in the box.
+    pub q: String,
+    /// The room the search is limited to.
+    pub room: Option<i64>,
+    /// A search ran (so an empty list means "nothing matched").
+    pub searched: bool,
+    pub results: Vec<SearchRow>,
+    pub older: Option<String>,
+    pub error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "create.html")]
 pub struct CreatePage {

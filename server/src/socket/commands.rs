@@ -1,11 +1,12 @@
 //! What a room socket answers to the client's frames: `send`, `history` and `typing` (`edit`
 //! and `delete` are in `changes.rs`).
 
-use chat_shared::frame::FrameError;
+use chat_shared::frame::{FrameError, HistoryFrom};
 use chat_shared::{mentions, ClientFrame, ErrorCode, MessageKind, ServerFrame};
 
 use super::outbox::Outbound;
 use super::room::RoomSocket;
+use crate::history::{self, HistoryError};
 use crate::store::{now_ms, NewEntry, NewMessage};
 
 impl RoomSocket {
@@ -39,7 +40,15 @@ impl RoomSocket {
             }
             ClientFrame::Edit { id, body } => self.handle_edit(id, &body).await,
             ClientFrame::Delete { id } => self.handle_delete(id).await,
-            ClientFrame::History { before, limit } => self.handle_history(before, limit).await,
+            ClientFrame::History {
+                before,
+                after,
+                around,
+                limit,
+            } => match HistoryFrom::of(before, after, around) {
+                Ok(from) => self.handle_history(from, limit).await,
+                Err(e) => self.reply_error(e),
+            },
             ClientFrame::Typing => self.handle_typing().await,
             ClientFrame::Read { up_to } => self.handle_read(up_to).await,
         }
@@ -127,7 +136,7 @@ impl RoomSocket {
         None
     }
 
-    async fn handle_history(&mut self, before: i64, limit: u32) {
+    async fn handle_history(&mut self, from: HistoryFrom, limit: u32) {
         let limit = match ClientFrame::validate_history_limit(limit) {
             Ok(l) => l,
             Err(e) => return self.reply_error(e),
@@ -145,31 +154,26 @@ impl RoomSocket {
                 retry_after_ms: Some(wait_ms),
             });
         }
-        match self
-            .state
-            .store
-            .messages_before(self.room.id, before, limit + 1, self.joins)
-            .await
+        match history::read(
+            self.state.store.as_ref(),
+            self.room.id,
+            from,
+            limit,
+            self.joins,
+        )
+        .await
         {
-            Ok(mut messages) => {
-                let has_more = messages.len() > limit as usize;
-                if has_more {
-                    messages.remove(0);
-                }
-                self.reply(&ServerFrame::History {
-                    messages: messages.into_iter().map(|m| m.message).collect(),
-                    has_more,
-                });
+            Ok(page) => self.reply(&ServerFrame::History {
+                messages: page.messages,
+                has_more: page.has_more,
+                has_newer: page.has_newer,
+            }),
+            Err(e @ HistoryError::NotFound(_)) => {
+                self.reply_error(FrameError::new(ErrorCode::NotFound, e.message()))
             }
             Err(e) => {
                 tracing::error!(error = ?e, "history query failed");
-                self.reply(
-                    &FrameError::new(
-                        ErrorCode::StoreFailed,
-                        "the server could not load older messages; try again",
-                    )
-                    .into_frame(None),
-                );
+                self.reply_error(FrameError::new(ErrorCode::StoreFailed, e.message()));
             }
         }
     }

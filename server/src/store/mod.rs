@@ -7,6 +7,7 @@ mod one_by_one;
 mod postgres;
 mod read_markers;
 mod rows;
+mod search;
 mod sql;
 mod sqlite;
 
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, AccountRow};
 pub use rows::{now_ms, rfc3339};
+pub use search::SearchRequest;
 pub use sql::SqlStore;
 
 /// The most messages one [`Store::insert_messages`] call takes in one statement on SQLite, and
@@ -382,6 +384,18 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>>;
+    /// Up to `limit` lines (not changes) with id above `after`, oldest first, each as it is
+    /// now: reading forward from a line a search found.
+    async fn lines_after(
+        &self,
+        room_id: i64,
+        after: i64,
+        limit: u32,
+        joins: Joins,
+    ) -> StoreResult<Vec<StoredMessage>>;
+    /// Up to `request.limit` text and action lines that match `request.query`, newest first,
+    /// each as it is now, only from active rooms the user is a participant of (issue 17).
+    async fn search(&self, request: &SearchRequest) -> StoreResult<Vec<StoredMessage>>;
     /// Up to `limit` entries (lines and changes) with id above `after`, oldest first.
     async fn messages_after(
         &self,

@@ -2,16 +2,22 @@
 //! before, and a repeated nonce answered with the original. Both backends take it when a grouped
 //! insert cannot be used: a batch that repeats a nonce, or one with anything but plain messages
 //! (actions, notices, mentions, edits and deletes, which also change the line they name).
+//! The search index follows in the same transaction: a text or action line is indexed, an
+//! edit replaces its line's entry, a delete removes it.
 
 use sqlx::{Any, Row, Transaction};
 
+use chat_shared::MessageKind;
+
 use super::rows::{message_from_row, newly_stored, MESSAGE_SELECT};
-use super::{Inserted, NewEntry, NewMessage};
+use super::search::{index_lines, unindex};
+use super::{Backend, Inserted, NewEntry, NewMessage};
 
 /// The exact path: one statement per message, each numbered after the one before; a repeated
 /// nonce returns the original.
 pub async fn insert_one_by_one(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     batch: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
     let mut out = Vec::with_capacity(batch.len());
@@ -33,8 +39,12 @@ pub async fn insert_one_by_one(
         .await?;
         let inserted = match row {
             Some(row) => {
-                apply_change(tx, new).await?;
-                newly_stored(new, row.try_get("id")?, row.try_get("seq")?)
+                let id = row.try_get("id")?;
+                if is_searchable(&new.entry) {
+                    index_lines(tx, backend, &[(id, new.room_id, new.body.as_str())]).await?;
+                }
+                apply_change(tx, backend, new).await?;
+                newly_stored(new, id, row.try_get("seq")?)
             }
             None => {
                 let row = sqlx::query(&format!(
@@ -58,11 +68,15 @@ pub async fn insert_one_by_one(
 
 /// What an edit or delete does to the line it names, in the transaction that stores it. A
 /// deleted line is not edited again, and deleting leaves its text nowhere.
-async fn apply_change(tx: &mut Transaction<'_, Any>, new: &NewMessage) -> Result<(), sqlx::Error> {
+async fn apply_change(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    new: &NewMessage,
+) -> Result<(), sqlx::Error> {
     match &new.entry {
         NewEntry::Line(_) => {}
         NewEntry::Edit { target } => {
-            sqlx::query(
+            let edited = sqlx::query(
                 "UPDATE messages SET body = $1, edited_at = $2, mentions = $3 \
                  WHERE id = $4 AND room_id = $5 AND deleted_at IS NULL",
             )
@@ -73,8 +87,14 @@ async fn apply_change(tx: &mut Transaction<'_, Any>, new: &NewMessage) -> Result
             .bind(new.room_id)
             .execute(&mut **tx)
             .await?;
+            // The line is found by its new words only.
+            if edited.rows_affected() > 0 && is_searchable(&NewEntry::Line(target.kind)) {
+                unindex(tx, backend, target.id).await?;
+                index_lines(tx, backend, &[(target.id, new.room_id, new.body.as_str())]).await?;
+            }
         }
         NewEntry::Delete { target } => {
+            unindex(tx, backend, target.id).await?;
             sqlx::query(
                 "UPDATE messages SET body = '', mentions = '[]', deleted_at = $1 \
                  WHERE id = $2 AND room_id = $3 AND deleted_at IS NULL",
@@ -87,4 +107,12 @@ async fn apply_change(tx: &mut Transaction<'_, Any>, new: &NewMessage) -> Result
         }
     }
     Ok(())
+}
+
+/// Whether an entry is a line search finds: text and action lines, not notices or changes.
+fn is_searchable(entry: &NewEntry) -> bool {
+    matches!(
+        entry,
+        NewEntry::Line(MessageKind::Text) | NewEntry::Line(MessageKind::Action)
+    )
 }

@@ -7,6 +7,7 @@ use sqlx::{Acquire, Any, Row, Transaction};
 
 use super::one_by_one::insert_one_by_one;
 use super::rows::{distinct, newly_stored, placeholders};
+use super::search::{index_lines, Line};
 use super::{Backend, Inserted, NewMessage};
 
 /// Rows per INSERT statement: 6 parameters each stays far below Postgres's 65535.
@@ -32,7 +33,7 @@ pub async fn insert(
     // statement that skips repeats; if it skipped any, undo it (a savepoint) and take the
     // exact path, so seqs stay gap-free either way.
     if !batch.iter().all(NewMessage::is_plain) {
-        return insert_one_by_one(tx, batch).await;
+        return insert_one_by_one(tx, Backend::Postgres, batch).await;
     }
     let mut attempt = tx.begin().await?;
     if let Some(out) = insert_all(&mut attempt, batch).await? {
@@ -40,7 +41,7 @@ pub async fn insert(
         return Ok(out);
     }
     attempt.rollback().await?;
-    insert_one_by_one(tx, batch).await
+    insert_one_by_one(tx, Backend::Postgres, batch).await
 }
 
 /// One multi-row insert; `None` if any message repeated a nonce (nothing is then kept).
@@ -68,6 +69,13 @@ async fn insert_all(
         let id = *ids.get(&(m.room_id, seq)).ok_or(sqlx::Error::RowNotFound)?;
         out.push(newly_stored(m, id, seq));
     }
+    // Plain lines all: each is indexed in the transaction that stores it.
+    let lines: Vec<Line<'_>> = out
+        .iter()
+        .zip(batch)
+        .map(|(stored, m)| (stored.stored.message.id, m.room_id, m.body.as_str()))
+        .collect();
+    index_lines(tx, Backend::Postgres, &lines).await?;
     // Within a room, ids must grow with seq (CONTRACT.md "Ordering"). Both databases number
     // a multi-row insert in row order; if one ever did not, the exact path is taken instead.
     Ok(ids_follow_seqs(&out).then_some(out))

@@ -23,7 +23,8 @@ use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
 use super::{
     postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, Joins, MarkRead,
-    NewMessage, NewUser, RoomRecord, Store, StoreError, StoreResult, StoredMessage, Unread, User,
+    NewMessage, NewUser, RoomRecord, SearchRequest, Store, StoreError, StoreResult, StoredMessage,
+    Unread, User,
 };
 
 /// SQL storage. Cheap to clone (the pools are shared).
@@ -113,6 +114,12 @@ impl SqlStore {
             .fill_nickname_skeletons()
             .await
             .context("could not compute the nickname skeletons of older accounts")?;
+        let indexed = super::search::backfill(&store.pool, backend)
+            .await
+            .context("could not add older messages to the search index")?;
+        if indexed > 0 {
+            tracing::info!(indexed, "added older messages to the search index");
+        }
         Ok(store)
     }
 
@@ -514,6 +521,30 @@ impl Store for SqlStore {
         let mut messages = messages_from_rows(&rows)?;
         messages.reverse();
         Ok(messages)
+    }
+
+    async fn lines_after(
+        &self,
+        room_id: i64,
+        after: i64,
+        limit: u32,
+        joins: Joins,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        let rows = sqlx::query(&format!(
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id > $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
+             ORDER BY m.id LIMIT $3",
+            joins_filter(joins)
+        ))
+        .bind(room_id)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        messages_from_rows(&rows)
+    }
+
+    async fn search(&self, request: &SearchRequest) -> StoreResult<Vec<StoredMessage>> {
+        super::search::search(&self.pool, self.backend, request).await
     }
 
     async fn messages_after(

@@ -168,7 +168,9 @@ async fn a_join_storm_leaves_a_base_welcome_and_history_full_of_messages() {
         .await;
     let (older, has_more) = base
         .next_matching(|f| match f {
-            chat_shared::ServerFrame::History { messages, has_more } => Some((messages, has_more)),
+            chat_shared::ServerFrame::History {
+                messages, has_more, ..
+            } => Some((messages, has_more)),
             _ => None,
         })
         .await;

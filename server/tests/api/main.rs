@@ -10,6 +10,7 @@ mod lobby;
 mod operations;
 mod room_pages;
 mod rooms;
+mod search;
 mod security;
 mod store;
 mod unread;

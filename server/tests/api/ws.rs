@@ -79,7 +79,9 @@ async fn welcome_holds_the_latest_fifty_and_history_pages_back() {
         .await;
     let (older, more) = fresh
         .next_matching(|f| match f {
-            ServerFrame::History { messages, has_more } => Some((messages, has_more)),
+            ServerFrame::History {
+                messages, has_more, ..
+            } => Some((messages, has_more)),
             _ => None,
         })
         .await;
@@ -93,7 +95,9 @@ async fn welcome_holds_the_latest_fifty_and_history_pages_back() {
         .await;
     let (oldest, more) = fresh
         .next_matching(|f| match f {
-            ServerFrame::History { messages, has_more } => Some((messages, has_more)),
+            ServerFrame::History {
+                messages, has_more, ..
+            } => Some((messages, has_more)),
             _ => None,
         })
         .await;

@@ -20,6 +20,7 @@ mod links;
 mod notify;
 mod pages;
 mod room_socket;
+mod search;
 mod sending;
 mod steps;
 mod unread;

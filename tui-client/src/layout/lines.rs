@@ -32,6 +32,8 @@ pub struct Look {
     pub kind: LineKind,
     pub mention: bool,
     pub edited: bool,
+    /// The line a search result opened the room at.
+    pub found: bool,
 }
 
 impl Look {
@@ -39,6 +41,7 @@ impl Look {
         kind: LineKind::Text,
         mention: false,
         edited: false,
+        found: false,
     };
 
     pub fn of(message: &Message, me: Option<&str>) -> Self {
@@ -55,6 +58,7 @@ impl Look {
             kind,
             mention: mentions_me(me, message),
             edited: message.edited_at.is_some() && !message.deleted,
+            found: false,
         }
     }
 

@@ -140,8 +140,11 @@ fn local_rows<'a>(room: &RoomView, after: Option<i64>, width: u16) -> Vec<Row<'a
 }
 
 /// A stored message, as its kind says it reads (`layout::lines`).
-fn stored_entry<'a>(app: &App, message: &'a Message, width: u16) -> Row<'a> {
-    let look = Look::of(message, app.me.as_deref());
+fn stored_entry<'a>(app: &App, room: &RoomView, message: &'a Message, width: u16) -> Row<'a> {
+    let look = Look {
+        found: room.found == Some(message.id),
+        ..Look::of(message, app.me.as_deref())
+    };
     let wide = usize::from(width).saturating_sub(6).max(1);
     Row::Entry(Entry {
         time: app.clock.hhmm(&message.sent_at),
@@ -178,7 +181,7 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
                 rows.push(Row::Day(date));
             }
         }
-        rows.push(stored_entry(app, message, width));
+        rows.push(stored_entry(app, room, message, width));
         rows.extend(local_rows(room, Some(message.id), width));
     }
     let me = app.me.as_deref().unwrap_or("me");
@@ -194,6 +197,13 @@ pub fn rows<'a>(app: &'a App, room: &'a RoomView, width: u16) -> Vec<Row<'a>> {
                 rows.push(entry("     ".to_owned(), "", &note, width, EntryKind::Note));
             }
         }
+    }
+    if room.has_newer && !room.messages.is_empty() {
+        rows.push(Row::Ended(if room.loading_newer {
+            "⋯ loading newer messages".to_owned()
+        } else {
+            "↓ PageDown for newer messages".to_owned()
+        }));
     }
     if let Some(why) = &room.ended {
         rows.push(Row::Ended(format!("── {why} ──")));

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_shared::api::{ErrorBody, FieldErrors, NicknameBody, RoomBody, RoomDetail, RoomList};
+use chat_shared::api::{
+    ErrorBody, FieldErrors, NicknameBody, RoomBody, RoomDetail, RoomList, SearchResults,
+};
 use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
 use chat_shared::{NotifyLevel, Room};
 use reqwest::cookie::{CookieStore, Jar};
@@ -222,6 +224,26 @@ impl Http {
             .await
             .map_err(|e| self.unreachable(&e))?;
         expect_json::<RoomList>(response, StatusCode::OK).await
+    }
+
+    /// The lines matching `query`, newest first, in `room` or in every room we are in.
+    pub async fn search(&self, query: &str, room: Option<i64>) -> Result<SearchResults, HttpError> {
+        let mut url = self.url("/chat/search/");
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("q", query);
+            if let Some(room) = room {
+                pairs.append_pair("room", &room.to_string());
+            }
+        }
+        let response = self
+            .client
+            .get(url)
+            .header(ACCEPT, JSON)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        expect_json::<SearchResults>(response, StatusCode::OK).await
     }
 
     /// `ban: true` bans `nickname` from the room, `false` lifts the ban (its creator only).

@@ -32,8 +32,13 @@ pub fn text_style(look: Look) -> Style {
         LineKind::Action => Style::default().add_modifier(Modifier::ITALIC),
         LineKind::Notice | LineKind::Deleted => dim(),
     };
-    if look.mention {
+    let base = if look.mention {
         base.patch(mention())
+    } else {
+        base
+    };
+    if look.found {
+        base.add_modifier(Modifier::REVERSED)
     } else {
         base
     }

@@ -23,6 +23,7 @@ mod multiline;
 mod reads;
 mod redraw;
 mod room_events;
+mod search;
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");

@@ -2,11 +2,12 @@
 //! then queued with a nonce, `sending`), the create-room prompt; plus paging through messages
 //! (which asks for older history at the top) and the throttled `typing` frame.
 
+use chat_shared::frame::HistoryFrom;
 use chat_shared::limits::TITLE_MAX_CHARS;
 use chat_shared::{ClientFrame, NotifyLevel};
 
 use super::sending::check_body;
-use super::{close_room, edits, open_room, sending};
+use super::{close_room, edits, open_room, search, sending};
 use crate::action::Effect;
 use crate::app::{App, PendingLine, Prompt, View, HISTORY_PAGE, TYPING_SEND_EVERY};
 use crate::command::{self, Command};
@@ -124,6 +125,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         Command::Notify(level) => notify(app, level),
         Command::Logout => vec![Effect::Logout],
         Command::Open(n) => open_link(app, n),
+        Command::Search(query) => search::start(app, query),
         Command::Help => {
             app.show_help = true;
             Vec::new()
@@ -313,10 +315,7 @@ pub(super) fn page_up(app: &mut App) -> Vec<Effect> {
     room.loading_history = true;
     vec![Effect::Send {
         room_id,
-        frame: ClientFrame::History {
-            before,
-            limit: HISTORY_PAGE,
-        },
+        frame: HistoryFrom::Before(before).frame(HISTORY_PAGE),
     }]
 }
 
@@ -328,9 +327,14 @@ pub(super) fn page_down(app: &mut App) -> Vec<Effect> {
     let (_, height) = messages::pane_size(app);
     let page = usize::from(height).saturating_sub(1).max(1);
     if let Some(room) = app.room_mut(room_id) {
+        let at_bottom = room.scroll == 0;
         room.scroll = room.scroll.saturating_sub(page);
         if room.scroll == 0 {
             room.new_below = 0;
+        }
+        // At the bottom of a room opened at a search result: read on toward the newest.
+        if at_bottom {
+            return search::load_newer(room);
         }
     }
     Vec::new()

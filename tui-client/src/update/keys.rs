@@ -4,7 +4,7 @@
 use chat_shared::limits;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{commands, edits, lobby, mentions, sending};
+use super::{commands, edits, lobby, mentions, search, sending};
 use super::{cycle_view, switch_to};
 use crate::action::Effect;
 use crate::app::{App, LoginForm, Prompt, RegisterForm, Screen, View};
@@ -234,6 +234,11 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(Prompt::ConfirmDelete { .. }) = app.prompt {
         let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
         return edits::answer_delete(app, yes);
+    }
+    if app.prompt.is_none() {
+        if let Some(effects) = search::on_key(app, key) {
+            return effects;
+        }
     }
     if key.code != KeyCode::Tab {
         app.completion = None;

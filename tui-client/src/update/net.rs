@@ -2,6 +2,7 @@
 //! in and out, the session expiring, rooms created, renamed, left and ended by the server,
 //! the live room list, and lines restored from a previous run.
 
+use super::search;
 use super::{
     back_to_login, close_room, commands, enter_main, lobby, open_room, open_rooms, room, sending,
     unsent,
@@ -113,6 +114,14 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
         }
         NetEvent::OlderRooms { before, list } => {
             lobby::on_older(app, before, list);
+            Vec::new()
+        }
+        NetEvent::SearchResults { results } => {
+            search::on_results(app, results);
+            Vec::new()
+        }
+        NetEvent::SearchFailed { message } => {
+            search::on_failed(app, message);
             Vec::new()
         }
         NetEvent::OlderRoomsFailed { message } => {

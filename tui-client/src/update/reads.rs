@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chat_shared::frame::HistoryFrom;
 use chat_shared::ClientFrame;
 
 use crate::action::Effect;
@@ -81,10 +82,7 @@ pub(super) fn jump_to_new(app: &mut App) -> Vec<Effect> {
         room.loading_history = true;
         return vec![Effect::Send {
             room_id,
-            frame: ClientFrame::History {
-                before,
-                limit: HISTORY_PAGE,
-            },
+            frame: HistoryFrom::Before(before).frame(HISTORY_PAGE),
         }];
     }
     let Some(above) = messages::lines_above_new(app, room, width) else {

@@ -5,7 +5,7 @@
 use chat_shared::{Message, Participant, ServerFrame};
 
 use super::sending::{self, Refusal};
-use super::{close_room, mentions};
+use super::{close_room, mentions, search};
 use crate::action::{ConnState, Effect};
 use crate::app::{App, RoomView, Screen, View, TYPING_SHOWN_FOR};
 use crate::layout::messages;
@@ -102,7 +102,13 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         } => {
             room.room = Some(info);
             room.participants = participants;
-            merge_messages(room, history);
+            // Opened at a search result: the lines around it come first (`search`).
+            let jump = if room.has_newer {
+                search::on_welcome(room, history)
+            } else {
+                merge_messages(room, history);
+                Vec::new()
+            };
             if let Some(marker) = read_up_to {
                 room.read_markers = true;
                 room.read_up_to = room.read_up_to.max(marker);
@@ -121,11 +127,16 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             sending::rewind(room);
             // The level may have changed on another device while we were away.
             let mut effects = vec![Effect::LoadNotify { room_id }];
+            effects.extend(jump);
             effects.extend(sending::flush(room, now));
             if first && on_screen {
                 super::reads::place_divider(app, room_id);
             }
             return effects;
+        }
+        ServerFrame::Message(message) if room.has_newer => {
+            search::hold(room, message);
+            return sending::flush(room, now);
         }
         ServerFrame::Message(message) => {
             return on_message(app, room_id, message, on_screen, width);
@@ -142,8 +153,21 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             }
         }
         ServerFrame::History {
+            messages,
+            has_more,
+            has_newer: Some(has_newer),
+        } => {
+            let page = chat_shared::api::MessagePage {
+                messages,
+                has_more,
+                has_newer: Some(has_newer),
+            };
+            search::on_page(app, room_id, page);
+        }
+        ServerFrame::History {
             messages: older,
             has_more,
+            has_newer: None,
         } => {
             merge_messages(room, older);
             room.has_more = has_more;

@@ -9,6 +9,7 @@ mod notify;
 mod reads;
 mod room_events;
 mod rooms;
+mod search;
 mod sending;
 
 use std::time::{Duration, Instant};

@@ -17,6 +17,7 @@ mod lobby_pages;
 mod presence;
 mod reopen;
 mod room_events;
+mod search;
 mod shortcuts;
 mod unread;
 mod unsent;

@@ -12,6 +12,7 @@ use sqlx::{AnyPool, SqliteConnection, SqlitePool};
 
 use crate::store::one_by_one::insert_one_by_one;
 use crate::store::rows::{distinct, newly_stored, placeholders};
+use crate::store::search::index_value;
 use crate::store::{Backend, Inserted, NewMessage, MAX_BATCH};
 
 /// Rows per INSERT statement: a whole batch, so a batch is one statement.
@@ -108,17 +109,14 @@ impl SqliteInserter {
         if !batch.iter().all(NewMessage::is_plain) {
             numbering.forget();
             let mut tx = pool.begin().await?;
-            let stored = insert_one_by_one(&mut tx, batch).await?;
+            let stored = insert_one_by_one(&mut tx, Backend::Sqlite, batch).await?;
             tx.commit().await?;
             return Ok(stored);
         }
         let mut connection = self.connection.acquire().await?;
-        let stored = if batch.len() <= ROWS_PER_STATEMENT {
-            // One statement commits by itself.
-            insert_numbered(&mut connection, &mut numbering, batch).await
-        } else {
-            insert_chunks_in_one_transaction(&mut connection, &mut numbering, batch).await
-        };
+        // A transaction even for one statement: the lines and their search index entries
+        // are stored together or not at all.
+        let stored = insert_chunks_in_one_transaction(&mut connection, &mut numbering, batch).await;
         drop(connection);
         match stored {
             Ok(stored) => Ok(stored),
@@ -128,7 +126,7 @@ impl SqliteInserter {
                 match e {
                     sqlx::Error::Database(e) if e.is_unique_violation() => {
                         let mut tx = pool.begin().await?;
-                        let stored = insert_one_by_one(&mut tx, batch).await?;
+                        let stored = insert_one_by_one(&mut tx, Backend::Sqlite, batch).await?;
                         tx.commit().await?;
                         Ok(stored)
                     }
@@ -139,8 +137,8 @@ impl SqliteInserter {
     }
 }
 
-/// A batch bigger than one statement, in one transaction: if a later chunk fails, the earlier
-/// ones are rolled back too, so a caller that retries the batch stores nothing twice.
+/// A batch in one transaction, with its search index entries: if a later chunk fails, the
+/// earlier ones are rolled back too, so a caller that retries the batch stores nothing twice.
 async fn insert_chunks_in_one_transaction(
     connection: &mut SqliteConnection,
     numbering: &mut Numbering,
@@ -223,6 +221,7 @@ async fn insert_numbered(
             chunk.len()
         )));
     }
+    index_numbered(connection, first_id, chunk).await?;
     numbering.next_id = Some(first_id + chunk.len() as i64);
     numbering.last_seq.extend(last_seq);
     Ok(chunk
@@ -230,6 +229,37 @@ async fn insert_numbered(
         .zip(numbered)
         .map(|(m, (id, seq))| newly_stored(m, id, seq))
         .collect())
+}
+
+/// The search index entries of a chunk just stored with ids from `first_id`, in one statement
+/// padded as the insert's is, so its few sizes stay prepared.
+async fn index_numbered(
+    connection: &mut SqliteConnection,
+    first_id: i64,
+    chunk: &[NewMessage],
+) -> Result<(), sqlx::Error> {
+    let entries: Vec<(i64, String)> = (first_id..)
+        .zip(chunk)
+        .filter_map(|(id, m)| index_value(Backend::Sqlite, &m.body).map(|terms| (id, terms)))
+        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = statement_rows(entries.len());
+    let sql = format!(
+        "INSERT INTO message_search (rowid, terms) \
+         SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL",
+        placeholders(Backend::Sqlite, rows, 2)
+    );
+    let mut query = sqlx::query(&sql);
+    for (id, terms) in &entries {
+        query = query.bind(*id).bind(terms.as_str());
+    }
+    for _ in entries.len()..rows {
+        query = query.bind(None::<i64>).bind(None::<String>);
+    }
+    query.execute(&mut *connection).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! never a background tab or a view scrolled up; the lobby's counts follow `unread` frames and
 //! survive `room` frames; the "new messages" line and Alt+U.
 
+use chat_shared::frame::HistoryFrom;
 use chat_shared::LobbyFrame;
 
 use super::*;
@@ -212,10 +213,7 @@ fn alt_u_scrolls_to_the_divider_and_loads_older_pages_to_reach_it() {
         effects,
         vec![Effect::Send {
             room_id: 1,
-            frame: ClientFrame::History {
-                before: 51,
-                limit: crate::app::HISTORY_PAGE
-            }
+            frame: HistoryFrom::Before(51).frame(crate::app::HISTORY_PAGE)
         }]
     );
     let effects = frame(
@@ -224,6 +222,7 @@ fn alt_u_scrolls_to_the_divider_and_loads_older_pages_to_reach_it() {
         ServerFrame::History {
             messages: history(1..=50, 1),
             has_more: false,
+            has_newer: None,
         },
     );
     assert!(effects.is_empty(), "reached: no more pages");

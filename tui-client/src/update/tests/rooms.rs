@@ -77,6 +77,7 @@ fn history_merges_by_id_without_duplicates() {
                 msg(5, 1, "a", "5", None),
             ],
             has_more: false,
+            has_newer: None,
         },
     );
     // A reconnect welcome overlapping what we hold, plus one new message.
@@ -111,10 +112,7 @@ fn page_up_at_the_top_asks_for_older_messages_once() {
         effects,
         vec![Effect::Send {
             room_id: 1,
-            frame: ClientFrame::History {
-                before: 100,
-                limit: 50
-            },
+            frame: chat_shared::frame::HistoryFrom::Before(100).frame(50),
         }]
     );
     assert!(app.room(1).is_some_and(|r| r.loading_history));
@@ -132,6 +130,7 @@ fn page_up_at_the_top_asks_for_older_messages_once() {
         ServerFrame::History {
             messages: older,
             has_more: false,
+            has_newer: None,
         },
     );
     let room = app.room(1).expect("open");

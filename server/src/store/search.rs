@@ -1,0 +1,277 @@
+//! Full-text search (issue 17): what the index holds for a line, how a query reads it, and the
+//! backfill of lines stored before the index existed. The tokens come from
+//! `chat_shared::search`; here they become each backend's form: an FTS5 row and MATCH string
+//! on SQLite, a tsvector and tsquery on Postgres (migrations 0006 explain the tables).
+//!
+//! Every token holds only letters and digits, and each is quoted, so nothing a user typed is
+//! ever read as query syntax.
+
+use chat_shared::search::{self, SearchQuery, Term};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+use super::rows::{message_from_row, placeholders};
+use super::{Backend, StoreResult, StoredMessage};
+
+/// Lines indexed per transaction by the start-up backfill.
+const BACKFILL_CHUNK: i64 = 2000;
+
+/// What the index holds for `body`: SQLite's space-separated tokens, or a Postgres tsvector
+/// literal with positions; `None` when the line has no word to find.
+pub fn index_value(backend: Backend, body: &str) -> Option<String> {
+    let tokens = search::tokens(body);
+    if tokens.is_empty() {
+        return None;
+    }
+    Some(match backend {
+        Backend::Sqlite => tokens.join(" "),
+        Backend::Postgres => tokens
+            .iter()
+            .enumerate()
+            // Postgres keeps positions up to 16383; later ones are set to 16383.
+            .map(|(i, t)| format!("'{t}':{}", (i + 1).min(16383)))
+            .collect::<Vec<_>>()
+            .join(" "),
+    })
+}
+
+/// The query in the backend's syntax: an FTS5 MATCH string, or a tsquery literal.
+pub fn query_value(backend: Backend, query: &SearchQuery) -> String {
+    let terms = query.terms.iter().map(|term| match (backend, term) {
+        (Backend::Sqlite, Term::Prefix(word)) => format!("\"{word}\"*"),
+        (Backend::Sqlite, Term::Phrase(bigrams)) => format!("\"{}\"", bigrams.join(" ")),
+        (Backend::Postgres, Term::Prefix(word)) => format!("'{word}':*"),
+        (Backend::Postgres, Term::Phrase(bigrams)) => format!(
+            "({})",
+            bigrams
+                .iter()
+                .map(|b| format!("'{b}'"))
+                .collect::<Vec<_>>()
+                .join(" <-> ")
+        ),
+    });
+    let joiner = match backend {
+        Backend::Sqlite => " AND ",
+        Backend::Postgres => " & ",
+    };
+    terms.collect::<Vec<_>>().join(joiner)
+}
+
+/// A line to index: its id, room and body.
+pub type Line<'a> = (i64, i64, &'a str);
+
+/// Indexes new lines in `tx`, the transaction that stores them.
+pub async fn index_lines(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    lines: &[Line<'_>],
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, i64, String)> = lines
+        .iter()
+        .filter_map(|(id, room, body)| index_value(backend, body).map(|v| (*id, *room, v)))
+        .collect();
+    // 3 parameters a row stays below both databases' limits.
+    for chunk in rows.chunks(2000) {
+        let sql = match backend {
+            Backend::Sqlite => format!(
+                "INSERT INTO message_search (rowid, terms) VALUES {}",
+                placeholders(backend, chunk.len(), 2)
+            ),
+            Backend::Postgres => format!(
+                "INSERT INTO message_search (message_id, room_id, terms) \
+                 SELECT v.id, v.room_id, v.terms::tsvector FROM (VALUES {}) AS v (id, room_id, terms) \
+                 ON CONFLICT (message_id) DO NOTHING",
+                placeholders(backend, chunk.len(), 3)
+            ),
+        };
+        let mut query = sqlx::query(&sql);
+        for (id, room, value) in chunk {
+            query = query.bind(*id);
+            if backend == Backend::Postgres {
+                query = query.bind(*room);
+            }
+            query = query.bind(value.as_str());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Takes a line out of the index (it was deleted, or is about to be indexed anew).
+pub async fn unindex(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    let sql = match backend {
+        Backend::Sqlite => "DELETE FROM message_search WHERE rowid = $1",
+        Backend::Postgres => "DELETE FROM message_search WHERE message_id = $1",
+    };
+    sqlx::query(sql).bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// What a search asks the store for.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub user_id: i64,
+    /// One room, or every room the user is in.
+    pub room: Option<i64>,
+    pub query: SearchQuery,
+    /// Lines with ids below this (the next page); `None` for the newest.
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// The columns `message_from_row` reads, as the search queries name them.
+const LINE_COLUMNS: &str =
+    "m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce, \
+     m.kind, m.target_id, m.edited_at, m.deleted_at, m.mentions";
+
+/// The rooms a user may search: those they are a participant of, active, not banned from.
+const SEARCHABLE_ROOMS: &str =
+    "SELECT p.room_id FROM participants p JOIN rooms r ON r.id = p.room_id \
+     WHERE p.user_id = $1 AND r.active = 1 AND NOT EXISTS \
+     (SELECT 1 FROM room_bans b WHERE b.room_id = p.room_id AND b.user_id = p.user_id)";
+
+/// The matching lines, newest first. The rooms are read first and written into the query as
+/// numbers (ids from the database, never user text), so the search itself is on the index
+/// alone: the newest matching ids from those rooms, `limit` of them, then their rows. That
+/// lets each database walk ids from the newest down for a common word, stopping at `limit`,
+/// and use the word index for a rare one (a join in the same statement made Postgres read
+/// every match of a common word and sort them).
+pub async fn search(
+    pool: &AnyPool,
+    backend: Backend,
+    request: &SearchRequest,
+) -> StoreResult<Vec<StoredMessage>> {
+    let rows = sqlx::query(SEARCHABLE_ROOMS)
+        .bind(request.user_id)
+        .fetch_all(pool)
+        .await?;
+    let mut rooms: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("room_id"))
+        .collect::<Result<_, _>>()?;
+    if let Some(room) = request.room {
+        rooms.retain(|r| *r == room);
+    }
+    if rooms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rooms = rooms
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hits = match backend {
+        Backend::Sqlite => format!(
+            "SELECT s.rowid AS id FROM message_search s JOIN messages m ON m.id = s.rowid \
+             WHERE message_search MATCH $1 AND s.rowid < $2 AND m.room_id IN ({rooms}) \
+             ORDER BY s.rowid DESC LIMIT $3"
+        ),
+        Backend::Postgres => format!(
+            "SELECT s.message_id AS id FROM message_search s \
+             WHERE s.terms @@ $1::tsquery AND s.message_id < $2 AND s.room_id IN ({rooms}) \
+             ORDER BY s.message_id DESC LIMIT $3"
+        ),
+    };
+    let sql = format!(
+        "SELECT {LINE_COLUMNS} FROM ({hits}) hit JOIN messages m ON m.id = hit.id \
+         JOIN users u ON u.id = m.sender_id WHERE m.deleted_at IS NULL ORDER BY m.id DESC"
+    );
+    let rows: Vec<AnyRow> = sqlx::query(&sql)
+        // Planned for each query's own words and rooms (an unnamed statement on Postgres;
+        // the text differs by rooms anyway): how many lines a word is in decides between
+        // walking ids from the newest down and the word index.
+        .persistent(false)
+        .bind(query_value(backend, &request.query))
+        .bind(request.before.unwrap_or(i64::MAX))
+        .bind(i64::from(request.limit))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(message_from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Indexes the lines stored before the index existed (migration 0006's `search_backfill`),
+/// newest first, a chunk per transaction, so a start that stops midway resumes where it was.
+pub async fn backfill(pool: &AnyPool, backend: Backend) -> Result<u64, sqlx::Error> {
+    let mut indexed = 0u64;
+    loop {
+        let upto: i64 = sqlx::query("SELECT upto FROM search_backfill")
+            .fetch_one(pool)
+            .await?
+            .try_get("upto")?;
+        if upto <= 0 {
+            return Ok(indexed);
+        }
+        let lowest = (upto - BACKFILL_CHUNK).max(0);
+        let mut tx = pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, room_id, body FROM messages WHERE id > $1 AND id <= $2 \
+             AND kind IN ('text', 'action') AND deleted_at IS NULL",
+        )
+        .bind(lowest)
+        .bind(upto)
+        .fetch_all(&mut *tx)
+        .await?;
+        let lines: Vec<(i64, i64, String)> = rows
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("room_id")?, r.try_get("body")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let borrowed: Vec<Line<'_>> = lines
+            .iter()
+            .map(|(id, room, body)| (*id, *room, body.as_str()))
+            .collect();
+        if backend == Backend::Sqlite {
+            // A start that stopped after indexing but before lowering `upto` would index
+            // these again; FTS5 does not refuse a repeated rowid, so take them out first.
+            sqlx::query("DELETE FROM message_search WHERE rowid > $1 AND rowid <= $2")
+                .bind(lowest)
+                .bind(upto)
+                .execute(&mut *tx)
+                .await?;
+        }
+        index_lines(&mut tx, backend, &borrowed).await?;
+        sqlx::query("UPDATE search_backfill SET upto = $1")
+            .bind(lowest)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        indexed += lines.len() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_quote_every_token() {
+        let q = search::parse_query("deploy 대화방").unwrap();
+        assert_eq!(
+            query_value(Backend::Sqlite, &q),
+            "\"deploy\"* AND \"대화 화방\""
+        );
+        assert_eq!(
+            query_value(Backend::Postgres, &q),
+            "'deploy':* & ('대화' <-> '화방')"
+        );
+    }
+
+    #[test]
+    fn index_values_keep_positions_on_postgres() {
+        assert_eq!(
+            index_value(Backend::Postgres, "Hi 대화방").as_deref(),
+            Some("'hi':1 '대화':2 '화방':3")
+        );
+        assert_eq!(
+            index_value(Backend::Sqlite, "Hi 대화방").as_deref(),
+            Some("hi 대화 화방")
+        );
+        assert_eq!(index_value(Backend::Sqlite, "?!"), None);
+    }
+}
