@@ -50,7 +50,7 @@ async fn a_search_result_opens_the_room_at_its_line_and_scrolls_both_ways() {
     wait_line(&browser, &lines[59], ".highlight").await;
     let shown = browser
         .js(
-            "return [...document.querySelectorAll('#messages li.message .body')].map(e => e.innerText);",
+            "return [...document.querySelectorAll('#messages li.message:not(.membership) .body')].map(e => e.innerText);",
             vec![],
         )
         .await;
@@ -72,7 +72,7 @@ async fn a_search_result_opens_the_room_at_its_line_and_scrolls_both_ways() {
             "every line after scrolling both ways",
             "const log = document.getElementById('chat-log');
              log.scrollTop = (window.__down = !window.__down) ? log.scrollHeight : 0;
-             const lines = [...document.querySelectorAll('#messages li.message .body')]
+             const lines = [...document.querySelectorAll('#messages li.message:not(.membership) .body')]
                  .map(e => e.innerText);
              return lines.length >= arguments[0] ? lines : null;",
             vec![json!(lines.len())],
