@@ -1,0 +1,74 @@
+//! `join`: the join storm. N members open their room sockets as fast as the clients allow
+//! (`--connect-concurrency` handshakes in flight) and each waits for its welcome; reported are
+//! the time until all were welcomed, each join's time (p50/p99), how long the frames the joins
+//! set off (participant and presence frames to everyone already in) took to stop, and the
+//! server's memory per connection once they had: (RSS after − RSS before) / N.
+//!
+//! A server restart with a busy room connected is exactly this storm (issue 19). As in `idle`,
+//! the ceiling runs in a child process so its memory is its own; run the server freshly
+//! started, since memory a process has taken is rarely given back between runs.
+
+use std::time::Duration;
+
+use super::idle::kib_per;
+use super::{
+    compare, pause_between_runs, prepare, publish, report, targets, wait_for_quiet, Which,
+};
+use crate::report::{join_table, JoinFigures, Percentiles, RunReport};
+use crate::swarm::Swarm;
+use crate::target::Target;
+use crate::JoinArgs;
+
+pub async fn run(args: &JoinArgs) -> anyhow::Result<()> {
+    let mut layout = args.layout.layout(5000, 1)?;
+    layout.senders = 0;
+    let mut runs: Vec<RunReport> = Vec::new();
+    for which in targets(&args.target)? {
+        let mut target = match which {
+            Which::Ceiling => {
+                eprintln!(
+                    "ceiling: child process ({} members in {} rooms)",
+                    layout.members, layout.rooms
+                );
+                Target::ceiling_process(
+                    &layout,
+                    args.target.ceiling_threads(),
+                    args.target.ceiling_queue,
+                    !args.target.ceiling_nagle,
+                )?
+            }
+            Which::Server => prepare(which, &args.target, &layout).await?,
+        };
+        wait_for_quiet(&args.target).await;
+        let before = target.memory();
+        let swarm = Swarm::connect(&mut target, &layout, args.target.connect_options()).await?;
+        let storm_frames = swarm.frames();
+        tokio::time::sleep(Duration::from_secs_f64(args.hold)).await;
+        let mut run = report("join", &target, &layout, &swarm, before);
+        run.server_kib_per_connection = kib_per(before, run.server_memory_after, swarm.connected);
+        run.join = Some(JoinFigures {
+            per_join: Percentiles::of(&swarm.join_micros),
+            settle_seconds: swarm.settle_time.as_secs_f64(),
+            storm_frames,
+            connect_concurrency: args.target.connect_concurrency,
+        });
+        eprintln!(
+            "  {} welcomed in {:.2} s (p99 join {} ms), settled {:.1} s later; server {} KiB each",
+            swarm.connected,
+            swarm.connect_time.as_secs_f64(),
+            run.join
+                .as_ref()
+                .and_then(|j| j.per_join)
+                .map_or("-".into(), |p| format!("{:.1}", p.p99_ms)),
+            swarm.settle_time.as_secs_f64(),
+            run.server_kib_per_connection
+                .map_or("-".into(), |k| format!("{k:.1}")),
+        );
+        runs.push(run);
+        swarm.close().await;
+        drop(target);
+        pause_between_runs().await;
+    }
+    compare(&mut runs);
+    publish(&runs, join_table(&runs), &args.target)
+}
