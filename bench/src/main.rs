@@ -292,6 +292,10 @@ pub struct JoinArgs {
     /// Seconds to wait after the storm settles before reading memory.
     #[arg(long, default_value_t = 2.0)]
     pub hold: f64,
+    /// Then close every socket and measure a second storm of the same members, participants
+    /// already (a server restart's storm), as scenario `rejoin`.
+    #[arg(long)]
+    pub rejoin: bool,
 }
 
 #[derive(Debug, Clone, Args)]

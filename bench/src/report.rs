@@ -303,8 +303,8 @@ pub fn join_table(runs: &[RunReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<10} {:>8} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>7} {:>7}",
-        "target", "layout", "conns", "failed", "all in", "p50 ms", "p99 ms", "max ms", "settle",
+        "{:<10} {:<7} {:>8} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>7} {:>7}",
+        "target", "storm", "layout", "conns", "failed", "all in", "p50 ms", "p99 ms", "max ms", "settle",
         "frames", "RSS before", "RSS after", "RSS peak", "KiB/conn", "x time", "x KiB"
     );
     let mib = |kib: Option<u64>| opt(kib.map(|k| k as f64 / 1024.0), |v| format!("{v:.0} MiB"));
@@ -314,8 +314,9 @@ pub fn join_table(runs: &[RunReport]) -> String {
         let ratios = run.ratio_to_ceiling;
         let _ = writeln!(
             out,
-            "{:<10} {:>8} {:>6} {:>6} {:>7.2}s {:>8} {:>8} {:>8} {:>6.1}s {:>8} {:>10} {:>10} {:>10} {:>9} {:>7} {:>7}",
+            "{:<10} {:<7} {:>8} {:>6} {:>6} {:>7.2}s {:>8} {:>8} {:>8} {:>6.1}s {:>8} {:>10} {:>10} {:>10} {:>9} {:>7} {:>7}",
             run.label,
+            run.scenario,
             run.layout.name(),
             run.connected,
             run.failed,

@@ -199,11 +199,14 @@ pub fn report(
     }
 }
 
-/// Fills each server run's ratios from the ceiling run of the same layout.
+/// Fills each server run's ratios from the ceiling run of the same scenario and layout.
 pub fn compare(runs: &mut [RunReport]) {
     let ceilings: Vec<RunReport> = runs.iter().filter(|r| r.is_ceiling()).cloned().collect();
     for run in runs.iter_mut().filter(|r| !r.is_ceiling()) {
-        if let Some(ceiling) = ceilings.iter().find(|c| c.layout == run.layout) {
+        if let Some(ceiling) = ceilings
+            .iter()
+            .find(|c| c.layout == run.layout && c.scenario == run.scenario)
+        {
             run.compare_with(ceiling);
         }
     }
