@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use chat_shared::ClientFrame;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::header::COOKIE;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -51,8 +54,35 @@ impl std::fmt::Display for ConnectError {
     }
 }
 
-/// Opens `/ws/chat/{id}/` with the session cookie and reads the welcome frame.
-pub async fn connect(url: &str, cookie: &str) -> Result<Ws, ConnectError> {
+/// Opens a TCP connection to the request's host from `source` (port chosen by the kernel).
+/// One source address has ~28,000 ephemeral ports towards one server address; loopback
+/// answers from all of 127.0.0.0/8, so many sockets spread over 127.0.0.x.
+async fn tcp_from(source: IpAddr, request: &Request) -> Result<TcpStream, String> {
+    let uri = request.uri();
+    let host = uri.host().ok_or("the URL has no host")?;
+    let port = uri.port_u16().unwrap_or(80);
+    let server = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|e| format!("resolving {host}: {e}"))?
+        .find(|a| a.is_ipv4() == source.is_ipv4())
+        .ok_or_else(|| format!("{host} has no address of the family of {source}"))?;
+    let socket = if source.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(|e| e.to_string())?;
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .map_err(|e| format!("binding {source}: {e}"))?;
+    let stream = socket.connect(server).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    Ok(stream)
+}
+
+/// Opens `/ws/chat/{id}/` with the session cookie (from `source`, when given) and reads the
+/// welcome frame.
+pub async fn connect(url: &str, cookie: &str, source: Option<IpAddr>) -> Result<Ws, ConnectError> {
     let other = |e: &dyn std::fmt::Display| ConnectError::Other(e.to_string());
     let mut request = url.into_client_request().map_err(|e| other(&e))?;
     request.headers_mut().insert(
@@ -60,15 +90,28 @@ pub async fn connect(url: &str, cookie: &str) -> Result<Ws, ConnectError> {
         HeaderValue::from_str(cookie).map_err(|e| other(&e))?,
     );
     let handshake = async {
-        let (mut ws, _) =
-            tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), true)
+        let opened = match source {
+            None => {
+                tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), true).await
+            }
+            Some(source) => {
+                let stream = tcp_from(source, &request)
+                    .await
+                    .map_err(ConnectError::Other)?;
+                tokio_tungstenite::client_async_with_config(
+                    request,
+                    MaybeTlsStream::Plain(stream),
+                    Some(ws_config()),
+                )
                 .await
-                .map_err(|e| match e {
-                    WsError::Http(response) if response.status() == StatusCode::UNAUTHORIZED => {
-                        ConnectError::Unauthorized
-                    }
-                    e => other(&e),
-                })?;
+            }
+        };
+        let (mut ws, _) = opened.map_err(|e| match e {
+            WsError::Http(response) if response.status() == StatusCode::UNAUTHORIZED => {
+                ConnectError::Unauthorized
+            }
+            e => other(&e),
+        })?;
         match ws.next().await {
             Some(Ok(Message::Text(text))) if text.starts_with("{\"type\":\"welcome\"") => Ok(ws),
             Some(Ok(message)) => Err(ConnectError::Other(format!(

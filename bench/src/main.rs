@@ -49,6 +49,9 @@ enum Command {
     Sweep(SweepArgs),
     /// Opens connections that send nothing and reports the server's memory per connection.
     Idle(IdleArgs),
+    /// Opens every connection at once (a join storm) and reports the time until all are
+    /// welcomed, each join's p50/p99, and the server's memory per connection after.
+    Join(JoinArgs),
     /// Draws p99 latency against offered deliveries/s from saved `sweep` JSON lines (SVG).
     Plot(PlotArgs),
     /// Fills a database with rooms and messages for `search` (stop the server first on SQLite).
@@ -79,6 +82,14 @@ pub struct TargetArgs {
     /// The server's process id, to report its memory (RSS) and CPU.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// A second instance of the same server (scale-out mode: the same database and Redis).
+    /// Members alternate between the two; memory is both processes' together (CPU figures
+    /// are the first's only).
+    #[arg(long, requires = "server")]
+    pub second_server: Option<Url>,
+    /// The second instance's process id, to count its memory.
+    #[arg(long, requires = "second_server")]
+    pub second_server_pid: Option<u32>,
     /// What to call the server's results (e.g. `embedded` or `redis`).
     #[arg(long, default_value = "server")]
     pub label: String,
@@ -106,6 +117,10 @@ pub struct TargetArgs {
     /// WebSocket handshakes in flight at once.
     #[arg(long, default_value_t = 32)]
     pub connect_concurrency: usize,
+    /// Spread the sockets over the loopback source addresses 127.0.0.1 to 127.0.0.N (a server
+    /// on loopback only): one address has ~28,000 ports, so 50,000 sockets want 2 or more.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=254))]
+    pub source_addresses: u8,
     /// Longest wait, in seconds, for the join storm (presence frames) to go quiet.
     #[arg(long, default_value_t = 180.0)]
     pub settle_max: f64,
@@ -130,6 +145,7 @@ impl TargetArgs {
         ConnectOptions {
             concurrency: self.connect_concurrency,
             settle_max: Duration::from_secs_f64(self.settle_max),
+            source_addresses: self.source_addresses,
         }
     }
 
@@ -274,6 +290,21 @@ pub struct IdleArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct JoinArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub layout: LayoutArgs,
+    /// Seconds to wait after the storm settles before reading memory.
+    #[arg(long, default_value_t = 2.0)]
+    pub hold: f64,
+    /// Then close every socket and measure a second storm of the same members, participants
+    /// already (a server restart's storm), as scenario `rejoin`.
+    #[arg(long)]
+    pub rejoin: bool,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
     /// Files of JSON lines written by `sweep` (stdout saved, or --json-out).
     #[arg(required = true)]
@@ -301,6 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(a) => a.target.client_threads,
         Command::Idle(a) => a.target.client_threads,
         Command::SeedMessages(_) | Command::Search(_) => 1,
+        Command::Join(a) => a.target.client_threads,
         Command::Plot(a) => return plot::draw(&a.files, &a.out, a.layout.as_deref()),
         Command::CeilingServer(a) => {
             return ceiling::serve_until_stdin_closes(a.threads, a.queue, !a.nagle)
@@ -326,6 +358,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Idle(args) => scenarios::idle::run(&args).await,
             Command::SeedMessages(args) => search::seed::run(&args).await,
             Command::Search(args) => search::queries::run(&args).await,
+            Command::Join(args) => scenarios::join::run(&args).await,
             // Handled above, without this runtime.
             Command::Plot(_) | Command::CeilingServer(_) => Ok(()),
         }

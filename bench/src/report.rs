@@ -80,6 +80,24 @@ pub struct Ratios {
     pub p99: Option<f64>,
     /// Server memory per idle connection. Lower is better.
     pub kib_per_connection: Option<f64>,
+    /// Time until every member was welcomed. Lower is better.
+    #[serde(default)]
+    pub connect_seconds: Option<f64>,
+}
+
+/// `join`: how the storm of joins went, beyond the time until all were in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinFigures {
+    /// Each join, from its handshake's start to its welcome.
+    pub per_join: Option<Percentiles>,
+    /// From the last welcome until the frames the joins set off stopped (0.5 s of quiet,
+    /// included).
+    pub settle_seconds: f64,
+    /// Frames the clients received after their welcomes, from the first join until the storm
+    /// settled (participant and presence frames: the ceiling sends none).
+    pub storm_frames: u64,
+    /// Handshakes the clients kept in flight at once.
+    pub connect_concurrency: usize,
 }
 
 /// One scenario against one target: a JSON line.
@@ -99,6 +117,9 @@ pub struct RunReport {
     pub server_kib_per_connection: Option<f64>,
     /// `idle`: the bench process's own RSS growth per connection (its clients).
     pub bench_kib_per_connection: Option<f64>,
+    /// `join`: per-join times and the storm after them.
+    #[serde(default)]
+    pub join: Option<JoinFigures>,
     pub steps: Vec<StepReport>,
     /// `fanout`: its one step; `sweep`: the highest step that held.
     pub best: Option<StepReport>,
@@ -133,6 +154,7 @@ impl RunReport {
                 self.server_kib_per_connection,
                 ceiling.server_kib_per_connection,
             ),
+            connect_seconds: div(Some(self.connect_seconds), Some(ceiling.connect_seconds)),
         });
     }
 
@@ -276,6 +298,45 @@ pub fn idle_table(runs: &[RunReport]) -> String {
     out
 }
 
+/// The table of `join` runs.
+pub fn join_table(runs: &[RunReport]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<10} {:<7} {:>8} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>7} {:>7}",
+        "target", "storm", "layout", "conns", "failed", "all in", "p50 ms", "p99 ms", "max ms", "settle",
+        "frames", "RSS before", "RSS after", "RSS peak", "KiB/conn", "x time", "x KiB"
+    );
+    let mib = |kib: Option<u64>| opt(kib.map(|k| k as f64 / 1024.0), |v| format!("{v:.0} MiB"));
+    for run in runs {
+        let join = run.join.as_ref();
+        let per_join = join.and_then(|j| j.per_join);
+        let ratios = run.ratio_to_ceiling;
+        let _ = writeln!(
+            out,
+            "{:<10} {:<7} {:>8} {:>6} {:>6} {:>7.2}s {:>8} {:>8} {:>8} {:>6.1}s {:>8} {:>10} {:>10} {:>10} {:>9} {:>7} {:>7}",
+            run.label,
+            run.scenario,
+            run.layout.name(),
+            run.connected,
+            run.failed,
+            run.connect_seconds,
+            opt(per_join.map(|p| p.p50_ms), ms),
+            opt(per_join.map(|p| p.p99_ms), ms),
+            opt(per_join.map(|p| p.max_ms), ms),
+            join.map_or(0.0, |j| j.settle_seconds),
+            opt(join.map(|j| j.storm_frames as f64), count),
+            mib(run.server_memory_before.map(|m| m.rss_kib)),
+            mib(run.server_memory_after.map(|m| m.rss_kib)),
+            mib(run.server_memory_after.map(|m| m.peak_kib)),
+            opt(run.server_kib_per_connection, |v| format!("{v:.1}")),
+            ratio(ratios.and_then(|r| r.connect_seconds)),
+            ratio(ratios.and_then(|r| r.kib_per_connection)),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +404,7 @@ mod tests {
             }),
             server_kib_per_connection: None,
             bench_kib_per_connection: None,
+            join: None,
             steps: vec![best.clone()],
             best: Some(best),
             stop_reason: None,
@@ -383,6 +445,38 @@ mod tests {
             lines[2].contains("300k") && lines[2].contains("0.75x"),
             "{table}"
         );
+        let back: RunReport = serde_json::from_str(&ours.json_line()).unwrap();
+        assert_eq!(back, ours);
+    }
+
+    #[test]
+    fn a_join_row_shows_the_time_and_memory_ratios_to_the_ceiling() {
+        let mut ceiling = run("ceiling", step(1.0, 1.0));
+        ceiling.connect_seconds = 0.5;
+        ceiling.server_kib_per_connection = Some(10.0);
+        let mut ours = run("embedded", step(1.0, 1.0));
+        ours.connect_seconds = 2.0;
+        ours.server_kib_per_connection = Some(5.0);
+        ours.join = Some(JoinFigures {
+            per_join: ours.best.as_ref().and_then(|s| s.latency),
+            settle_seconds: 1.5,
+            storm_frames: 12_345,
+            connect_concurrency: 32,
+        });
+        ours.compare_with(&ceiling);
+        let r = ours.ratio_to_ceiling.unwrap();
+        assert_eq!(
+            (r.connect_seconds, r.kib_per_connection),
+            (Some(4.0), Some(0.5))
+        );
+        let table = join_table(&[ceiling, ours.clone()]);
+        let row = table.lines().nth(2).unwrap();
+        assert!(row.starts_with("embedded"), "{table}");
+        assert!(
+            row.contains("2.00s") && row.contains("4.00x") && row.contains("0.50x"),
+            "{table}"
+        );
+        assert!(row.contains("12.3k"), "{table}");
         let back: RunReport = serde_json::from_str(&ours.json_line()).unwrap();
         assert_eq!(back, ours);
     }

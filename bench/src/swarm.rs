@@ -2,10 +2,12 @@
 //! handshakes at a time, each socket read from the moment it opens), wait for the join storm
 //! to settle, run steps of load, and close them.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use hdrhistogram::Histogram;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -17,6 +19,9 @@ use crate::recorder::Recorder;
 use crate::report::{Percentiles, StepReport};
 use crate::target::Target;
 
+/// Joins are timed in microseconds up to 10 minutes (the connect timeout is one).
+const JOIN_MICROS_MAX: u64 = 600_000_000;
+
 /// How the crowd connects and how long it waits for quiet.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectOptions {
@@ -24,6 +29,19 @@ pub struct ConnectOptions {
     pub concurrency: usize,
     /// The longest wait for the join storm (presence, participant and room frames) to end.
     pub settle_max: Duration,
+    /// Loopback source addresses to spread the sockets over (127.0.0.1 up to 127.0.0.N); 1
+    /// lets the kernel choose, which caps one run at ~28,000 sockets (one address's ports).
+    pub source_addresses: u8,
+}
+
+impl ConnectOptions {
+    /// Member `member`'s source address, when spreading over several.
+    pub fn source_of(&self, member: usize) -> Option<IpAddr> {
+        (self.source_addresses > 1).then(|| {
+            let last = 1 + member % usize::from(self.source_addresses);
+            IpAddr::V4(Ipv4Addr::new(127, 0, 0, last as u8))
+        })
+    }
 }
 
 pub struct Swarm {
@@ -37,6 +55,11 @@ pub struct Swarm {
     sender_rooms: Vec<usize>,
     pub connected: usize,
     pub connect_time: Duration,
+    /// Each member's join, from its handshake's start to its welcome, in microseconds.
+    pub join_micros: Histogram<u64>,
+    /// From the last welcome until no frame had arrived for half a second (the storm of
+    /// presence and participant frames that the joins set off), that half second included.
+    pub settle_time: Duration,
     /// The first few reasons connections failed.
     pub failures: Vec<String>,
     pub failed: usize,
@@ -62,6 +85,9 @@ impl Swarm {
             sender_rooms: Vec::new(),
             connected: 0,
             connect_time: Duration::ZERO,
+            join_micros: Histogram::new_with_bounds(1, JOIN_MICROS_MAX, 3)
+                .expect("constant histogram bounds are valid"),
+            settle_time: Duration::ZERO,
             failures: Vec::new(),
             failed: 0,
             next_step: 1,
@@ -71,7 +97,7 @@ impl Swarm {
         let mut pending: Vec<usize> = (0..layout.members).collect();
         for attempt in 0..2 {
             let unauthorized = swarm
-                .connect_members(target, &pending, options.concurrency, &mut room_sizes)
+                .connect_members(target, &pending, options, &mut room_sizes)
                 .await;
             if unauthorized.is_empty() {
                 break;
@@ -101,7 +127,9 @@ impl Swarm {
                 String::new()
             }
         );
+        let settling = Instant::now();
         swarm.settle(options.settle_max).await;
+        swarm.settle_time = settling.elapsed();
         Ok(swarm)
     }
 
@@ -111,21 +139,31 @@ impl Swarm {
         &mut self,
         target: &Target,
         members: &[usize],
-        concurrency: usize,
+        options: ConnectOptions,
         room_sizes: &mut [u64],
     ) -> Vec<usize> {
         let layout = self.layout;
         let mut handshakes = futures_util::stream::iter(members.iter().map(|&member| {
-            let url = target.ws_url(layout.room_of(member));
+            let url = target.ws_url(layout.room_of(member), member);
             let cookie = target.cookie(layout.user_of(member));
-            async move { (member, client::connect(&url, &cookie).await) }
+            let source = options.source_of(member);
+            async move {
+                // Started when `buffer_unordered` first polls it: a join's time is its own,
+                // not its wait for a handshake slot.
+                let began = Instant::now();
+                let result = client::connect(&url, &cookie, source).await;
+                (member, result, began.elapsed())
+            }
         }))
-        .buffer_unordered(concurrency.max(1));
+        .buffer_unordered(options.concurrency.max(1));
         let mut unauthorized = Vec::new();
         let progress_every = (members.len() / 10).max(500);
-        while let Some((member, result)) = handshakes.next().await {
+        while let Some((member, result, took)) = handshakes.next().await {
             match result {
                 Ok(ws) => {
+                    let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+                    self.join_micros
+                        .saturating_record(micros.clamp(1, JOIN_MICROS_MAX));
                     let room = layout.room_of(member);
                     let role = Role {
                         member,
@@ -177,6 +215,11 @@ impl Swarm {
             }
             last = now;
         }
+    }
+
+    /// Text frames received so far by every connection after its welcome.
+    pub fn frames(&self) -> u64 {
+        self.recorder.frames()
     }
 
     /// Sockets that closed since connecting.
@@ -275,9 +318,21 @@ mod tests {
         let options = ConnectOptions {
             concurrency: 4,
             settle_max: Duration::from_secs(2),
+            source_addresses: 3,
         };
         let mut swarm = Swarm::connect(&mut target, &layout, options).await.unwrap();
         assert_eq!(swarm.connected, 12);
+        assert_eq!(swarm.join_micros.len(), 12, "every join is timed");
+        assert_eq!(
+            options.source_of(4),
+            Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))),
+            "members spread over 127.0.0.1-3"
+        );
+        assert_eq!(
+            swarm.frames(),
+            0,
+            "the ceiling tells nobody of joins, and welcomes are read by connect()"
+        );
         assert_eq!(swarm.offered(10.0), 120.0, "3 senders, rooms of 4");
 
         let step = swarm

@@ -24,13 +24,29 @@ pub enum Access {
 pub struct Target {
     /// `ceiling`, or the label given for the server (`embedded`, `redis`, …).
     pub label: String,
-    /// `ws://host:port`.
-    ws_base: String,
+    /// `ws://host:port`, one per instance: a scale-out server given twice (`--second-server`)
+    /// has two, and members alternate between them.
+    ws_bases: Vec<String>,
     /// The room ids of this run, by room index.
     room_ids: Vec<i64>,
     access: Access,
     /// The server's process, for its memory and CPU; `None` for the in-process ceiling.
     pub pid: Option<u32>,
+    /// The second instance's process (`--second-server-pid`), whose memory counts too.
+    second_pid: Option<u32>,
+}
+
+/// A second instance of the same server (same database and Redis), for scale-out runs.
+pub struct SecondInstance<'a> {
+    pub url: &'a Url,
+    pub pid: Option<u32>,
+}
+
+fn ws_base(url: &Url) -> anyhow::Result<String> {
+    let mut ws = url.clone();
+    ws.set_scheme(if url.scheme() == "https" { "wss" } else { "ws" })
+        .map_err(|()| anyhow::anyhow!("{url} is not an http(s) URL"))?;
+    Ok(ws.as_str().trim_end_matches('/').to_owned())
 }
 
 impl Target {
@@ -44,10 +60,11 @@ impl Target {
         let ceiling = Ceiling::start(threads, queue, nodelay)?;
         Ok(Self {
             label: "ceiling".into(),
-            ws_base: format!("ws://{}", ceiling.addr()),
+            ws_bases: vec![format!("ws://{}", ceiling.addr())],
             room_ids: (1..=layout.rooms as i64).collect(),
             access: Access::Open { _ceiling: ceiling },
             pid: None,
+            second_pid: None,
         })
     }
 
@@ -62,18 +79,22 @@ impl Target {
         let ceiling = CeilingProcess::spawn(threads, queue, nodelay)?;
         Ok(Self {
             label: "ceiling".into(),
-            ws_base: format!("ws://{}", ceiling.addr()),
+            ws_bases: vec![format!("ws://{}", ceiling.addr())],
             room_ids: (1..=layout.rooms as i64).collect(),
             pid: Some(ceiling.pid()),
+            second_pid: None,
             access: Access::OpenProcess { _ceiling: ceiling },
         })
     }
 
-    /// Signs in the layout's users (from the cache when possible) and creates its rooms.
+    /// Signs in the layout's users (from the cache when possible) and creates its rooms, all
+    /// through the first instance: a second one shares its database, so the sessions and rooms
+    /// are valid on both.
     pub async fn server(
         url: &Url,
         label: &str,
         pid: Option<u32>,
+        second: Option<SecondInstance<'_>>,
         layout: &Layout,
         options: &UsersOptions,
     ) -> anyhow::Result<Self> {
@@ -90,20 +111,24 @@ impl Target {
                     .await?,
             );
         }
-        let mut ws = url.clone();
-        ws.set_scheme(if url.scheme() == "https" { "wss" } else { "ws" })
-            .map_err(|()| anyhow::anyhow!("{url} is not an http(s) URL"))?;
+        let mut ws_bases = vec![ws_base(url)?];
+        if let Some(second) = &second {
+            ws_bases.push(ws_base(second.url)?);
+        }
         Ok(Self {
             label: label.to_owned(),
-            ws_base: ws.as_str().trim_end_matches('/').to_owned(),
+            ws_bases,
             room_ids,
             access: Access::Accounts(Box::new(users)),
             pid,
+            second_pid: second.and_then(|s| s.pid),
         })
     }
 
-    pub fn ws_url(&self, room: usize) -> String {
-        format!("{}/ws/chat/{}/", self.ws_base, self.room_ids[room])
+    /// Where `member` opens its socket to room `room`: members alternate between instances.
+    pub fn ws_url(&self, room: usize, member: usize) -> String {
+        let base = &self.ws_bases[member % self.ws_bases.len()];
+        format!("{base}/ws/chat/{}/", self.room_ids[room])
     }
 
     pub fn cookie(&self, user: usize) -> String {
@@ -126,8 +151,16 @@ impl Target {
     /// The server's memory now, when it has a process of its own (the server given with
     /// `--server-pid`, or the ceiling in a child process). The in-process ceiling shares this
     /// process with the clients, so it has no figure of its own.
+    /// With a second instance, both processes' memory summed.
     pub fn memory(&self) -> Option<Memory> {
-        self.pid.and_then(sys::memory)
+        let first = self.pid.and_then(sys::memory)?;
+        Some(match self.second_pid.and_then(sys::memory) {
+            Some(second) => Memory {
+                rss_kib: first.rss_kib + second.rss_kib,
+                peak_kib: first.peak_kib + second.peak_kib,
+            },
+            None => first,
+        })
     }
 
     pub fn cpu_probe(&self) -> CpuProbe {

@@ -15,7 +15,11 @@ use crate::sys::{self, Memory};
 use crate::target::Target;
 use crate::IdleArgs;
 
-fn kib_per(before: Option<Memory>, after: Option<Memory>, connections: usize) -> Option<f64> {
+pub(super) fn kib_per(
+    before: Option<Memory>,
+    after: Option<Memory>,
+    connections: usize,
+) -> Option<f64> {
     let (before, after) = (before?, after?);
     (connections > 0).then(|| (after.rss_kib as f64 - before.rss_kib as f64) / connections as f64)
 }

@@ -1,4 +1,4 @@
-//! The scenarios (`fanout`, `sweep`, `idle`) and what they share: which targets an
+//! The scenarios (`fanout`, `sweep`, `idle`, `join`) and what they share: which targets an
 //! invocation measures, preparing each one, the skeleton of a report, and printing results.
 //!
 //! Load scenarios connect every target first and then take turns, the ceiling's step and then
@@ -6,6 +6,7 @@
 
 pub mod fanout;
 pub mod idle;
+pub mod join;
 pub mod sweep;
 
 use std::io::Write as _;
@@ -15,7 +16,7 @@ use crate::layout::Layout;
 use crate::report::{RunReport, StepReport};
 use crate::swarm::Swarm;
 use crate::sys::{Machine, Memory};
-use crate::target::Target;
+use crate::target::{SecondInstance, Target};
 use crate::TargetArgs;
 
 /// One thing to measure in this invocation.
@@ -65,10 +66,18 @@ pub async fn prepare(which: Which, args: &TargetArgs, layout: &Layout) -> anyhow
                 "{}: {url} ({} members in {} rooms)",
                 args.label, layout.members, layout.rooms
             );
+            if let Some(second) = &args.second_server {
+                eprintln!("  and {second}: members alternate between the two instances");
+            }
+            let second = args.second_server.as_ref().map(|url| SecondInstance {
+                url,
+                pid: args.second_server_pid,
+            });
             Target::server(
                 url,
                 &args.label,
                 args.server_pid,
+                second,
                 layout,
                 &args.users_options(),
             )
@@ -176,6 +185,7 @@ pub fn report(
         server_memory_after: target.memory(),
         server_kib_per_connection: None,
         bench_kib_per_connection: None,
+        join: None,
         steps: Vec::new(),
         best: None,
         stop_reason: None,
@@ -189,11 +199,14 @@ pub fn report(
     }
 }
 
-/// Fills each server run's ratios from the ceiling run of the same layout.
+/// Fills each server run's ratios from the ceiling run of the same scenario and layout.
 pub fn compare(runs: &mut [RunReport]) {
     let ceilings: Vec<RunReport> = runs.iter().filter(|r| r.is_ceiling()).cloned().collect();
     for run in runs.iter_mut().filter(|r| !r.is_ceiling()) {
-        if let Some(ceiling) = ceilings.iter().find(|c| c.layout == run.layout) {
+        if let Some(ceiling) = ceilings
+            .iter()
+            .find(|c| c.layout == run.layout && c.scenario == run.scenario)
+        {
             run.compare_with(ceiling);
         }
     }
