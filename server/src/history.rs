@@ -44,32 +44,22 @@ pub async fn read(
 ) -> Result<MessagePage, HistoryError> {
     match from {
         HistoryFrom::Before(before) => {
-            let mut older = store
-                .messages_before(room_id, before, limit + 1, joins)
-                .await?;
-            let has_more = older.len() > limit as usize;
-            if has_more {
-                older.remove(0);
-            }
+            let (older, has_more) = older_than(store, room_id, before, limit, joins).await?;
             Ok(MessagePage {
-                messages: lines(older),
+                messages: older,
                 has_more,
                 has_newer: None,
             })
         }
         HistoryFrom::After(after) => {
-            let mut newer = store.lines_after(room_id, after, limit + 1, joins).await?;
-            let has_newer = newer.len() > limit as usize;
-            newer.truncate(limit as usize);
-            let oldest = newer
-                .first()
-                .map_or(after.saturating_add(1), |m| m.message.id);
+            let (newer, has_newer) = newer_than(store, room_id, after, limit, joins).await?;
+            let oldest = newer.first().map_or(after.saturating_add(1), |m| m.id);
             let has_more = !store
                 .messages_before(room_id, oldest, 1, joins)
                 .await?
                 .is_empty();
             Ok(MessagePage {
-                messages: lines(newer),
+                messages: newer,
                 has_more,
                 has_newer: Some(has_newer),
             })
@@ -85,21 +75,11 @@ pub async fn read(
             // The line in the middle: as many older lines as newer ones, give or take one.
             let older_count = limit / 2;
             let newer_count = limit.saturating_sub(older_count + 1);
-            let mut older = store
-                .messages_before(room_id, id, older_count + 1, joins)
-                .await?;
-            let has_more = older.len() > older_count as usize;
-            if has_more {
-                older.remove(0);
-            }
-            let mut newer = store
-                .lines_after(room_id, id, newer_count + 1, joins)
-                .await?;
-            let has_newer = newer.len() > newer_count as usize;
-            newer.truncate(newer_count as usize);
-            let mut messages = lines(older);
+            let (older, has_more) = older_than(store, room_id, id, older_count, joins).await?;
+            let (newer, has_newer) = newer_than(store, room_id, id, newer_count, joins).await?;
+            let mut messages = older;
             messages.push(line.message);
-            messages.extend(lines(newer));
+            messages.extend(newer);
             Ok(MessagePage {
                 messages,
                 has_more,
@@ -107,4 +87,34 @@ pub async fn read(
             })
         }
     }
+}
+
+/// Up to `limit` lines older than `id`, oldest first, and whether there are more.
+async fn older_than(
+    store: &dyn Store,
+    room_id: i64,
+    id: i64,
+    limit: u32,
+    joins: Joins,
+) -> Result<(Vec<chat_shared::Message>, bool), StoreError> {
+    let mut older = store.messages_before(room_id, id, limit + 1, joins).await?;
+    let more = older.len() > limit as usize;
+    if more {
+        older.remove(0);
+    }
+    Ok((lines(older), more))
+}
+
+/// Up to `limit` lines newer than `id`, oldest first, and whether there are more.
+async fn newer_than(
+    store: &dyn Store,
+    room_id: i64,
+    id: i64,
+    limit: u32,
+    joins: Joins,
+) -> Result<(Vec<chat_shared::Message>, bool), StoreError> {
+    let mut newer = store.lines_after(room_id, id, limit + 1, joins).await?;
+    let more = newer.len() > limit as usize;
+    newer.truncate(limit as usize);
+    Ok((lines(newer), more))
 }
