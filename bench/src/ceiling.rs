@@ -269,6 +269,8 @@ async fn serve(stream: TcpStream, hub: Arc<Hub>) {
         history: Vec::new(),
         has_more: false,
         read_up_to: None,
+        online_count: None,
+        participants_more: false,
     };
     if sink.send(text(&welcome)).await.is_err() {
         return;

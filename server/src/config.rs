@@ -49,6 +49,12 @@ pub struct Config {
     #[arg(long, env = "CONNECTION_QUEUE", default_value_t = 1024)]
     pub connection_queue: usize,
 
+    /// Participants a welcome lists; a room with more is a big room (`docs/protocol.md` "Big
+    /// rooms"). Lower only to try big rooms out with few users: clients page 100 at a time.
+    #[arg(long, env = "PARTICIPANT_PAGE", default_value_t = chat_shared::limits::PARTICIPANT_PAGE,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(chat_shared::limits::PARTICIPANT_PAGE_MAX)))]
+    pub participant_page: u32,
+
     /// Messages a user may send per second, on average (bursts of 4× are allowed).
     #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 20)]
     pub messages_per_second: u32,

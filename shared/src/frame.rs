@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{is_refused_in_body, BODY_MAX_CHARS, HISTORY_LIMIT_MAX, NONCE_MAX_CHARS};
+use crate::limits::{
+    is_refused_in_body, BODY_MAX_CHARS, HISTORY_LIMIT_MAX, NONCE_MAX_CHARS, PARTICIPANT_PAGE_MAX,
+};
 use crate::model::{Message, Participant, Room};
 
 /// What a client may send on `/ws/chat/{room_id}`.
@@ -39,6 +41,10 @@ pub enum ClientFrame {
     /// The user has seen the room's stream up to this id (a line's or a change's): their read
     /// marker moves there, never back (`docs/protocol.md` "Read markers").
     Read { up_to: i64 },
+    /// Ask for up to `limit` participants from position `offset` of the room's list (online
+    /// first, then the others, each in the order they joined): the answer is a
+    /// `participant_page`.
+    Participants { offset: u32, limit: u32 },
 }
 
 /// What the server sends on `/ws/chat/{room_id}`.
@@ -57,6 +63,13 @@ pub enum ServerFrame {
         /// user with none (from a server without read markers).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         read_up_to: Option<i64>,
+        /// How many participants are online (the total is `room.participant_count`). Absent
+        /// from a server without big rooms.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        online_count: Option<u32>,
+        /// `participants` is the first page only: ask for the rest with `participants`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        participants_more: bool,
     },
     /// A stored message, to every connection in the room, in id order.
     Message(Message),
@@ -87,6 +100,17 @@ pub enum ServerFrame {
     RoomRemoved,
     /// The user's read marker moved (from this device or another).
     Read { up_to: i64 },
+    /// The answer to `participants`: the list from `offset` on, and the counts now.
+    ParticipantPage {
+        offset: u32,
+        participants: Vec<Participant>,
+        total: u32,
+        online: u32,
+        has_more: bool,
+    },
+    /// In a big room, instead of `participant`, `participant_left` and `presence` frames: the
+    /// counts after the joins, leaves and arrivals of the last interval.
+    Headcount { participants: u32, online: u32 },
     /// A frame was rejected.
     Error {
         code: ErrorCode,
@@ -264,12 +288,12 @@ impl ClientFrame {
             .to_owned();
         if !matches!(
             kind.as_str(),
-            "send" | "history" | "typing" | "edit" | "delete" | "read"
+            "send" | "history" | "typing" | "edit" | "delete" | "read" | "participants"
         ) {
             return Err(FrameError::new(
                 ErrorCode::InvalidFrame,
                 format!(
-                    "unknown frame type {:?}; expected send, edit, delete, history, typing or read",
+                    "unknown frame type {:?}; expected send, edit, delete, history, typing, read or participants",
                     kind.chars().take(32).collect::<String>()
                 ),
             ));
@@ -286,6 +310,14 @@ impl ClientFrame {
         match frame {
             ClientFrame::Read { up_to } if up_to < 1 => {
                 Err(FrameError::new(ErrorCode::InvalidFrame, READ_UP_TO_RULE))
+            }
+            ClientFrame::Participants { limit, .. }
+                if !(1..=PARTICIPANT_PAGE_MAX).contains(&limit) =>
+            {
+                Err(FrameError::new(
+                    ErrorCode::InvalidLimit,
+                    format!("limit must be between 1 and {PARTICIPANT_PAGE_MAX}"),
+                ))
             }
             ClientFrame::History {
                 before,
@@ -398,6 +430,55 @@ mod tests {
                 e.message
             );
         }
+    }
+
+    #[test]
+    fn a_participants_request_needs_a_limit_in_range() {
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"participants","offset":100,"limit":100}"#).unwrap(),
+            ClientFrame::Participants {
+                offset: 100,
+                limit: 100
+            }
+        );
+        for (bad, code) in [
+            (
+                r#"{"type":"participants","offset":0,"limit":0}"#,
+                ErrorCode::InvalidLimit,
+            ),
+            (
+                r#"{"type":"participants","offset":0,"limit":201}"#,
+                ErrorCode::InvalidLimit,
+            ),
+            (
+                r#"{"type":"participants","offset":-1,"limit":10}"#,
+                ErrorCode::InvalidFrame,
+            ),
+            (
+                r#"{"type":"participants","limit":10}"#,
+                ErrorCode::InvalidFrame,
+            ),
+        ] {
+            assert_eq!(ClientFrame::parse(bad).unwrap_err().code, code, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_welcome_leaves_out_the_big_room_fields_a_base_client_does_not_know() {
+        let welcome = ServerFrame::Welcome {
+            room: room(),
+            me: "ana".into(),
+            participants: Vec::new(),
+            history: Vec::new(),
+            has_more: false,
+            read_up_to: None,
+            online_count: None,
+            participants_more: false,
+        };
+        let json = serde_json::to_value(&welcome).unwrap();
+        assert!(json.get("online_count").is_none() && json.get("participants_more").is_none());
+        let parsed: ServerFrame = serde_json::from_value(json).unwrap();
+        assert_eq!(parsed, welcome);
     }
 
     #[test]

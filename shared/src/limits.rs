@@ -39,6 +39,13 @@ pub fn unread_label(count: u32) -> String {
         count.to_string()
     }
 }
+/// Participants in the welcome frame and in a `participant_page` when no `limit` is given. A
+/// room with more participants than this is a big room: its welcome lists the first page only,
+/// and its sockets get `headcount` frames instead of one frame per join, leave and presence
+/// (`docs/protocol.md` "Big rooms").
+pub const PARTICIPANT_PAGE: u32 = 100;
+/// The largest `limit` a `participants` request may ask for.
+pub const PARTICIPANT_PAGE_MAX: u32 = 200;
 /// A search query is at most this many characters (issue 17).
 pub const SEARCH_QUERY_MAX_CHARS: usize = 200;
 /// Search results in one page when no `limit` is given.

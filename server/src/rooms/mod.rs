@@ -14,6 +14,7 @@ pub mod notices;
 pub mod presence;
 pub mod registry;
 pub mod room;
+pub mod roster;
 pub mod send_queue;
 pub mod unread;
 
@@ -36,7 +37,8 @@ use crate::store::{
     redacted, Joins, NewEntry, NewMessage, RoomRecord, Store, StoreResult, StoredMessage, User,
 };
 use registry::Registry;
-use room::{Member, SocketId};
+use room::{LiveRoom, Member, SocketId};
+use roster::{Page, Roster};
 use send_queue::SendQueue;
 
 /// Events waiting for the send queue's task, across all sockets.
@@ -47,6 +49,8 @@ pub struct Rooms {
     fanout: Arc<dyn Fanout>,
     store: Arc<dyn Store>,
     sends: SendQueue,
+    /// Rooms with more participants than this are big (`docs/protocol.md` "Big rooms").
+    participant_page: u32,
 }
 
 /// A socket's place in a room, from [`Rooms::connect`] until [`Rooms::disconnect`].
@@ -64,7 +68,7 @@ impl Rooms {
         store: Arc<dyn Store>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<(Arc<Self>, JoinHandle<()>)> {
-        let registry = Registry::new(store.clone());
+        let registry = Registry::new(store.clone(), config.participant_page);
         let fanout: Arc<dyn Fanout> = match &config.redis_url {
             Some(url) => RedisFanout::start(
                 url,
@@ -90,6 +94,7 @@ impl Rooms {
             fanout,
             store,
             sends,
+            participant_page: config.participant_page,
         });
         Ok((rooms, task))
     }
@@ -106,6 +111,70 @@ impl Rooms {
             Some(record) if record.active => Ok(record),
             _ => Err(AppError::NotFound),
         }
+    }
+
+    /// Up to `limit` of the room's participants from `offset` of its list (online first, then
+    /// the others, each in the order they joined; `docs/protocol.md` "Big rooms"): from the
+    /// room's roster if it has a socket here, else from the database.
+    pub async fn participant_page(
+        &self,
+        room_id: i64,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page> {
+        if let Some(room) = self.registry.room(room_id) {
+            self.fill_roster(&room).await?;
+            return Ok(room.state().roster.page(offset, limit));
+        }
+        let mut roster = Roster::default();
+        roster.start_fill();
+        let participants = self.participants(room_id).await?;
+        let online = participants
+            .iter()
+            .filter(|p| p.online)
+            .map(|p| p.nickname.clone())
+            .collect();
+        roster.filled(
+            participants.into_iter().map(|p| p.nickname).collect(),
+            online,
+        );
+        Ok(roster.page(offset, limit))
+    }
+
+    /// Fills a live room's roster from the database and who is online, unless it is filled.
+    async fn fill_roster(&self, room: &Arc<LiveRoom>) -> StoreResult<()> {
+        if room.state().roster.is_filled() {
+            return Ok(());
+        }
+        let _one_at_a_time = room.filling_roster.lock().await;
+        let shown = {
+            let mut state = room.state();
+            if state.roster.is_filled() {
+                return Ok(());
+            }
+            state.roster.start_fill();
+            (state.roster.total(), state.roster.online_count())
+        };
+        // Read after the fill started, so whatever changes meanwhile is applied again on top.
+        let mut online = self.fanout.online_elsewhere(room.id).await;
+        online.extend(self.registry.present(room.id));
+        let participants = match self.store.participants(room.id).await {
+            Ok(participants) => participants,
+            Err(e) => {
+                room.state().roster.fill_failed();
+                return Err(e);
+            }
+        };
+        let moved = {
+            let mut state = room.state();
+            state.roster.filled(participants, online);
+            let now = (state.roster.total(), state.roster.online_count());
+            now != shown && shown != (0, 0) && now.0 > self.participant_page
+        };
+        if moved {
+            room.headcount_moved();
+        }
+        Ok(())
     }
 
     /// The room's participants, in the order they joined, each online if they have a socket
@@ -149,15 +218,20 @@ impl Rooms {
             return Err(AppError::Forbidden(Refusal::Banned));
         }
         if self.store.add_participant(room_id, user.id).await? {
-            let joined = self
-                .membership_line(room_id, user, MessageKind::Join, "joined")
-                .await;
-            let mut events: Vec<Event> = joined.into_iter().map(Event::Message).collect();
+            let record = self.store.room(room_id).await?;
+            let count = record.as_ref().map_or(0, |r| r.room.participant_count);
+            let mut events = Vec::new();
+            if !self.is_big(count) {
+                let joined = self
+                    .membership_line(room_id, user, MessageKind::Join, "joined")
+                    .await;
+                events.extend(joined.map(Event::Message));
+            }
             events.push(Event::Participant {
                 room_id,
                 nickname: user.nickname.clone(),
             });
-            if let Some(record) = self.store.room(room_id).await? {
+            if let Some(record) = record {
                 events.push(Event::RoomCounted { room: record.room });
             }
             self.fanout.publish(events).await;
@@ -192,17 +266,21 @@ impl Rooms {
     /// (`close::LEFT`), and the room and lobby see the new count.
     pub async fn leave(&self, room_id: i64, user: &User) -> StoreResult<()> {
         if self.store.remove_participant(room_id, user.id).await? {
-            let left = self
-                .membership_line(room_id, user, MessageKind::Leave, "left")
-                .await;
-            let mut events: Vec<Event> = left.into_iter().map(Event::Message).collect();
+            let record = self.store.room(room_id).await?;
+            let mut events = Vec::new();
+            if !self.was_big(record.as_ref()) {
+                let left = self
+                    .membership_line(room_id, user, MessageKind::Leave, "left")
+                    .await;
+                events.extend(left.map(Event::Message));
+            }
             events.push(Event::Left {
                 room_id,
                 user_id: user.id,
                 nickname: user.nickname.clone(),
                 banned: false,
             });
-            if let Some(record) = self.store.room(room_id).await? {
+            if let Some(record) = record {
                 events.push(Event::RoomChanged { room: record.room });
             }
             self.fanout.publish(events).await;
@@ -224,18 +302,21 @@ impl Rooms {
                 format!("{} banned {} from the room", by.nickname, target.nickname),
             )
             .await?;
-        let left = self
-            .membership_line(room_id, target, MessageKind::Leave, "left")
-            .await;
+        let record = self.store.room(room_id).await?;
         let mut events = vec![Event::Message(notice)];
-        events.extend(left.map(Event::Message));
+        if !self.was_big(record.as_ref()) {
+            let left = self
+                .membership_line(room_id, target, MessageKind::Leave, "left")
+                .await;
+            events.extend(left.map(Event::Message));
+        }
         events.push(Event::Left {
             room_id,
             user_id: target.id,
             nickname: target.nickname.clone(),
             banned: true,
         });
-        if let Some(record) = self.store.room(room_id).await? {
+        if let Some(record) = record {
             events.push(Event::RoomChanged { room: record.room });
         }
         self.fanout.publish(events).await;
@@ -256,6 +337,17 @@ impl Rooms {
             .await?;
         self.fanout.publish(vec![Event::Message(notice)]).await;
         Ok(true)
+    }
+
+    /// Whether a room of `participants` is big: its joins and leaves are counted, not written
+    /// as lines (`docs/protocol.md` "Big rooms").
+    fn is_big(&self, participants: i64) -> bool {
+        participants > i64::from(self.participant_page)
+    }
+
+    /// Whether the room was big before someone left it (`record`: the room after).
+    fn was_big(&self, record: Option<&RoomRecord>) -> bool {
+        record.is_some_and(|r| self.is_big(r.room.participant_count + 1))
     }
 
     /// Stores a notice (a quiet line in the room's log, by `by`) in the room's stream.

@@ -1,6 +1,7 @@
 //! A room's presence and participant frames, grouped: a lone one goes out at once; those that
 //! follow within [`NOTICE_INTERVAL`] are held and go out together at its end, as one queue item
-//! per socket. Sent one by one, a join storm (every member reconnecting after a restart) would
+//! per socket. A big room holds no such frames, only a mark that its counts moved: one
+//! `headcount` frame, with the counts as they are when the group goes, ends the group. Sent one by one, a join storm (every member reconnecting after a restart) would
 //! wake and flush every member's socket once per join (BENCHMARKS.md); a presence shown a fifth
 //! of a second late goes unnoticed.
 
@@ -16,6 +17,8 @@ pub const NOTICE_INTERVAL: Duration = Duration::from_millis(200);
 #[derive(Debug, Default)]
 pub struct Notices {
     held: Vec<Utf8Bytes>,
+    /// A `headcount` frame is due with the next group.
+    headcount: bool,
     last_sent: Option<Instant>,
 }
 
@@ -33,8 +36,23 @@ pub enum Hold {
 impl Notices {
     /// Takes a frame for everyone in the room.
     pub fn hold(&mut self, text: Utf8Bytes) -> Hold {
-        let first_held = self.held.is_empty();
+        let first_held = self.is_empty();
         self.held.push(text);
+        self.when(first_held)
+    }
+
+    /// Marks the room's counts as moved: the next group ends with a `headcount` frame.
+    pub fn hold_headcount(&mut self) -> Hold {
+        let first_held = self.is_empty();
+        self.headcount = true;
+        self.when(first_held)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.held.is_empty() && !self.headcount
+    }
+
+    fn when(&self, first_held: bool) -> Hold {
         match self.last_sent.map(|sent| sent + NOTICE_INTERVAL) {
             Some(due) if due > Instant::now() && first_held => Hold::SendAt(due),
             Some(due) if due > Instant::now() => Hold::Scheduled,
@@ -42,13 +60,18 @@ impl Notices {
         }
     }
 
-    /// The held frames, if any, to send now (which starts a new interval).
-    pub fn take(&mut self) -> Option<Arc<[Utf8Bytes]>> {
-        if self.held.is_empty() {
+    /// The held frames, if any, to send now (which starts a new interval), ended by the
+    /// `headcount` frame `headcount` makes if one is due.
+    pub fn take(&mut self, headcount: impl FnOnce() -> Utf8Bytes) -> Option<Arc<[Utf8Bytes]>> {
+        if self.is_empty() {
             return None;
         }
         self.last_sent = Some(Instant::now());
-        Some(std::mem::take(&mut self.held).into())
+        let mut frames = std::mem::take(&mut self.held);
+        if std::mem::take(&mut self.headcount) {
+            frames.push(headcount());
+        }
+        Some(frames.into())
     }
 
     #[cfg(test)]

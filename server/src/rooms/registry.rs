@@ -15,9 +15,10 @@ use chat_shared::{LobbyFrame, ServerFrame};
 
 use super::lobby::Lobby;
 use super::room::{LiveRoom, Member, SocketId};
+use super::roster::Change;
 use crate::event::Event;
 use crate::fanout::Sink;
-use crate::socket::outbox::{to_text, Outbound};
+use crate::socket::outbox::Outbound;
 use crate::store::{Store, StoredMessage};
 
 pub struct Registry {
@@ -25,15 +26,18 @@ pub struct Registry {
     lobby: Lobby,
     store: Arc<dyn Store>,
     next_socket: AtomicU64,
+    /// Rooms with more participants than this are big (`docs/protocol.md` "Big rooms").
+    participant_page: u32,
 }
 
 impl Registry {
-    pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+    pub fn new(store: Arc<dyn Store>, participant_page: u32) -> Arc<Self> {
         Arc::new(Self {
             rooms: Mutex::default(),
             lobby: Lobby::default(),
             store,
             next_socket: AtomicU64::new(1),
+            participant_page,
         })
     }
 
@@ -92,7 +96,8 @@ impl Registry {
         self.rooms().values().cloned().collect()
     }
 
-    fn room(&self, room_id: i64) -> Option<Arc<LiveRoom>> {
+    /// The room, if it has a socket on this instance.
+    pub fn room(&self, room_id: i64) -> Option<Arc<LiveRoom>> {
         self.rooms().get(&room_id).cloned()
     }
 
@@ -102,9 +107,11 @@ impl Registry {
         }
     }
 
-    fn notice(&self, room_id: i64, frame: &ServerFrame) {
+    /// Tells the room that someone joined, left, came or went: the frame in a small room, the
+    /// counts in a big one.
+    fn people_changed(&self, room_id: i64, change: Change, frame: &ServerFrame) {
         if let Some(room) = self.room(room_id) {
-            room.notice(to_text(frame));
+            room.people_changed(change, frame, self.participant_page);
         }
     }
 
@@ -142,10 +149,18 @@ impl Registry {
                 room_id,
                 nickname,
                 online,
-            } => self.notice(room_id, &ServerFrame::Presence { nickname, online }),
+            } => self.people_changed(
+                room_id,
+                Change::Online(nickname.clone(), online),
+                &ServerFrame::Presence { nickname, online },
+            ),
             Event::Participant { room_id, nickname } => {
                 self.lobby.joined(room_id, &nickname);
-                self.notice(room_id, &ServerFrame::Participant { nickname })
+                self.people_changed(
+                    room_id,
+                    Change::Joined(nickname.clone()),
+                    &ServerFrame::Participant { nickname },
+                )
             }
             Event::Typing {
                 room_id,
@@ -187,7 +202,11 @@ impl Registry {
             } => {
                 self.lobby.left(room_id, user_id);
                 if !nickname.is_empty() {
-                    self.notice(room_id, &ServerFrame::ParticipantLeft { nickname });
+                    self.people_changed(
+                        room_id,
+                        Change::Left(nickname.clone()),
+                        &ServerFrame::ParticipantLeft { nickname },
+                    );
                 }
                 let (code, reason) = if banned {
                     (BANNED, "you were banned from this room")
@@ -242,6 +261,9 @@ impl Sink for Registry {
 
     async fn resync(&self) {
         for room in self.all() {
+            // Joins, leaves and presence may have been lost too: the next welcome or page
+            // fills the roster again.
+            room.state().roster.outdated();
             room.resync(self.store.clone()).await;
         }
     }
@@ -289,7 +311,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("race.db").display());
         let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, 1).await.expect("store"));
-        let registry = Registry::new(store);
+        let registry = Registry::new(store, 100);
         const ROUNDS: usize = 200;
         let mut lost = 0;
         for _ in 0..ROUNDS {

@@ -10,11 +10,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::Utf8Bytes;
 use tokio::time::Duration;
+
+use chat_shared::ServerFrame;
 
 use super::notices::{Hold, Notices};
 use super::presence::Headcount;
+use super::roster::{Change, Roster};
 use crate::socket::outbox::{to_text, LiveMessage, Outbound, Outbox};
 use crate::store::{Joins, Store, StoredMessage};
 
@@ -37,6 +39,8 @@ pub struct Member {
 pub struct LiveRoom {
     pub id: i64,
     state: Mutex<RoomState>,
+    /// Held by the one task filling the roster; the others wait for it.
+    pub(super) filling_roster: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -50,6 +54,7 @@ pub struct RoomState {
     /// A gap fill is running.
     filling: bool,
     notices: Notices,
+    pub roster: Roster,
 }
 
 impl LiveRoom {
@@ -61,6 +66,7 @@ impl LiveRoom {
                 last_seq,
                 ..RoomState::default()
             }),
+            filling_roster: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -68,11 +74,32 @@ impl LiveRoom {
         self.state.lock().expect("room lock")
     }
 
-    /// A presence or participant frame for everyone in the room, grouped with those close
-    /// behind it (`notices`).
-    pub fn notice(self: &Arc<Self>, text: Utf8Bytes) {
+    /// A presence, participant or participant-left frame for everyone in the room, grouped
+    /// with those close behind it (`notices`); in a big room (more participants than `page`),
+    /// only the counts it moved.
+    pub fn people_changed(self: &Arc<Self>, change: Change, frame: &ServerFrame, page: u32) {
         let mut state = self.state();
-        match state.notices.hold(text) {
+        let moved = state.roster.apply(change);
+        let hold = if state.roster.total() > page {
+            if !moved {
+                return;
+            }
+            state.notices.hold_headcount()
+        } else {
+            state.notices.hold(to_text(frame))
+        };
+        self.schedule(state, hold);
+    }
+
+    /// Sends the room's counts (after a fill found them different from what was shown).
+    pub fn headcount_moved(self: &Arc<Self>) {
+        let mut state = self.state();
+        let hold = state.notices.hold_headcount();
+        self.schedule(state, hold);
+    }
+
+    fn schedule(self: &Arc<Self>, mut state: std::sync::MutexGuard<'_, RoomState>, hold: Hold) {
+        match hold {
             Hold::SendNow => state.send_notices(),
             Hold::SendAt(due) => {
                 drop(state);
@@ -195,7 +222,14 @@ impl RoomState {
 
     /// Sends the held notices, if any, to every socket.
     fn send_notices(&mut self) {
-        if let Some(frames) = self.notices.take() {
+        let roster = &self.roster;
+        let headcount = || {
+            to_text(&ServerFrame::Headcount {
+                participants: roster.total(),
+                online: roster.online_count(),
+            })
+        };
+        if let Some(frames) = self.notices.take(headcount) {
             self.send(&Outbound::Frames(frames), |_| true);
         }
     }

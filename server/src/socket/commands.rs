@@ -51,6 +51,9 @@ impl RoomSocket {
             },
             ClientFrame::Typing => self.handle_typing().await,
             ClientFrame::Read { up_to } => self.handle_read(up_to).await,
+            ClientFrame::Participants { offset, limit } => {
+                self.handle_participants(offset, limit).await
+            }
         }
     }
 
@@ -80,6 +83,31 @@ impl RoomSocket {
                 valid.nonce,
             )
         });
+    }
+
+    /// Answers a `participants` request (the limit was checked when the frame was parsed).
+    async fn handle_participants(&self, offset: u32, limit: u32) {
+        match self
+            .state
+            .rooms
+            .participant_page(self.room.id, offset, limit)
+            .await
+        {
+            Ok(page) => self.reply(&ServerFrame::ParticipantPage {
+                offset,
+                participants: page.participants,
+                total: page.total,
+                online: page.online,
+                has_more: page.more,
+            }),
+            Err(e) => {
+                tracing::error!(error = ?e, "could not read a participant page");
+                self.reply_error(FrameError::new(
+                    ErrorCode::StoreFailed,
+                    "could not read the participants; try again",
+                ));
+            }
+        }
     }
 
     /// The participants `body` mentions. Only a body with an `@` costs a participant read.

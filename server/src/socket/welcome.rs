@@ -4,7 +4,7 @@
 use axum::extract::ws::{Message, WebSocket};
 use chat_shared::close::SERVER_ERROR;
 use chat_shared::limits::WELCOME_HISTORY;
-use chat_shared::ServerFrame;
+use chat_shared::{Room, ServerFrame};
 use futures_util::SinkExt;
 
 use super::close::close;
@@ -70,13 +70,23 @@ impl RoomSocket {
             .await?
             .map(|r| r.room)
             .unwrap_or_else(|| self.room.clone());
+        let page = self
+            .state
+            .rooms
+            .participant_page(self.room.id, 0, self.state.config.participant_page)
+            .await?;
         let frame = ServerFrame::Welcome {
-            room,
+            room: Room {
+                participant_count: i64::from(page.total),
+                ..room
+            },
             me: self.user.user.nickname.clone(),
-            participants: self.state.rooms.participants(self.room.id).await?,
+            participants: page.participants,
             history: history.into_iter().map(|m| m.message).collect(),
             has_more,
             read_up_to: store.read_marker(self.room.id, self.user.user.id).await?,
+            online_count: Some(page.online),
+            participants_more: page.more,
         };
         Ok((frame, seen_upto, changes))
     }

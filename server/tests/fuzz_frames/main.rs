@@ -163,6 +163,7 @@ async fn a_barrage_of_random_frames_gets_one_answer_each_and_breaks_nothing() {
         .filter_map(|e| match e {
             Expect::Error(code) => Some(InOrder::Error(*code)),
             Expect::History => Some(InOrder::History),
+            Expect::Participants => Some(InOrder::Participants),
             Expect::Ack | Expect::Nothing => None,
         })
         .collect();
@@ -226,6 +227,7 @@ async fn a_barrage_of_random_frames_gets_one_answer_each_and_breaks_nothing() {
                 received.in_order.push(InOrder::Error(code));
             }
             ServerFrame::History { .. } => received.in_order.push(InOrder::History),
+            ServerFrame::ParticipantPage { .. } => received.in_order.push(InOrder::Participants),
             ServerFrame::Message(m) if m.sender == alice.nickname => received.acks += 1,
             _ => received.others += 1,
         }

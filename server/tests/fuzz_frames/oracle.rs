@@ -14,6 +14,8 @@ pub enum Expect {
     Ack,
     /// One `history` frame.
     History,
+    /// One `participant_page` frame.
+    Participants,
     /// Nothing on this connection (`typing` goes to the others; pings are answered by the
     /// protocol layer).
     Nothing,
@@ -25,6 +27,7 @@ pub enum Expect {
 pub enum InOrder {
     Error(ErrorCode),
     History,
+    Participants,
 }
 
 /// What the contract says the server answers, decided by the shared crate's parser and
@@ -59,5 +62,7 @@ pub fn expect(frame: &Outgoing) -> Expect {
         Ok(ClientFrame::Delete { .. }) => Expect::Error(ErrorCode::NotFound),
         // The generator names only ids no message has (and makes no `read` frames today).
         Ok(ClientFrame::Read { .. }) => Expect::Error(ErrorCode::NotFound),
+        // The parser checked the limit.
+        Ok(ClientFrame::Participants { .. }) => Expect::Participants,
     }
 }

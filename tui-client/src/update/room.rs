@@ -209,6 +209,8 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         // Read on another device (or our own report coming back): nothing up to it is
         // reported again.
         ServerFrame::Read { up_to } => room.read_up_to = room.read_up_to.max(up_to),
+        // Big rooms (`docs/protocol.md` "Big rooms"): shown from the next change on.
+        ServerFrame::ParticipantPage { .. } | ServerFrame::Headcount { .. } => {}
         ServerFrame::RoomRemoved => {
             let title = room.title();
             app.error(format!("Room “{title}” was removed by its creator."));

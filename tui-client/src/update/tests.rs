@@ -89,6 +89,8 @@ pub(crate) fn welcome(
             history,
             has_more,
             read_up_to: None,
+            online_count: None,
+            participants_more: false,
         },
     )
 }

@@ -73,6 +73,8 @@ fn a_room_shows_the_new_messages_line_above_the_first_unread_line() {
                 .collect(),
             has_more: false,
             read_up_to: Some(2),
+            online_count: None,
+            participants_more: false,
         },
     );
     let text = screen_text(&draw(&app, 100, 30));

@@ -32,6 +32,8 @@ fn marked_welcome(
             history,
             has_more,
             read_up_to: Some(read_up_to),
+            online_count: None,
+            participants_more: false,
         },
     )
 }
