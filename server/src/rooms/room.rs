@@ -79,8 +79,11 @@ impl LiveRoom {
     /// only the counts it moved.
     pub fn people_changed(self: &Arc<Self>, change: Change, frame: &ServerFrame, page: u32) {
         let mut state = self.state();
+        let before = state.roster.total();
         let moved = state.roster.apply(change);
-        let hold = if state.roster.total() > page {
+        // The change that makes a room big, or small again, is counted too: its frame would
+        // not fit the list a client paged in.
+        let hold = if before.max(state.roster.total()) > page {
             if !moved {
                 return;
             }

@@ -248,8 +248,11 @@ mod tests {
     #[test]
     fn joins_and_leaves_move_the_counts() {
         let mut roster = filled(&["ana"], &[]);
-        assert!(roster.apply(Change::Online("eve".into(), true)));
-        assert_eq!(roster.online_count(), 0, "online, not yet a participant");
+        assert!(
+            !roster.apply(Change::Online("eve".into(), true)),
+            "online, not yet a participant: no count moved"
+        );
+        assert_eq!(roster.online_count(), 0);
         assert!(roster.apply(Change::Joined("eve".into())));
         assert!(!roster.apply(Change::Joined("eve".into())), "already one");
         assert_eq!(names(&roster.page(0, 10)), [("eve", true), ("ana", false)]);

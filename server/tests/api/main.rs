@@ -4,6 +4,7 @@
 
 mod accounts;
 mod bans;
+mod big_rooms;
 mod changes;
 mod joins;
 mod lobby;
