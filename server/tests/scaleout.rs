@@ -21,6 +21,15 @@ async fn fresh_postgres() -> String {
 }
 
 async fn instance(database_url: &str, redis_url: &str, prefix: &str) -> TestApp {
+    instance_with(database_url, redis_url, prefix, |_| {}).await
+}
+
+async fn instance_with(
+    database_url: &str,
+    redis_url: &str,
+    prefix: &str,
+    adjust: impl FnOnce(&mut Config) + Send + 'static,
+) -> TestApp {
     let url = database_url.to_owned();
     let redis = redis_url.to_owned();
     let prefix = prefix.to_owned();
@@ -31,18 +40,26 @@ async fn instance(database_url: &str, redis_url: &str, prefix: &str) -> TestApp 
         c.presence_ttl_seconds = 2;
         c.messages_per_second = 10_000;
         c.metrics_bind = Some("127.0.0.1:0".into());
+        adjust(c);
     })
     .await
 }
 
 /// Two instances on one fresh Postgres database and one Redis key prefix.
 async fn two_instances(redis_url: &str) -> (TestApp, TestApp) {
+    two_instances_with(redis_url, |_| {}).await
+}
+
+async fn two_instances_with(
+    redis_url: &str,
+    adjust: impl Fn(&mut Config) + Send + Sync + Copy + 'static,
+) -> (TestApp, TestApp) {
     let database_url = fresh_postgres().await;
     let prefix = format!("scaleout-{}", uuid_like());
     // Started at the same moment: both apply migrations to the empty database at once.
     tokio::join!(
-        instance(&database_url, redis_url, &prefix),
-        instance(&database_url, redis_url, &prefix)
+        instance_with(&database_url, redis_url, &prefix, adjust),
+        instance_with(&database_url, redis_url, &prefix, adjust)
     )
 }
 
@@ -709,4 +726,70 @@ async fn a_read_on_one_instance_clears_the_count_on_the_other() {
         })
         .await;
     assert_eq!(told, line.id);
+}
+
+/// Issue 19: each instance keeps a big room's participants in memory; a join and a departure
+/// on one instance move the counts and the list on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_rooms_counts_and_list_follow_joins_on_the_other_instance() {
+    if !scaleout_services_available().await {
+        return;
+    }
+    let (one, two) = two_instances_with(&scaleout_redis_url(), |c| c.participant_page = 3).await;
+    let alice = one.user("alice").await;
+    let room = alice.create_room("Big across").await;
+    for name in ["bo", "cy"] {
+        let visitor = one.user(name).await;
+        let entered = visitor.get_json(&format!("/chat/{}/", room.id)).await;
+        assert_eq!(entered.status(), reqwest::StatusCode::OK);
+    }
+    let (mut on_one, _) = alice.join(room.id).await;
+    frames_until_quiet(&mut on_one).await;
+
+    let di = two.user("di").await;
+    let (di_socket, _) = di.join(room.id).await;
+    let frames = frames_until_quiet(&mut on_one).await;
+    let counts: Vec<(u32, u32)> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Headcount {
+                participants,
+                online,
+            } => Some((*participants, *online)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counts.last(), Some(&(4, 2)), "{frames:?}");
+
+    on_one
+        .send_json(serde_json::json!({"type": "participants", "offset": 0, "limit": 2}))
+        .await;
+    let online: Vec<String> = on_one
+        .next_matching(|f| match f {
+            ServerFrame::ParticipantPage { participants, .. } => Some(participants),
+            _ => None,
+        })
+        .await
+        .into_iter()
+        .filter(|p| p.online)
+        .map(|p| p.nickname)
+        .collect();
+    assert_eq!(online.len(), 2, "{online:?}");
+    assert!(
+        online.contains(&di.nickname),
+        "online on the other instance: {online:?}"
+    );
+
+    drop(di_socket);
+    let frames = frames_until_quiet(&mut on_one).await;
+    assert!(
+        frames.iter().any(|f| matches!(
+            f,
+            ServerFrame::Headcount {
+                participants: 4,
+                online: 1
+            }
+        )),
+        "{frames:?}"
+    );
 }

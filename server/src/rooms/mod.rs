@@ -141,6 +141,16 @@ impl Rooms {
         Ok(roster.page(offset, limit))
     }
 
+    /// The nicknames of the room's participants: from its roster if it has a socket here (a
+    /// mention in a big room reads no list from the database), else from the database.
+    pub async fn participant_names(&self, room_id: i64) -> StoreResult<Vec<String>> {
+        if let Some(room) = self.registry.room(room_id) {
+            self.fill_roster(&room).await?;
+            return Ok(room.state().roster.nicknames());
+        }
+        self.store.participants(room_id).await
+    }
+
     /// Fills a live room's roster from the database and who is online, unless it is filled.
     async fn fill_roster(&self, room: &Arc<LiveRoom>) -> StoreResult<()> {
         if room.state().roster.is_filled() {

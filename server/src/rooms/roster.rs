@@ -163,6 +163,11 @@ impl Roster {
         true
     }
 
+    /// Every participant's nickname, in no particular order.
+    pub fn nicknames(&self) -> Vec<String> {
+        self.place.keys().cloned().collect()
+    }
+
     pub fn total(&self) -> u32 {
         self.place.len() as u32
     }

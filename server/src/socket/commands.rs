@@ -110,12 +110,12 @@ impl RoomSocket {
         }
     }
 
-    /// The participants `body` mentions. Only a body with an `@` costs a participant read.
+    /// The participants `body` mentions. Only a body with an `@` looks at the participants.
     pub(super) async fn mentions_in(&self, body: &str) -> Vec<String> {
         if !body.contains('@') {
             return Vec::new();
         }
-        match self.state.store.participants(self.room.id).await {
+        match self.state.rooms.participant_names(self.room.id).await {
             Ok(participants) => mentions::find(body, participants.iter().map(String::as_str)),
             Err(e) => {
                 // The line still goes out, unhighlighted, rather than being refused.

@@ -11,8 +11,7 @@ use super::{
 
 pub const ROOM_SELECT: &str =
     "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
-     (SELECT COUNT(*) FROM participants p WHERE p.room_id = r.id) AS participant_count \
-     FROM rooms r JOIN users u ON u.id = r.creator_id";
+     r.participant_count FROM rooms r JOIN users u ON u.id = r.creator_id";
 
 pub const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce, \
