@@ -108,7 +108,11 @@ pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
     let height = usize::from(inner.height.saturating_sub(1));
     let first = participants::first_row(room, height);
     let width = usize::from(inner.width).saturating_sub(2);
-    for p in participants::ordered(room).into_iter().skip(first).take(height) {
+    for p in participants::ordered(room)
+        .into_iter()
+        .skip(first)
+        .take(height)
+    {
         let (dot, style) = if p.online {
             ("● ", Style::default().fg(Color::Green))
         } else {
@@ -131,7 +135,10 @@ pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
         } else {
             format!("and {more} more")
         };
-        lines.push(Line::styled(truncate(&text, usize::from(inner.width)), dim()));
+        lines.push(Line::styled(
+            truncate(&text, usize::from(inner.width)),
+            dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

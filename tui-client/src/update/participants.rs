@@ -23,7 +23,7 @@ pub(super) fn on_welcome(
         participants: usize::try_from(total).unwrap_or(0),
         online: online as usize,
     });
-    room.people.next_offset = more.then(|| participants.len() as u32);
+    room.people.next_offset = more.then_some(participants.len() as u32);
     room.people.loading = false;
     room.participants = Vec::new();
     merge(room, participants);
@@ -76,7 +76,11 @@ pub(super) fn on_joined(room: &mut RoomView, nickname: String) {
 
 /// `participant_left` (small rooms).
 pub(super) fn on_left(room: &mut RoomView, nickname: &str) {
-    let Some(at) = room.participants.iter().position(|p| p.nickname == nickname) else {
+    let Some(at) = room
+        .participants
+        .iter()
+        .position(|p| p.nickname == nickname)
+    else {
         return;
     };
     let gone = room.participants.remove(at);
@@ -91,7 +95,11 @@ pub(super) fn on_left(room: &mut RoomView, nickname: &str) {
 /// `presence` (small rooms). Only participants are listed: someone who just left may still
 /// get an "offline" after `participant_left`, and someone who enters gets `participant` first.
 pub(super) fn on_presence(room: &mut RoomView, nickname: &str, online: bool) {
-    let Some(p) = room.participants.iter_mut().find(|p| p.nickname == nickname) else {
+    let Some(p) = room
+        .participants
+        .iter_mut()
+        .find(|p| p.nickname == nickname)
+    else {
         return;
     };
     if p.online == online {

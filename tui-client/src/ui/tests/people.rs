@@ -11,11 +11,7 @@ fn big_room() -> App {
     open_big(
         &mut app,
         1,
-        vec![
-            person("ana", true),
-            person("bo", true),
-            person("cy", false),
-        ],
+        vec![person("ana", true), person("bo", true), person("cy", false)],
         5,
         2,
     );
@@ -57,13 +53,25 @@ fn alt_down_scrolls_the_pane_and_the_title_stays() {
     let mut app = big_room();
     app.size = (100, 6);
     let before = screen_text(&draw(&app, 100, 6));
-    assert!(before.lines().nth(1).is_some_and(|l| l.ends_with("│ ● ana")), "{before}");
-    assert!(!before.contains("and 2 more"), "below the pane's 3 rows:\n{before}");
+    assert!(
+        before
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.ends_with("│ ● ana")),
+        "{before}"
+    );
+    assert!(
+        !before.contains("and 2 more"),
+        "below the pane's 3 rows:\n{before}"
+    );
 
     press_with(&mut app, KeyCode::Down, KeyModifiers::ALT);
     let after = screen_text(&draw(&app, 100, 6));
     let rows: Vec<&str> = after.lines().collect();
     assert!(rows[0].ends_with("│ Users 2/5"), "{after}");
     assert!(rows[1].ends_with("│ ● bo"), "{after}");
-    assert!(rows[3].ends_with("│ and 2 more…"), "asked for, on its way:\n{after}");
+    assert!(
+        rows[3].ends_with("│ and 2 more…"),
+        "asked for, on its way:\n{after}"
+    );
 }

@@ -52,11 +52,7 @@ fn page(offset: u32, people: Vec<Participant>, total: u32, has_more: bool) -> Se
 }
 
 fn first_three() -> Vec<Participant> {
-    vec![
-        person("ana", true),
-        person("bo", true),
-        person("cy", false),
-    ]
+    vec![person("ana", true), person("bo", true), person("cy", false)]
 }
 
 #[test]
@@ -110,7 +106,11 @@ fn a_page_that_leaves_the_end_in_view_asks_for_the_next_one_and_a_full_pane_wait
         1,
         page(3, vec![person("di", false), person("ed", false)], 20, true),
     );
-    assert_eq!(asked_for(&effects), [(5, PARTICIPANT_PAGE)], "room to show more");
+    assert_eq!(
+        asked_for(&effects),
+        [(5, PARTICIPANT_PAGE)],
+        "room to show more"
+    );
 
     // A pane of 5 rows is full with 7 names: the next page waits for the user to scroll.
     app.size = (100, 8);
@@ -120,10 +120,17 @@ fn a_page_that_leaves_the_end_in_view_asks_for_the_next_one_and_a_full_pane_wait
         page(5, vec![person("fa", false), person("gu", false)], 20, true),
     );
     assert!(asked_for(&effects).is_empty());
-    assert!(asked_for(&alt(&mut app, KeyCode::Down)).is_empty(), "end not yet in view");
+    assert!(
+        asked_for(&alt(&mut app, KeyCode::Down)).is_empty(),
+        "end not yet in view"
+    );
     let effects = alt(&mut app, KeyCode::PageDown);
     assert_eq!(asked_for(&effects), [(7, PARTICIPANT_PAGE)]);
-    assert_eq!(app.room(1).map(|r| r.people.scroll), Some(3), "8 rows in a 5-row pane");
+    assert_eq!(
+        app.room(1).map(|r| r.people.scroll),
+        Some(3),
+        "8 rows in a 5-row pane"
+    );
     alt(&mut app, KeyCode::Up);
     assert_eq!(app.room(1).map(|r| r.people.scroll), Some(2));
 }
@@ -249,7 +256,13 @@ fn a_new_welcome_starts_the_list_over_and_forgets_a_request_of_the_old_socket() 
             state: offline(),
         },
     );
-    open_big(&mut app, 1, vec![person("bo", true), person("ana", true)], 6, 2);
+    open_big(
+        &mut app,
+        1,
+        vec![person("bo", true), person("ana", true)],
+        6,
+        2,
+    );
     assert_eq!(names(&app, 1), ["bo", "ana"]);
     assert_eq!(counts(&app, 1), (6, 2, 4));
     assert_eq!(
