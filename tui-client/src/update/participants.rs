@@ -141,8 +141,11 @@ pub(super) fn scroll(app: &mut App, rows: isize) -> Vec<Effect> {
     load_more(room).into_iter().collect()
 }
 
-/// Asks for the next page if the pane shows the end of the list.
+/// Asks for the next page if the room is on screen and its pane shows the end of the list.
 fn load_if_end_in_view(app: &mut App, room_id: i64) -> Vec<Effect> {
+    if app.view != View::Room(room_id) {
+        return Vec::new();
+    }
     let height = pane::list_height(app);
     let Some(room) = app.room_mut(room_id) else {
         return Vec::new();

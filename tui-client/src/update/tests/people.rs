@@ -136,6 +136,17 @@ fn a_page_that_leaves_the_end_in_view_asks_for_the_next_one_and_a_full_pane_wait
 }
 
 #[test]
+fn a_page_for_a_room_not_on_screen_asks_for_nothing_more() {
+    let mut app = app();
+    open_big(&mut app, 1, first_three(), 20, 2);
+    alt(&mut app, KeyCode::Down);
+    open(&mut app, 2, vec![]);
+    let effects = frame(&mut app, 1, page(3, vec![person("di", false)], 20, true));
+    assert!(asked_for(&effects).is_empty(), "{effects:?}");
+    assert_eq!(names(&app, 1).len(), 4);
+}
+
+#[test]
 fn names_missing_after_the_last_page_are_looked_for_again_from_the_first() {
     let mut app = app();
     open_big(&mut app, 1, first_three(), 5, 2);
