@@ -75,6 +75,10 @@
   const bans = moderates && bansSection ? new Bans(roomId, bansSection, { unban: t.tUnban, none: t.tNoBans }) : null;
   const participants = new Participants(
     document.getElementById("participants"),
+    document.getElementById("participants-more"),
+    document.getElementById("headcount"),
+    { headcount: t.tHeadcount, more: t.tParticipantsMore },
+    { page: Number(root.dataset.participantPage) || 100, send: (frame) => sendFrame(frame) },
     bans ? { me, label: t.tBan, onBan: (nickname) => bans.ban(nickname) } : null,
   );
   const outbox = new Outbox(
@@ -272,7 +276,7 @@
         setStatus(t.tConnected, "online");
         title.textContent = frame.room.title;
         alerts.setTitle(frame.room.title);
-        participants.replace(frame.participants);
+        participants.replace(frame.participants, frame.room.participant_count, frame.online_count, frame.participants_more);
         if (bans) bans.refresh();
         const resumed = lastId > 0;
         if (!resumed && atId) {
@@ -336,6 +340,12 @@
         participants.left(frame.nickname);
         if (bans) bans.refresh();
         break;
+      case "participant_page":
+        participants.page(frame);
+        break;
+      case "headcount":
+        participants.headcountMoved(frame.participants, frame.online);
+        break;
       case "typing":
         showTyping(frame.nickname);
         break;
@@ -351,8 +361,10 @@
         if (!frame.nonce && changesSent.length) {
           changeRefused(frame.message);
         } else {
-          // Not about a line: maybe the history request, which may be asked for again.
+          // Not about a line: maybe the history or participants request, which may be asked
+          // for again.
           loadingOlder = false;
+          participants.requestFailed();
           if (loadingNewer && edgeHistory) showEdge();
           loadingNewer = false;
           showSocketError(frame.message);

@@ -43,6 +43,11 @@ pub struct Texts {
     pub password_help: &'static str,
     pub chat: &'static str,
     pub participants: &'static str,
+    /// The participants' counts under the list's heading: `{total}` and `{online}`.
+    pub headcount: &'static str,
+    /// The last line of a big room's participant list (`docs/protocol.md` "Big rooms"):
+    /// `{n}` participants not listed yet.
+    pub participants_more: &'static str,
     pub send: &'static str,
     pub message_placeholder: &'static str,
     pub leave: &'static str,
@@ -179,6 +184,8 @@ pub static EN: Texts = Texts {
     password_help: "At least 8 characters, not all digits, not a common password, not like your email or nickname.",
     chat: "Chat",
     participants: "Participants",
+    headcount: "{total} participants · {online} online",
+    participants_more: "and {n} more",
     send: "Send",
     message_placeholder: "Message (Shift+Enter: new line)",
     leave: "Leave",
@@ -299,6 +306,8 @@ pub static KO: Texts = Texts {
     password_help: "8자 이상, 숫자만으로 된 비밀번호나 흔한 비밀번호, 이메일·닉네임과 비슷한 비밀번호는 쓸 수 없습니다.",
     chat: "채팅",
     participants: "참여자",
+    headcount: "참여자 {total}명 · 접속 중 {online}명",
+    participants_more: "외 {n}명 더 보기",
     send: "전송",
     message_placeholder: "메시지 (줄바꿈: Shift+Enter)",
     leave: "나가기",

@@ -197,7 +197,11 @@ pub struct RoomView {
     pub messages: Vec<Message>,
     /// Sent lines waiting for their own `message` frame, in the order they were typed.
     pub pending: Vec<PendingLine>,
+    /// The participants loaded so far, one entry per nickname, in the server's order (online
+    /// first). In a big room only some of them: see [`RoomView::people`].
     pub participants: Vec<Participant>,
+    /// The room's headcount and how far its list is paged in and scrolled.
+    pub people: People,
     /// Who else is typing, and until when the hint is shown.
     pub typing: Vec<(String, Instant)>,
     /// Messages from others that arrived while this room was not on screen.
@@ -267,6 +271,7 @@ impl RoomView {
             messages: Vec::new(),
             pending: Vec::new(),
             participants: Vec::new(),
+            people: People::default(),
             typing: Vec::new(),
             unread: 0,
             mentions: 0,
@@ -303,6 +308,27 @@ impl RoomView {
         }
     }
 
+    /// How many participants the room has, loaded or not.
+    pub fn participant_total(&self) -> usize {
+        self.people
+            .counts
+            .map_or(self.participants.len(), |c| c.participants)
+    }
+
+    /// How many of the room's participants are online, loaded or not.
+    pub fn participants_online(&self) -> usize {
+        self.people.counts.map_or_else(
+            || self.participants.iter().filter(|p| p.online).count(),
+            |c| c.online,
+        )
+    }
+
+    /// How many participants are not loaded ("and N more").
+    pub fn participants_more(&self) -> usize {
+        self.participant_total()
+            .saturating_sub(self.participants.len())
+    }
+
     /// The newest stored message id.
     pub fn last_id(&self) -> Option<i64> {
         self.messages.last().map(|m| m.id)
@@ -334,6 +360,30 @@ impl RoomView {
             _ => false,
         }
     }
+}
+
+/// A room's participant list beyond the names loaded (`docs/protocol.md` "Big rooms"): the
+/// counts the server last sent, where the next page starts, and the pane's scroll.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct People {
+    /// From the welcome, `participant_page` and `headcount` frames, moved by `participant`,
+    /// `participant_left` and `presence`; `None` from a server without big rooms, whose
+    /// list is whole and counted as it is.
+    pub counts: Option<Headcount>,
+    /// Where the next `participants` page starts; `None` once the server said there is no
+    /// more (then, if names are still missing, the list moved: paging starts over at 0).
+    pub next_offset: Option<u32>,
+    /// A `participants` request is on its way.
+    pub loading: bool,
+    /// How many rows the participant pane is scrolled down.
+    pub scroll: usize,
+}
+
+/// How many participants a room has, and how many of them are online.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Headcount {
+    pub participants: usize,
+    pub online: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 //! `update/sending.rs`, network results in `update/net.rs`, the room list in
 //! `update/lobby.rs`, `/search` and opening a room at a result in `update/search.rs`, room
 //! socket frames in
-//! `update/room.rs`, and keeping unsent lines on disk in `update/unsent.rs`; the helpers here
+//! `update/room.rs`, who is in a room and the participant pane's paging in
+//! `update/participants.rs`, and keeping unsent lines on disk in `update/unsent.rs`; the helpers here
 //! (open, close, switch rooms) are what they share.
 
 mod commands;
@@ -14,6 +15,7 @@ mod lobby;
 mod mentions;
 mod net;
 mod open_rooms;
+mod participants;
 mod reads;
 mod room;
 mod search;

@@ -13,7 +13,7 @@ use chat_shared::limits::{is_forbidden_in_names, TITLE_MAX_CHARS};
 use chat_shared::names;
 use serde::Deserialize;
 
-use super::pages::{render, CreatePage, Ctx, RoomPage};
+use super::pages::{render, CreatePage, Ctx, Headcount, RoomPage};
 use super::{found, json_error, with_retry_after, Input, Routes};
 use crate::auth::session::CurrentUser;
 use crate::error::{AppError, Refusal};
@@ -141,9 +141,10 @@ async fn enter(
         .await?
         .map(|r| r.room)
         .unwrap_or(record.room);
-    let participants = state.rooms.participants(room.id).await?;
     let notify = state.store.notify(room.id, user.user.id).await?;
     if ctx.json {
+        // The JSON lists every participant (`docs/protocol.md` "Big rooms").
+        let participants = state.rooms.participants(room.id).await?;
         let moderates = record.creator_id == user.user.id || user.user.is_admin;
         let bans = match moderates {
             true => Some(state.store.bans(room.id).await?),
@@ -157,6 +158,7 @@ async fn enter(
         })
         .into_response());
     }
+    let (participants, people) = first_page(&state, room.id).await?;
     render(
         StatusCode::OK,
         &RoomPage {
@@ -167,10 +169,31 @@ async fn enter(
             edit_title: room.title.clone(),
             room,
             participants,
+            people,
+            participant_page: state.config.participant_page,
             edit_error: None,
             notify: notify.unwrap_or_default().as_str(),
         },
     )
+}
+
+/// The room page's list: the first page of participants (online first, as the welcome's)
+/// and the counts (`docs/protocol.md` "Big rooms"); the script pages in the rest.
+async fn first_page(
+    state: &AppState,
+    room_id: i64,
+) -> Result<(Vec<chat_shared::Participant>, Headcount), AppError> {
+    let page = state
+        .rooms
+        .participant_page(room_id, 0, state.config.participant_page)
+        .await?;
+    let shown = u32::try_from(page.participants.len()).unwrap_or(u32::MAX);
+    let people = Headcount {
+        total: page.total,
+        online: page.online,
+        more: page.total.saturating_sub(shown),
+    };
+    Ok((page.participants, people))
 }
 
 /// The room, if the user created it.
@@ -194,7 +217,7 @@ async fn edit(
         Ok(title) => title,
         Err(message) if ctx.json => return Ok(title_errors(message)),
         Err(message) => {
-            let participants = state.rooms.participants(record.room.id).await?;
+            let (participants, people) = first_page(&state, record.room.id).await?;
             let notify = state.store.notify(record.room.id, user.user.id).await?;
             return render(
                 StatusCode::BAD_REQUEST,
@@ -205,6 +228,8 @@ async fn edit(
                     me: user.user.nickname.clone(),
                     room: record.room,
                     participants,
+                    people,
+                    participant_page: state.config.participant_page,
                     edit_error: Some(message),
                     edit_title: form.title,
                     notify: notify.unwrap_or_default().as_str(),

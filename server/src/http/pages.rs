@@ -120,7 +120,12 @@ pub struct CreatePage {
 pub struct RoomPage {
     pub c: Chrome,
     pub room: Room,
+    /// The first page of the room's list (online first), as the welcome lists it.
     pub participants: Vec<Participant>,
+    /// The room's counts, and how many participants the first page leaves out ("and N more").
+    pub people: Headcount,
+    /// How many participants the page's script asks for at a time (`PARTICIPANT_PAGE`).
+    pub participant_page: u32,
     pub is_creator: bool,
     /// The creator, or a server admin: offered Remove.
     pub can_remove: bool,
@@ -130,6 +135,33 @@ pub struct RoomPage {
     pub edit_title: String,
     /// Which of the room's lines notify the user (`all`, `mentions`, `none`), for its control.
     pub notify: &'static str,
+}
+
+/// A room's participant counts, as its page shows them.
+pub struct Headcount {
+    pub total: u32,
+    pub online: u32,
+    /// Participants not on the first page.
+    pub more: u32,
+}
+
+impl RoomPage {
+    /// "5 participants · 2 online", in the page's language.
+    pub fn headcount(&self) -> String {
+        self.c
+            .t
+            .headcount
+            .replace("{total}", &self.people.total.to_string())
+            .replace("{online}", &self.people.online.to_string())
+    }
+
+    /// "and 2 more", in the page's language.
+    pub fn more_line(&self) -> String {
+        self.c
+            .t
+            .participants_more
+            .replace("{n}", &self.people.more.to_string())
+    }
 }
 
 #[derive(Template)]

@@ -3,7 +3,7 @@
 //! survives a server restart without losing or doubling a line, and fits a phone and a desktop
 //! screen. The rest, one file per part of the page: the log over time (`history.rs`), sending
 //! (`sending.rs`), the ways out of a room (`leaving.rs`), and the pages around the rooms
-//! (`pages.rs`), links in bodies (`links.rs`), the room's notification level (`notify.rs`), and read markers (`unread.rs`). The browsers, the server and the users without a browser come from
+//! (`pages.rs`), links in bodies (`links.rs`), a big room's participant list (`participants.rs`), the room's notification level (`notify.rs`), and read markers (`unread.rs`). The browsers, the server and the users without a browser come from
 //! `chat-test-support`; `steps.rs` holds what every test does in a page, and `room_socket.rs`
 //! is a writer's socket that counts what it saw.
 //!
@@ -19,6 +19,7 @@ mod leaving;
 mod links;
 mod notify;
 mod pages;
+mod participants;
 mod room_socket;
 mod search;
 mod sending;

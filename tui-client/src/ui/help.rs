@@ -34,6 +34,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "PgUp/PgDn, End",
         "scroll (PgUp at the top loads older); End: newest",
     ),
+    (
+        "Alt+Up / Alt+Down",
+        "scroll who is here, paging in more (Alt+PgUp/PgDn)",
+    ),
     ("Ctrl+U / Ctrl+W", "delete to the start / the word before"),
     ("Ctrl+L / Ctrl+C", "redraw the screen / quit"),
 ];

@@ -1,5 +1,5 @@
 //! The side panes: open rooms with unread counts on the left, the room's participants with
-//! their online state on the right. Titles and nicknames are sanitized.
+//! their online state and the room's counts on the right. Titles and nicknames are sanitized.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -11,6 +11,7 @@ use super::theme::{dim, nick_style, selected, truncate};
 use crate::action::ConnState;
 use crate::app::{App, RoomView, View};
 use crate::input::str_width;
+use crate::layout::participants;
 use crate::sanitize::sanitize;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -87,6 +88,8 @@ fn row(
     Line::from(spans)
 }
 
+/// The participant pane: the counts, then the loaded names from the pane's scroll on, and
+/// "and N more" at the end while the room has more than are loaded (Alt+Down pages them in).
 pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::LEFT)
@@ -94,20 +97,22 @@ pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
         .padding(ratatui::widgets::Padding::left(1));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut people: Vec<_> = room.participants.iter().collect();
-    // Online people first, then by name, so the list does not jump around.
-    people.sort_by(|a, b| {
-        b.online
-            .cmp(&a.online)
-            .then_with(|| a.nickname.cmp(&b.nickname))
-    });
-    let online = people.iter().filter(|p| p.online).count();
     let mut lines = vec![Line::styled(
-        format!("Users {online}/{}", people.len()),
+        format!(
+            "Users {}/{}",
+            room.participants_online(),
+            room.participant_total()
+        ),
         Style::default().add_modifier(Modifier::BOLD),
     )];
+    let height = usize::from(inner.height.saturating_sub(1));
+    let first = participants::first_row(room, height);
     let width = usize::from(inner.width).saturating_sub(2);
-    for p in people {
+    for p in participants::ordered(room)
+        .into_iter()
+        .skip(first)
+        .take(height)
+    {
         let (dot, style) = if p.online {
             ("● ", Style::default().fg(Color::Green))
         } else {
@@ -122,6 +127,18 @@ pub fn render_participants(room: &RoomView, frame: &mut Frame, area: Rect) {
             Span::styled(dot, style),
             Span::styled(truncate(&sanitize(&p.nickname), width), name_style),
         ]));
+    }
+    let more = room.participants_more();
+    if more > 0 && lines.len() <= height {
+        let text = if room.people.loading {
+            format!("and {more} more…")
+        } else {
+            format!("and {more} more")
+        };
+        lines.push(Line::styled(
+            truncate(&text, usize::from(inner.width)),
+            dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -20,6 +20,7 @@ use crate::update::tests::{app, frame, msg, net, open, room};
 
 mod links;
 mod multiline;
+mod people;
 mod reads;
 mod redraw;
 mod room_events;
@@ -375,6 +376,8 @@ fn help_taller_than_the_terminal_scrolls_to_its_last_command() {
     assert!(text.contains("Down/PgDn: more"), "{text}");
     assert!(!text.contains(last), "{text}");
 
+    // Ten lines a press: the help is a bit more than two screens of 22 lines.
+    crate::update::tests::press(&mut app, crossterm::event::KeyCode::PageDown);
     crate::update::tests::press(&mut app, crossterm::event::KeyCode::PageDown);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(app.show_help, "PageDown reads on");

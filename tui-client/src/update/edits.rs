@@ -155,7 +155,8 @@ pub(super) fn answer_delete(app: &mut App, yes: bool) -> Vec<Effect> {
     }]
 }
 
-/// `/names`: who is in the room, online first, as a line of the log only we see.
+/// `/names`: who is in the room, online first, as a line of the log only we see. In a big
+/// room, the names loaded so far and how many more there are (the pane pages them in).
 pub(super) fn list_names(app: &mut App, room_id: i64) {
     let Some(room) = app.room_mut(room_id) else {
         return;
@@ -176,12 +177,16 @@ pub(super) fn list_names(app: &mut App, room_id: i64) {
             }
         })
         .collect();
-    let text = format!(
+    let mut text = format!(
         "In “{}” ({}): {}",
         room.title(),
-        names.len(),
+        room.participant_total().max(names.len()),
         names.join(", ")
     );
+    let more = room.participants_more();
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
     let after = room.last_id();
     room.local.push(LocalLine { after, text });
     room.scroll = 0;

@@ -4,7 +4,7 @@
 use chat_shared::limits;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{commands, edits, lobby, mentions, search, sending};
+use super::{commands, edits, lobby, mentions, participants, search, sending};
 use super::{cycle_view, switch_to};
 use crate::action::Effect;
 use crate::app::{App, LoginForm, Prompt, RegisterForm, Screen, View};
@@ -273,6 +273,10 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Esc if edits::cancel_editing(app) => {}
         KeyCode::Esc => switch_to(app, View::Lobby),
+        KeyCode::Up if alt && in_room => return participants::scroll(app, -1),
+        KeyCode::Down if alt && in_room => return participants::scroll(app, 1),
+        KeyCode::PageUp if alt && in_room => return participants::scroll(app, -pane_page(app)),
+        KeyCode::PageDown if alt && in_room => return participants::scroll(app, pane_page(app)),
         KeyCode::PageUp => return commands::page_up(app),
         KeyCode::PageDown => return commands::page_down(app),
         KeyCode::End if scrolled => {
@@ -299,6 +303,13 @@ fn main_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// How many rows Alt+PgUp/PgDn scroll the participant pane: its height less one, so a row
+/// stays in sight.
+fn pane_page(app: &App) -> isize {
+    let height = crate::layout::participants::list_height(app).unwrap_or(1);
+    height.saturating_sub(1).max(1) as isize
 }
 
 /// Up: the line above in a multi-line draft; with an empty draft, a line the server refused

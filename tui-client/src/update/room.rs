@@ -1,13 +1,13 @@
 //! Frames from a room socket: the welcome (merge history, send pending lines again with their
-//! nonces), messages (ack pending lines, count unread), history pages, presence, who joined
-//! and left, typing, renames, removal and refused frames.
+//! nonces), messages (ack pending lines, count unread), history pages, who is in the room
+//! (`participants`), typing, renames, removal and refused frames.
 
-use chat_shared::{Message, Participant, ServerFrame};
+use chat_shared::{Message, ServerFrame};
 
 use super::sending::{self, Refusal};
-use super::{close_room, mentions, search};
+use super::{close_room, mentions, participants, search};
 use crate::action::{ConnState, Effect};
-use crate::app::{App, RoomView, Screen, View, TYPING_SHOWN_FOR};
+use crate::app::{App, Headcount, RoomView, Screen, View, TYPING_SHOWN_FOR};
 use crate::layout::messages;
 
 /// Merges messages into the room by id (no duplicates, id order) and settles the pending
@@ -98,10 +98,13 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             history,
             has_more,
             read_up_to,
+            online_count,
+            participants_more,
             ..
         } => {
+            let total = info.participant_count;
             room.room = Some(info);
-            room.participants = participants;
+            participants::on_welcome(room, participants, total, online_count, participants_more);
             // Opened at a search result: the lines around it come first (`search`).
             let jump = if room.has_newer {
                 search::on_welcome(room, history)
@@ -175,27 +178,10 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
             return super::reads::older_loaded(app, room_id);
         }
         ServerFrame::Presence { nickname, online } => {
-            // Only participants are listed. Someone who just left may still get an "offline"
-            // after `participant_left`, and someone who enters gets `participant` first.
-            if let Some(p) = room
-                .participants
-                .iter_mut()
-                .find(|p| p.nickname == nickname)
-            {
-                p.online = online;
-            }
+            participants::on_presence(room, &nickname, online);
         }
-        ServerFrame::Participant { nickname } => {
-            if !room.participants.iter().any(|p| p.nickname == nickname) {
-                room.participants.push(Participant {
-                    nickname,
-                    online: false,
-                });
-            }
-        }
-        ServerFrame::ParticipantLeft { nickname } => {
-            room.participants.retain(|p| p.nickname != nickname);
-        }
+        ServerFrame::Participant { nickname } => participants::on_joined(room, nickname),
+        ServerFrame::ParticipantLeft { nickname } => participants::on_left(room, &nickname),
         ServerFrame::Typing { nickname } => {
             if me.as_deref() != Some(nickname.as_str()) {
                 room.typing.retain(|(nick, _)| *nick != nickname);
@@ -209,8 +195,29 @@ pub(super) fn on_frame(app: &mut App, room_id: i64, frame: ServerFrame) -> Vec<E
         // Read on another device (or our own report coming back): nothing up to it is
         // reported again.
         ServerFrame::Read { up_to } => room.read_up_to = room.read_up_to.max(up_to),
-        // Big rooms (`docs/protocol.md` "Big rooms"): shown from the next change on.
-        ServerFrame::ParticipantPage { .. } | ServerFrame::Headcount { .. } => {}
+        ServerFrame::ParticipantPage {
+            offset,
+            participants: page,
+            total,
+            online,
+            has_more,
+        } => {
+            let counts = Headcount {
+                participants: total as usize,
+                online: online as usize,
+            };
+            return participants::on_page(app, room_id, offset, page, counts, has_more);
+        }
+        ServerFrame::Headcount {
+            participants: total,
+            online,
+        } => participants::on_headcount(
+            room,
+            Headcount {
+                participants: total as usize,
+                online: online as usize,
+            },
+        ),
         ServerFrame::RoomRemoved => {
             let title = room.title();
             app.error(format!("Room “{title}” was removed by its creator."));

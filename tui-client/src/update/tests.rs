@@ -6,6 +6,7 @@ mod drafts;
 mod forms;
 mod lobby_pages;
 mod notify;
+mod people;
 mod reads;
 mod room_events;
 mod rooms;
@@ -93,6 +94,43 @@ pub(crate) fn welcome(
             participants_more: false,
         },
     )
+}
+
+/// `name` online or not, as the server lists participants.
+pub(crate) fn person(name: &str, online: bool) -> Participant {
+    Participant {
+        nickname: name.into(),
+        online,
+    }
+}
+
+/// Opens room `id` as a big room (`docs/protocol.md` "Big rooms"): the welcome lists
+/// `first_page` of `total` participants, `online` of them online, and says there are more.
+pub(crate) fn open_big(
+    app: &mut App,
+    id: i64,
+    first_page: Vec<Participant>,
+    total: i64,
+    online: u32,
+) {
+    super::open_room(app, id);
+    frame(
+        app,
+        id,
+        ServerFrame::Welcome {
+            room: Room {
+                participant_count: total,
+                ..room(id, "Big")
+            },
+            me: "me".into(),
+            participants: first_page,
+            history: Vec::new(),
+            has_more: false,
+            read_up_to: None,
+            online_count: Some(online),
+            participants_more: true,
+        },
+    );
 }
 
 pub(crate) fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {

@@ -2,7 +2,7 @@
 //! started in-process, with other users on plain WebSockets and HTTP. One file per topic:
 //! chatting and the saved session (`chat`), others' escape sequences (`escapes`), what the
 //! terminal sends in (`input`: bursts, pastes), leaving from another device (`leave`), links
-//! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), `/me`, Tab
+//! as hyperlinks and `/open` (`links`), the room list in pages (`lobby_pages`), a big room's participant pane (`people`), `/me`, Tab
 //! completion and Alt+A (`shortcuts`), tabs that open again at the next start (`reopen`),
 //! unread counts between devices (`unread`), and lines that outlive a quit (`unsent`). The
 //! helpers they share are here.
@@ -14,6 +14,7 @@ mod input;
 mod leave;
 mod links;
 mod lobby_pages;
+mod people;
 mod presence;
 mod reopen;
 mod room_events;
@@ -46,8 +47,19 @@ pub struct Scene {
 
 impl Scene {
     pub async fn new(title: &str) -> anyhow::Result<Self> {
+        Self::with_participant_page(title, None).await
+    }
+
+    /// [`Scene::new`] on a server that lists `page` participants at a time (the server's
+    /// `PARTICIPANT_PAGE`): a room of more is a big room (`docs/protocol.md` "Big rooms").
+    pub async fn with_participant_page(title: &str, page: Option<u32>) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let server = spawn_app_on(|_| {}).await;
+        let server = spawn_app_on(|c| {
+            if let Some(page) = page {
+                c.participant_page = page;
+            }
+        })
+        .await;
         let alice = server.logged_in("alice").await;
         server.registered("bob").await;
         let room = alice.create_room(title).await;
