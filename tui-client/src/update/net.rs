@@ -21,6 +21,9 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             });
             Vec::new()
         }
+        // Already logged out: a socket's `LOGGED_OUT` close that comes after the logout's own
+        // answer says nothing new, and must not turn "Logged out." into "expired".
+        NetEvent::SessionExpired if app.me.is_none() => Vec::new(),
         NetEvent::SessionExpired => {
             let mut effects = back_to_login(
                 app,

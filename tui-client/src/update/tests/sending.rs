@@ -444,3 +444,19 @@ fn lines_from_a_previous_run_open_their_rooms_and_go_first_with_their_nonces() {
     assert_eq!(sent_nonces(&ack(&mut app, 4, 9, "old-1")), ["old-2"]);
     assert_eq!(sent_nonces(&welcome(&mut app, 6, vec![], false)), ["old-3"]);
 }
+
+/// A socket's `LOGGED_OUT` close that arrives after the logout's own answer leaves the login
+/// screen saying "Logged out.", not that the session expired.
+#[test]
+fn a_late_logged_out_close_does_not_say_the_session_expired() {
+    let mut app = app();
+    net(&mut app, NetEvent::LoggedOut);
+    assert!(net(&mut app, NetEvent::SessionExpired).is_empty());
+    match &app.screen {
+        crate::app::Screen::Login(form) => {
+            assert_eq!(form.info.as_deref(), Some("Logged out."));
+            assert_eq!(form.error, None);
+        }
+        _ => panic!("not the login screen"),
+    }
+}
