@@ -1,9 +1,13 @@
 //! A room's presence and participant frames, grouped: a lone one goes out at once; those that
 //! follow within [`NOTICE_INTERVAL`] are held and go out together at its end, as one queue item
-//! per socket. A big room holds no such frames, only a mark that its counts moved: one
-//! `headcount` frame, with the counts as they are when the group goes, ends the group. Sent one by one, a join storm (every member reconnecting after a restart) would
+//! per socket. Sent one by one, a join storm (every member reconnecting after a restart) would
 //! wake and flush every member's socket once per join (BENCHMARKS.md); a presence shown a fifth
 //! of a second late goes unnoticed.
+//!
+//! A big room holds no such frames, only a mark that its counts moved: one `headcount` frame,
+//! with the counts as they are when the group goes, ends the group, at most once per
+//! [`HEADCOUNT_INTERVAL`]: in a storm, each of thousands of sockets is written once a second,
+//! not five times.
 
 use std::sync::Arc;
 
@@ -12,6 +16,9 @@ use tokio::time::{Duration, Instant};
 
 /// The shortest time between two sends of a room's presence and participant frames.
 pub const NOTICE_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The shortest time between two `headcount` frames of a big room.
+pub const HEADCOUNT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The frames held back, and when the last group went out.
 #[derive(Debug, Default)]
@@ -38,22 +45,22 @@ impl Notices {
     pub fn hold(&mut self, text: Utf8Bytes) -> Hold {
         let first_held = self.is_empty();
         self.held.push(text);
-        self.when(first_held)
+        self.when(first_held, NOTICE_INTERVAL)
     }
 
     /// Marks the room's counts as moved: the next group ends with a `headcount` frame.
     pub fn hold_headcount(&mut self) -> Hold {
         let first_held = self.is_empty();
         self.headcount = true;
-        self.when(first_held)
+        self.when(first_held, HEADCOUNT_INTERVAL)
     }
 
     fn is_empty(&self) -> bool {
         self.held.is_empty() && !self.headcount
     }
 
-    fn when(&self, first_held: bool) -> Hold {
-        match self.last_sent.map(|sent| sent + NOTICE_INTERVAL) {
+    fn when(&self, first_held: bool, interval: Duration) -> Hold {
+        match self.last_sent.map(|sent| sent + interval) {
             Some(due) if due > Instant::now() && first_held => Hold::SendAt(due),
             Some(due) if due > Instant::now() => Hold::Scheduled,
             _ => Hold::SendNow,

@@ -148,7 +148,7 @@ async fn a_small_room_lists_everyone_as_before() {
 async fn frames_until_quiet(socket: &mut Socket) -> Vec<ServerFrame> {
     let mut frames = Vec::new();
     while let Ok(frame) =
-        tokio::time::timeout(Duration::from_millis(700), socket.next_frame()).await
+        tokio::time::timeout(Duration::from_millis(1500), socket.next_frame()).await
     {
         frames.push(frame);
     }
