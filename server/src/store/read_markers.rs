@@ -62,7 +62,11 @@ impl SqlStore {
 
     /// Puts a new participant's marker at the room's latest entry: what was said before they
     /// joined is not unread for them.
-    pub(super) async fn mark_all_read(&self, room_id: i64, user_id: i64) -> StoreResult<()> {
+    pub(super) async fn mark_all_read(
+        conn: &mut sqlx::AnyConnection,
+        room_id: i64,
+        user_id: i64,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO read_markers (user_id, room_id, up_to, updated_at) \
              SELECT $1, $2, COALESCE(MAX(id), 0), $3 FROM messages WHERE room_id = $2 \
@@ -72,7 +76,7 @@ impl SqlStore {
         .bind(user_id)
         .bind(room_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(conn)
         .await?;
         Ok(())
     }

@@ -433,6 +433,8 @@ impl Store for SqlStore {
     }
 
     async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+        // One transaction: a join storm writes once per member, not twice.
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO participants (room_id, user_id, joined_at) VALUES ($1, $2, $3) \
              ON CONFLICT (room_id, user_id) DO NOTHING",
@@ -440,16 +442,13 @@ impl Store for SqlStore {
         .bind(room_id)
         .bind(user_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         let joined = done.rows_affected() > 0;
         if joined {
-            // Entering must not fail for the marker's sake: without one the room shows no
-            // count until the user's first read, which places it.
-            if let Err(e) = self.mark_all_read(room_id, user_id).await {
-                tracing::warn!(error = ?e, room = room_id, "could not place a new participant's read marker");
-            }
+            Self::mark_all_read(&mut tx, room_id, user_id).await?;
         }
+        tx.commit().await?;
         Ok(joined)
     }
 
