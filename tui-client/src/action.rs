@@ -87,8 +87,9 @@ pub enum NetEvent {
     OlderRoomsFailed {
         message: String,
     },
-    /// The answer to [`Effect::Search`].
+    /// The answer to [`Effect::Search`], with the `before` it asked for (`None`: the first page).
     SearchResults {
+        before: Option<i64>,
         results: SearchResults,
     },
     /// The search was refused (the server's words) or the server could not be reached.
@@ -239,10 +240,12 @@ pub enum Effect {
     LoadOpenRooms {
         nickname: String,
     },
-    /// `/search WORDS`: ask `GET /chat/search` (in one room, or in all of ours).
+    /// `/search WORDS`: ask `GET /chat/search` (in one room, or in all of ours); `before`
+    /// for the next, older page.
     Search {
         query: String,
         room: Option<i64>,
+        before: Option<i64>,
     },
     /// `/open N`: open this link with the system's opener (`crate::opener`).
     OpenLink {

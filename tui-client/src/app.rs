@@ -178,12 +178,16 @@ pub struct SearchView {
     pub query: String,
     /// The room searched, or `None` for every room we are in.
     pub room: Option<i64>,
-    /// Newest first.
+    /// Newest first: the pages loaded so far.
     pub results: Vec<SearchHit>,
     pub selected: usize,
-    /// The request is on its way.
+    /// The first page is on its way.
     pub loading: bool,
-    /// Why there are no results (the server's words).
+    /// The `before` of the next, older page (the server's `next_before`); `None`: the end.
+    pub next_before: Option<i64>,
+    /// The next page is on its way (asked when the selection reached the last result).
+    pub loading_more: bool,
+    /// Why there are no (more) results (the server's words).
     pub error: Option<String>,
 }
 

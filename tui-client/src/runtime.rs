@@ -136,11 +136,16 @@ impl Runtime {
                     self.lobby = Some(spawn_lobby(self.http.clone(), self.actions.clone()));
                 }
             }
-            Effect::Search { query, room } => {
+            Effect::Search {
+                query,
+                room,
+                before,
+            } => {
                 let http = self.http.clone();
                 self.spawn(async move {
-                    match http.search(&query, room).await {
-                        Ok(results) => NetEvent::SearchResults { results },
+                    match http.search(&query, room, before).await {
+                        Ok(results) => NetEvent::SearchResults { before, results },
+                        Err(e) if e.is_unauthorized() => NetEvent::SessionExpired,
                         Err(e) => NetEvent::SearchFailed {
                             message: e.message(),
                         },

@@ -160,6 +160,8 @@ pub(crate) fn back_to_login(
     app.view = View::Lobby;
     app.prompt = None;
     app.notice = None;
+    // The results were the last user's (or asked with the session that ended).
+    app.search = None;
     app.lobby_input = LineInput::default();
     // The next user starts from the file as it is (their lines are loaded from it).
     app.saved_unsent.clear();

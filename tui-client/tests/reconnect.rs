@@ -3,88 +3,15 @@
 //! Nothing may be lost and nothing may appear twice: the line typed while offline is sent once
 //! the room is back (same nonce), and what was said meanwhile arrives through `?after=`.
 
-use std::time::{Duration, Instant};
+mod support;
 
-use anyhow::{ensure, Context};
+use std::time::Duration;
+
+use anyhow::ensure;
 use chat_test_support::{spawn_app_on, Socket, PASSWORD};
-use chat_tui::action::{Action, Effect};
+use chat_tui::action::Effect;
 use chat_tui::app::{App, Screen, View};
-use chat_tui::net::http::Http;
-use chat_tui::runtime::Runtime;
-use chat_tui::update::update;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-
-const WAIT: Duration = Duration::from_secs(30);
-
-/// The client without its terminal: state, runtime and the channel results come back on.
-struct Client {
-    app: App,
-    runtime: Runtime,
-    actions: UnboundedReceiver<Action>,
-}
-
-impl Client {
-    fn new(base: &str) -> anyhow::Result<Self> {
-        let (tx, actions) = unbounded_channel();
-        let http = Http::new(url::Url::parse(base)?)?;
-        let mut app = App::new(base, Instant::now(), "reconnect-test");
-        app.screen = Screen::Login(Default::default());
-        Ok(Self {
-            app,
-            runtime: Runtime::new(http, tx, None),
-            actions,
-        })
-    }
-
-    fn act(&mut self, action: Action) {
-        self.app.now = Instant::now();
-        for effect in update(&mut self.app, action) {
-            self.runtime.run(effect);
-        }
-    }
-
-    fn type_line(&mut self, text: &str) {
-        for c in text.chars() {
-            self.act(Action::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            )));
-        }
-        self.act(Action::Key(KeyEvent::new(
-            KeyCode::Enter,
-            KeyModifiers::NONE,
-        )));
-    }
-
-    /// Handles network results until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) -> anyhow::Result<()> {
-        let deadline = Instant::now() + WAIT;
-        while !done(&self.app) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let action = tokio::time::timeout(left, self.actions.recv())
-                .await
-                .with_context(|| format!("timed out waiting for {what}: {:#?}", self.app.rooms))?
-                .context("the action channel closed")?;
-            self.act(action);
-        }
-        Ok(())
-    }
-
-    /// The bodies of the room's messages (not its join and leave lines).
-    fn bodies(&self, room_id: i64) -> Vec<String> {
-        self.app
-            .room(room_id)
-            .map(|r| {
-                r.messages
-                    .iter()
-                    .filter(|m| !m.kind.is_membership())
-                    .map(|m| m.body.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
+use support::Client;
 
 fn online(app: &App, room_id: i64) -> bool {
     app.room(room_id).is_some_and(|r| r.state.is_online())

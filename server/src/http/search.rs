@@ -3,7 +3,6 @@
 //! `GET /chat/{id}/messages`, a room's lines around, before or after one, which is where a
 //! result leads. Every refusal says what to do, as JSON `{"error"}` or on the results page.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -120,22 +119,27 @@ async fn run(
     let more = lines.len() > params.limit as usize;
     lines.truncate(params.limit as usize);
     let next_before = more.then(|| lines.last().map(|l| l.message.id)).flatten();
-    let mut rooms: HashMap<i64, Room> = HashMap::new();
-    let mut results = Vec::with_capacity(lines.len());
-    for line in lines {
-        let room_id = line.message.room_id;
-        let room = match rooms.entry(room_id) {
-            Entry::Occupied(known) => known.get().clone(),
-            Entry::Vacant(slot) => match state.store.room(room_id).await? {
-                Some(record) => slot.insert(record.room).clone(),
-                None => continue,
-            },
-        };
-        results.push(SearchHit {
-            room,
-            message: line.message,
-        });
-    }
+    // The results' rooms in one query (a page may come from 20 rooms).
+    let mut ids: Vec<i64> = lines.iter().map(|l| l.message.room_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rooms: HashMap<i64, Room> = state
+        .store
+        .rooms(&ids)
+        .await?
+        .into_iter()
+        .map(|record| (record.room.id, record.room))
+        .collect();
+    let results = lines
+        .into_iter()
+        .filter_map(|line| {
+            let room = rooms.get(&line.message.room_id)?.clone();
+            Some(SearchHit {
+                room,
+                message: line.message,
+            })
+        })
+        .collect();
     Ok(SearchResults {
         results,
         next_before,

@@ -351,6 +351,8 @@ pub trait Store: Send + Sync + 'static {
     async fn active_room_ids_after(&self, after: i64, limit: u32) -> StoreResult<Vec<i64>>;
     /// Any room, active or removed.
     async fn room(&self, id: i64) -> StoreResult<Option<RoomRecord>>;
+    /// [`Store::room`] for several rooms in one query (in no order; ids not found are left out).
+    async fn rooms(&self, ids: &[i64]) -> StoreResult<Vec<RoomRecord>>;
     async fn create_room(&self, title: &str, creator_id: i64) -> StoreResult<Room>;
     async fn rename_room(&self, id: i64, title: &str) -> StoreResult<()>;
     async fn remove_room(&self, id: i64) -> StoreResult<()>;

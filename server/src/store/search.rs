@@ -134,12 +134,14 @@ const SEARCHABLE_ROOMS: &str =
      WHERE p.user_id = $1 AND r.active = 1 AND NOT EXISTS \
      (SELECT 1 FROM room_bans b WHERE b.room_id = p.room_id AND b.user_id = p.user_id)";
 
+/// Rows of the user's rooms the newest-first walk reads on Postgres before it takes the word
+/// for a rare one and asks the word index instead (see [`postgres_hits`]).
+const WALK_ROWS: i64 = 10_000;
+
 /// The matching lines, newest first. The rooms are read first and written into the query as
 /// numbers (ids from the database, never user text), so the search itself is on the index
-/// alone: the newest matching ids from those rooms, `limit` of them, then their rows. That
-/// lets each database walk ids from the newest down for a common word, stopping at `limit`,
-/// and use the word index for a rare one (a join in the same statement made Postgres read
-/// every match of a common word and sort them).
+/// alone: the newest matching ids from those rooms, `limit` of them, then their rows (a join
+/// in the same statement made Postgres read every match of a common word and sort them).
 pub async fn search(
     pool: &AnyPool,
     backend: Backend,
@@ -159,41 +161,104 @@ pub async fn search(
     if rooms.is_empty() {
         return Ok(Vec::new());
     }
-    let rooms = rooms
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let hits = match backend {
-        Backend::Sqlite => format!(
-            "SELECT s.rowid AS id FROM message_search s JOIN messages m ON m.id = s.rowid \
-             WHERE message_search MATCH $1 AND s.rowid < $2 AND m.room_id IN ({rooms}) \
-             ORDER BY s.rowid DESC LIMIT $3"
-        ),
-        Backend::Postgres => format!(
-            "SELECT s.message_id AS id FROM message_search s \
-             WHERE s.terms @@ $1::tsquery AND s.message_id < $2 AND s.room_id IN ({rooms}) \
-             ORDER BY s.message_id DESC LIMIT $3"
-        ),
+    let hits = Hits {
+        rooms: numbers(&rooms),
+        query: query_value(backend, &request.query),
+        before: request.before.unwrap_or(i64::MAX),
+        limit: i64::from(request.limit),
     };
+    let ids = match backend {
+        Backend::Sqlite => sqlite_hits(pool, &hits).await?,
+        Backend::Postgres => postgres_hits(pool, &hits).await?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "SELECT {LINE_COLUMNS} FROM ({hits}) hit JOIN messages m ON m.id = hit.id \
-         JOIN users u ON u.id = m.sender_id WHERE m.deleted_at IS NULL ORDER BY m.id DESC"
+        "SELECT {LINE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+         WHERE m.id IN ({}) AND m.deleted_at IS NULL ORDER BY m.id DESC",
+        numbers(&ids)
     );
-    let rows: Vec<AnyRow> = sqlx::query(&sql)
-        // Planned for each query's own words and rooms (an unnamed statement on Postgres;
-        // the text differs by rooms anyway): how many lines a word is in decides between
-        // walking ids from the newest down and the word index.
-        .persistent(false)
-        .bind(query_value(backend, &request.query))
-        .bind(request.before.unwrap_or(i64::MAX))
-        .bind(i64::from(request.limit))
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<AnyRow> = sqlx::query(&sql).persistent(false).fetch_all(pool).await?;
     Ok(rows
         .iter()
         .map(message_from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// Ids from the database written into a statement: `1, 2, 3`.
+fn numbers(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One search as the index is asked it.
+struct Hits {
+    /// The rooms searched, as [`numbers`].
+    rooms: String,
+    /// [`query_value`].
+    query: String,
+    /// Ids below this.
+    before: i64,
+    limit: i64,
+}
+
+/// Runs a statement that answers `id`s with the query, `before` and `limit` bound as `$1..$3`.
+/// Planned for each query's own words and rooms (an unnamed statement on Postgres; the text
+/// differs by rooms anyway).
+async fn ids(pool: &AnyPool, sql: &str, hits: &Hits) -> Result<Vec<i64>, sqlx::Error> {
+    let rows = sqlx::query(sql)
+        .persistent(false)
+        .bind(hits.query.as_str())
+        .bind(hits.before)
+        .bind(hits.limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
+/// SQLite: FTS5 walks the word's doclist from the newest rowid down (a prefix index,
+/// migration 0008, gives a short word one doclist instead of a merge of every word it begins)
+/// and stops at `limit` rows in the rooms.
+async fn sqlite_hits(pool: &AnyPool, hits: &Hits) -> Result<Vec<i64>, sqlx::Error> {
+    let sql = format!(
+        "SELECT s.rowid AS id FROM message_search s JOIN messages m ON m.id = s.rowid \
+         WHERE message_search MATCH $1 AND s.rowid < $2 AND m.room_id IN ({}) \
+         ORDER BY s.rowid DESC LIMIT $3",
+        hits.rooms
+    );
+    ids(pool, &sql, hits).await
+}
+
+/// Postgres: which plan is fast depends on how many lines the words are in, which the planner
+/// cannot tell for a prefix (`'kaloren45':*`). So first the walk: the newest [`WALK_ROWS`]
+/// rows of the rooms, each tested against the query; words in more than one line in
+/// `WALK_ROWS / limit` (1 in 500 for a page of 20) fill the page there, and the walk stops as
+/// soon as they have. A page it does not fill is rarer words': the word index (GIN) gives their
+/// matches, sorted. Still slow (BENCHMARKS.md): a common and a mid-frequency word together,
+/// where the GIN index reads every lexeme the common prefix begins.
+async fn postgres_hits(pool: &AnyPool, hits: &Hits) -> Result<Vec<i64>, sqlx::Error> {
+    let walk = format!(
+        "SELECT w.message_id AS id FROM (SELECT message_id, terms FROM message_search \
+         WHERE message_id < $2 AND room_id IN ({}) ORDER BY message_id DESC LIMIT {WALK_ROWS}) w \
+         WHERE w.terms @@ $1::tsquery ORDER BY w.message_id DESC LIMIT $3",
+        hits.rooms
+    );
+    let found = ids(pool, &walk, hits).await?;
+    if found.len() as i64 >= hits.limit {
+        return Ok(found);
+    }
+    // MATERIALIZED: planned alone, the match is a bitmap scan of the GIN index, never a walk.
+    let index = format!(
+        "WITH found AS MATERIALIZED (SELECT message_id, room_id FROM message_search \
+         WHERE terms @@ $1::tsquery) \
+         SELECT message_id AS id FROM found WHERE message_id < $2 AND room_id IN ({}) \
+         ORDER BY message_id DESC LIMIT $3",
+        hits.rooms
+    );
+    ids(pool, &index, hits).await
 }
 
 /// Indexes the lines stored before the index existed (migration 0006's `search_backfill`),

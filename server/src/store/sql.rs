@@ -400,6 +400,23 @@ impl Store for SqlStore {
         Ok(row.as_ref().map(room_from_row).transpose()?)
     }
 
+    async fn rooms(&self, ids: &[i64]) -> StoreResult<Vec<RoomRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The ids are numbers, written in: a statement per count of rooms is not worth keeping.
+        let rows = sqlx::query(&format!("{ROOM_SELECT} WHERE r.id IN ({ids})"))
+            .persistent(false)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
+    }
+
     async fn create_room(&self, title: &str, creator_id: i64) -> StoreResult<Room> {
         let row = sqlx::query("INSERT INTO rooms (title, creator_id, created_at, active) VALUES ($1, $2, $3, 1) RETURNING id")
             .bind(title)

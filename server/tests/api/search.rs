@@ -115,6 +115,54 @@ async fn results_are_newest_first_and_page_with_before() {
     assert_eq!(last.next_before, None, "the last page says so");
 }
 
+/// Makes the database look as one from before the search index did (or as after a migration
+/// that rebuilt the index empty): no line indexed, every line left for the start-up backfill.
+async fn forget_the_search_index(database_url: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+    let empty = if database_url.starts_with("sqlite") {
+        // FTS5's command to empty a contentless table.
+        "INSERT INTO message_search (message_search) VALUES ('delete-all')"
+    } else {
+        "DELETE FROM message_search"
+    };
+    sqlx::query(empty).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE search_backfill SET upto = (SELECT MAX(id) FROM messages)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn lines_stored_before_the_index_are_indexed_when_the_server_starts() {
+    let mut app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let room = alice.create_room("Older").await;
+    let (mut a, _) = alice.join(room.id).await;
+    a.say("an older 대화방 line").await;
+    let deleted = a.say("an older line taken back").await;
+    a.say("the newest older line").await;
+    a.send_delete(deleted.id).await;
+    a.next_change().await;
+    drop(a);
+
+    forget_the_search_index(&app.database_url).await;
+    assert!(
+        bodies(&alice, "older").await.is_empty(),
+        "the index is empty now"
+    );
+
+    app.stop().await;
+    app.restart().await;
+    assert_eq!(
+        bodies(&alice, "older").await,
+        ["the newest older line", "an older 대화방 line"],
+        "indexed again, newest first; the deleted line never"
+    );
+    assert_eq!(bodies(&alice, "대화").await, ["an older 대화방 line"]);
+}
+
 #[tokio::test]
 async fn edited_lines_are_found_by_their_new_words_and_deleted_lines_never() {
     let app = spawn_app().await;

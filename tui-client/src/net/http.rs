@@ -11,11 +11,13 @@ use chat_shared::api::{
 use chat_shared::session::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
 use chat_shared::{NotifyLevel, Room};
 use reqwest::cookie::{CookieStore, Jar};
-use reqwest::header::ACCEPT;
+use reqwest::header::{ACCEPT, LOCATION};
 use reqwest::{Client, Response, StatusCode};
 use url::Url;
 
 const JSON: &str = "application/json";
+/// Where the server sends a page asked for without a session.
+const LOGIN_PAGE: &str = "/accounts/login/";
 
 /// Why a call failed, in words for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub enum HttpError {
         message: String,
         /// `{"errors":{field:[msg]}}` when the server sent them.
         errors: Option<FieldErrors>,
+        /// A redirect to the login page: the answer to a page asked for without a session.
+        to_login: bool,
     },
 }
 
@@ -40,8 +44,11 @@ impl HttpError {
         }
     }
 
+    /// The call needed a session and had none (it expired or was ended): 401, or a redirect
+    /// to the login page.
     pub fn is_unauthorized(&self) -> bool {
-        matches!(self, HttpError::Status { status, .. } if *status == StatusCode::UNAUTHORIZED)
+        matches!(self, HttpError::Status { status, to_login, .. }
+            if *status == StatusCode::UNAUTHORIZED || *to_login)
     }
 }
 
@@ -132,10 +139,22 @@ impl Http {
             .map_err(|e| self.unreachable(&e))
     }
 
+    /// GETs `url` asking for JSON, and reads a 200's body as `T`.
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, HttpError> {
+        let response = self
+            .client
+            .get(url)
+            .header(ACCEPT, JSON)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        expect_json::<T>(response, StatusCode::OK).await
+    }
+
     /// POSTs a form with the CSRF header, fetching the token first if we have none.
     async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Result<Response, HttpError> {
         if self.cookie(CSRF_COOKIE).is_none() {
-            self.get_page("/accounts/login/").await?;
+            self.get_page(LOGIN_PAGE).await?;
         }
         let token = self.cookie(CSRF_COOKIE).unwrap_or_default();
         self.client
@@ -151,12 +170,9 @@ impl Http {
     /// Logs in; returns the nickname. A wrong password comes back as the server's message.
     pub async fn login(&self, email: &str, password: &str) -> Result<String, HttpError> {
         self.forget_cookies();
-        self.get_page("/accounts/login/").await?;
+        self.get_page(LOGIN_PAGE).await?;
         let response = self
-            .post_form(
-                "/accounts/login/",
-                &[("username", email), ("password", password)],
-            )
+            .post_form(LOGIN_PAGE, &[("username", email), ("password", password)])
             .await?;
         Ok(expect_json::<NicknameBody>(response, StatusCode::OK)
             .await?
@@ -216,18 +232,17 @@ impl Http {
     pub async fn rooms_before(&self, before: i64) -> Result<RoomList, HttpError> {
         let mut url = self.url("/chat/list/");
         url.set_query(Some(&format!("before={before}")));
-        let response = self
-            .client
-            .get(url)
-            .header(ACCEPT, JSON)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
-        expect_json::<RoomList>(response, StatusCode::OK).await
+        self.get_json(url).await
     }
 
-    /// The lines matching `query`, newest first, in `room` or in every room we are in.
-    pub async fn search(&self, query: &str, room: Option<i64>) -> Result<SearchResults, HttpError> {
+    /// The lines matching `query`, newest first, in `room` or in every room we are in; the
+    /// page of lines older than `before` when given (the previous page's `next_before`).
+    pub async fn search(
+        &self,
+        query: &str,
+        room: Option<i64>,
+        before: Option<i64>,
+    ) -> Result<SearchResults, HttpError> {
         let mut url = self.url("/chat/search/");
         {
             let mut pairs = url.query_pairs_mut();
@@ -235,15 +250,11 @@ impl Http {
             if let Some(room) = room {
                 pairs.append_pair("room", &room.to_string());
             }
+            if let Some(before) = before {
+                pairs.append_pair("before", &before.to_string());
+            }
         }
-        let response = self
-            .client
-            .get(url)
-            .header(ACCEPT, JSON)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
-        expect_json::<SearchResults>(response, StatusCode::OK).await
+        self.get_json(url).await
     }
 
     /// `ban: true` bans `nickname` from the room, `false` lifts the ban (its creator only).
@@ -256,14 +267,7 @@ impl Http {
 
     /// The room as the server shows it to us (`GET /chat/{id}` JSON).
     pub async fn room_detail(&self, room_id: i64) -> Result<RoomDetail, HttpError> {
-        let response = self
-            .client
-            .get(self.url(&format!("/chat/{room_id}")))
-            .header(ACCEPT, JSON)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
-        expect_json::<RoomDetail>(response, StatusCode::OK).await
+        self.get_json(self.url(&format!("/chat/{room_id}"))).await
     }
 
     /// Keeps on the server which of the room's lines notify us.
@@ -312,6 +316,7 @@ async fn expect_json<T: serde::de::DeserializeOwned>(
         status,
         message: format!("The server sent an answer this client does not understand: {e}"),
         errors: None,
+        to_login: false,
     })
 }
 
@@ -326,6 +331,21 @@ async fn expect_empty(response: Response) -> Result<(), HttpError> {
 /// Reads `{"error":..}` or `{"errors":{..}}` from a failed response.
 async fn error_from(response: Response) -> HttpError {
     let status = response.status();
+    let to_login = status.is_redirection()
+        && response
+            .headers()
+            .get(LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| response.url().join(l).ok())
+            .is_some_and(|l| l.path() == LOGIN_PAGE);
+    if to_login {
+        return HttpError::Status {
+            status,
+            message: "Your session has expired or was ended. Log in again.".to_owned(),
+            errors: None,
+            to_login,
+        };
+    }
     let text = response.text().await.unwrap_or_default();
     if let Ok(errors) = serde_json::from_str::<FieldErrors>(&text) {
         let message = errors
@@ -338,6 +358,7 @@ async fn error_from(response: Response) -> HttpError {
             status,
             message,
             errors: Some(errors),
+            to_login,
         };
     }
     let message = match serde_json::from_str::<ErrorBody>(&text) {
@@ -352,6 +373,7 @@ async fn error_from(response: Response) -> HttpError {
         status,
         message,
         errors: None,
+        to_login,
     }
 }
 

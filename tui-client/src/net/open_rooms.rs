@@ -2,13 +2,12 @@
 //! by the user only) so the next start opens them again: their ids in tab order and the one
 //! on screen, per server and nickname. This is the client's own file, not part of the protocol.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::session::write_private;
+use super::session::{read_json_or_default, write_private};
 
 /// One user's open tabs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,15 +72,14 @@ impl OpenRoomsFile {
     }
 
     fn read(&self) -> Contents {
-        fs::read_to_string(&self.path)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default()
+        read_json_or_default(&self.path)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -6,6 +6,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// What is kept between runs. This is the client's own file, not part of the protocol.
@@ -62,6 +63,15 @@ impl SessionFile {
             _ => Ok(()),
         }
     }
+}
+
+/// The JSON file at `path` as `T`, or `T::default()` if it is missing or unreadable (the
+/// client's own files: a broken one is started afresh, never an error).
+pub(crate) fn read_json_or_default<T: DeserializeOwned + Default>(path: &Path) -> T {
+    fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
 }
 
 /// Writes `bytes` to `path` readable by the user only, creating the folder: a fresh file

@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-use super::session::write_private;
+use super::session::{read_json_or_default, write_private};
 
 /// One line waiting for the server, as the app keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,10 +94,7 @@ impl UnsentFile {
     }
 
     fn read(&self) -> Contents {
-        fs::read_to_string(&self.path)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default()
+        read_json_or_default(&self.path)
     }
 }
 

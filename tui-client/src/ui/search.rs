@@ -1,8 +1,9 @@
 //! `/search` results over the main area: what was searched and where, then one row per line
-//! found (newest first: room, sender, the body on one line), the selected one highlighted.
+//! found (newest first: room, sender, the body on one line), the selected one highlighted,
+//! and below them whether more are to come ("more…", "Loading more…", "end of results").
 //! Enter opens it, Esc closes the list. Everything from other people is sanitized.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
@@ -31,10 +32,11 @@ pub fn render(app: &App, search: &SearchView, frame: &mut Frame, header: Rect, b
     );
     let note = if search.loading {
         Some((" Searching…".to_owned(), dim()))
-    } else if let Some(error) = &search.error {
-        Some((format!(" {}", sanitize(error)), theme::error()))
     } else if search.results.is_empty() {
-        Some((" No lines match.".to_owned(), dim()))
+        Some(match &search.error {
+            Some(error) => (format!(" {}", sanitize(error)), theme::error()),
+            None => (" No lines match.".to_owned(), dim()),
+        })
     } else {
         None
     };
@@ -42,6 +44,24 @@ pub fn render(app: &App, search: &SearchView, frame: &mut Frame, header: Rect, b
         frame.render_widget(Paragraph::new(text).style(style), body);
         return;
     }
+    let [list, footer] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(body);
+    let (text, style) = if let Some(error) = &search.error {
+        (
+            format!(" {} · Down at the end asks again", sanitize(error)),
+            theme::error(),
+        )
+    } else if search.loading_more {
+        (" Loading more…".to_owned(), dim())
+    } else if search.next_before.is_some() {
+        (" more… (Down at the end loads them)".to_owned(), dim())
+    } else {
+        (" end of results".to_owned(), dim())
+    };
+    let count = format!(" {} found ·", search.results.len());
+    frame.render_widget(
+        Paragraph::new(format!("{count}{text}")).style(style),
+        footer,
+    );
     let rows = search.results.iter().map(|hit| {
         let body = hit.message.body.replace('\n', " ");
         Row::new(vec![
@@ -64,5 +84,5 @@ pub fn render(app: &App, search: &SearchView, frame: &mut Frame, header: Rect, b
     .highlight_symbol("› ")
     .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(Some(search.selected));
-    frame.render_stateful_widget(table, body, &mut state);
+    frame.render_stateful_widget(table, list, &mut state);
 }

@@ -119,8 +119,8 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             lobby::on_older(app, before, list);
             Vec::new()
         }
-        NetEvent::SearchResults { results } => {
-            search::on_results(app, results);
+        NetEvent::SearchResults { before, results } => {
+            search::on_results(app, before, results);
             Vec::new()
         }
         NetEvent::SearchFailed { message } => {

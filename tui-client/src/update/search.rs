@@ -1,5 +1,6 @@
 //! `/search WORDS` (issue 17): asking the server (in the room on screen, or from the lobby in
-//! every room we are in), the results list (Up/Down, Enter opens one, Esc closes it), and a
+//! every room we are in), the results list (Up/Down, Enter opens one, Esc closes it; Down at
+//! the last result asks for the next, older page while the server says there is one), and a
 //! room opened at a result's line: `history` `around` it, the line marked and scrolled into
 //! view, then `after` pages down to the live edge, live lines held until the pages get there.
 
@@ -30,25 +31,62 @@ pub(super) fn start(app: &mut App, query: String) -> Vec<Effect> {
         loading: true,
         ..SearchView::default()
     });
-    vec![Effect::Search { query, room }]
+    vec![Effect::Search {
+        query,
+        room,
+        before: None,
+    }]
 }
 
-pub(super) fn on_results(app: &mut App, results: SearchResults) {
-    if let Some(search) = &mut app.search {
-        search.loading = false;
-        search.results = results.results;
-        search.selected = 0;
+/// A page of results: the first replaces the list, a later one (`before` the one asked for)
+/// is added below it. An answer to a search no longer shown is dropped.
+pub(super) fn on_results(app: &mut App, before: Option<i64>, results: SearchResults) {
+    let Some(search) = &mut app.search else {
+        return;
+    };
+    match before {
+        None if search.loading => {
+            search.loading = false;
+            search.results = results.results;
+            search.selected = 0;
+        }
+        Some(before) if search.loading_more && search.next_before == Some(before) => {
+            search.loading_more = false;
+            search.results.extend(results.results);
+        }
+        _ => return,
     }
+    search.next_before = results.next_before;
 }
 
 pub(super) fn on_failed(app: &mut App, message: String) {
     match &mut app.search {
         Some(search) => {
             search.loading = false;
+            search.loading_more = false;
             search.error = Some(message);
         }
         None => app.error(message),
     }
+}
+
+/// The selection is on the last result: the next page, if there is one and none is on its way
+/// (after a page that failed, this asks again).
+fn load_more(search: &mut SearchView) -> Vec<Effect> {
+    let at_end = search.selected + 1 >= search.results.len();
+    let Some(before) = search.next_before else {
+        return Vec::new();
+    };
+    if !at_end || search.loading || search.loading_more {
+        return Vec::new();
+    }
+    search.loading_more = true;
+    search.error = None;
+    vec![Effect::Search {
+        query: search.query.clone(),
+        room: search.room,
+        before: Some(before),
+    }]
 }
 
 /// Keys while the results are shown: `None` for a key the list does not take.
@@ -59,6 +97,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Effect>> {
         KeyCode::Up => search.selected = search.selected.saturating_sub(1),
         KeyCode::Down => {
             search.selected = (search.selected + 1).min(search.results.len().saturating_sub(1));
+            return Some(load_more(search));
         }
         KeyCode::Esc => app.search = None,
         KeyCode::Enter if empty_input => {

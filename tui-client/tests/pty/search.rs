@@ -38,6 +38,7 @@ async fn search_opens_the_room_at_the_line_found_and_reads_on_to_the_newest() ->
     tui.type_keys("/search 대화 need\r")?;
     tui.wait_for("in all your rooms").await?;
     tui.wait_for("line 30 needle").await?;
+    tui.wait_for("1 found · end of results").await?;
     tui.type_keys("\r")?;
 
     // The room, at the line: older and newer lines around it, not the newest.

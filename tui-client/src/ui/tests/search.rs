@@ -23,6 +23,7 @@ fn results_list_room_sender_and_line_with_the_selection_marked() {
     net(
         &mut app,
         NetEvent::SearchResults {
+            before: None,
             results: SearchResults {
                 results: vec![
                     SearchHit {
@@ -73,4 +74,42 @@ fn the_line_a_result_opened_is_marked() {
     assert!(reversed, "the found line is drawn reversed");
     let other = text.lines().position(|l| l.contains("line 4")).unwrap() as u16;
     assert!((0..100).all(|x| !buffer[(x, other)].modifier.contains(Modifier::REVERSED)));
+}
+
+#[test]
+fn below_the_results_it_says_whether_more_are_to_come() {
+    let mut app = app();
+    app.search = Some(SearchView {
+        query: "needle".into(),
+        results: vec![SearchHit {
+            room: room(1, "general"),
+            message: msg(12, 1, "alice", "a needle", None),
+        }],
+        next_before: Some(12),
+        ..SearchView::default()
+    });
+    let text = screen_text(&draw(&app, 100, 30));
+    assert!(text.contains("1 found · more…"), "{text}");
+
+    app.search.as_mut().unwrap().loading_more = true;
+    let text = screen_text(&draw(&app, 100, 30));
+    assert!(text.contains("Loading more…"), "{text}");
+    assert!(
+        text.contains("a needle"),
+        "the results stay while the next page comes"
+    );
+
+    let search = app.search.as_mut().unwrap();
+    search.loading_more = false;
+    search.error = Some("Cannot reach the server".into());
+    let text = screen_text(&draw(&app, 100, 30));
+    assert!(text.contains("Cannot reach the server"), "{text}");
+    assert!(text.contains("a needle"), "{text}");
+
+    let search = app.search.as_mut().unwrap();
+    search.error = None;
+    search.next_before = None;
+    let text = screen_text(&draw(&app, 100, 30));
+    assert!(text.contains("1 found · end of results"), "{text}");
+    assert!(!text.contains("more…"), "{text}");
 }
