@@ -261,9 +261,32 @@ async fn postgres_hits(pool: &AnyPool, hits: &Hits) -> Result<Vec<i64>, sqlx::Er
     ids(pool, &index, hits).await
 }
 
+/// Indexes the lines stored before the index existed, in the background: the server serves
+/// from the start (a million lines take minutes to index), and searches find older lines as
+/// the backfill reaches them, newest first. A failed chunk (say, a write that raced an edit)
+/// is tried again a little later.
+pub fn spawn_backfill(pool: AnyPool, backend: Backend) {
+    tokio::spawn(async move {
+        loop {
+            match backfill(&pool, backend).await {
+                Ok(indexed) => {
+                    if indexed > 0 {
+                        tracing::info!(indexed, "added older messages to the search index");
+                    }
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = ?e, "could not add older messages to the search index; trying again");
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
+            }
+        }
+    });
+}
+
 /// Indexes the lines stored before the index existed (migration 0006's `search_backfill`),
 /// newest first, a chunk per transaction, so a start that stops midway resumes where it was.
-pub async fn backfill(pool: &AnyPool, backend: Backend) -> Result<u64, sqlx::Error> {
+async fn backfill(pool: &AnyPool, backend: Backend) -> Result<u64, sqlx::Error> {
     let mut indexed = 0u64;
     loop {
         let upto: i64 = sqlx::query("SELECT upto FROM search_backfill")

@@ -114,12 +114,7 @@ impl SqlStore {
             .fill_nickname_skeletons()
             .await
             .context("could not compute the nickname skeletons of older accounts")?;
-        let indexed = super::search::backfill(&store.pool, backend)
-            .await
-            .context("could not add older messages to the search index")?;
-        if indexed > 0 {
-            tracing::info!(indexed, "added older messages to the search index");
-        }
+        super::search::spawn_backfill(store.pool.clone(), backend);
         Ok(store)
     }
 
@@ -463,7 +458,17 @@ impl Store for SqlStore {
         .await?;
         let joined = done.rows_affected() > 0;
         if joined {
-            Self::mark_all_read(&mut tx, room_id, user_id).await?;
+            // Entering must not fail for the marker's sake (without one the room shows no
+            // count until the user's first read, which places it): a savepoint keeps the
+            // participant if the marker cannot be written.
+            let mut marker = sqlx::Acquire::begin(&mut *tx).await?;
+            match Self::mark_all_read(&mut marker, room_id, user_id).await {
+                Ok(()) => marker.commit().await?,
+                Err(e) => {
+                    tracing::warn!(error = ?e, room = room_id, "could not place a new participant's read marker");
+                    marker.rollback().await?;
+                }
+            }
         }
         tx.commit().await?;
         Ok(joined)

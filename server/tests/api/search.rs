@@ -135,7 +135,7 @@ async fn forget_the_search_index(database_url: &str) {
 }
 
 #[tokio::test]
-async fn lines_stored_before_the_index_are_indexed_when_the_server_starts() {
+async fn lines_stored_before_the_index_are_indexed_once_the_server_has_started() {
     let mut app = spawn_app().await;
     let alice = app.user("alice").await;
     let room = alice.create_room("Older").await;
@@ -155,6 +155,11 @@ async fn lines_stored_before_the_index_are_indexed_when_the_server_starts() {
 
     app.stop().await;
     app.restart().await;
+    // The backfill runs beside the server, which serves from the start.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while bodies(&alice, "older").await.len() < 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(
         bodies(&alice, "older").await,
         ["the newest older line", "an older 대화방 line"],
