@@ -271,7 +271,7 @@ async fn write_batch(
 ) -> Result<bool, axum::Error> {
     for item in batch.drain(..) {
         match item {
-            Outbound::Frame { text } => sink.feed(Message::Text(text)).await?,
+            Outbound::Frame { text } => sink.feed(Message::Text((*text).clone())).await?,
             Outbound::Frames(frames) => {
                 for text in frames.iter() {
                     sink.feed(Message::Text(text.clone())).await?;
