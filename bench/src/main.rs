@@ -146,6 +146,7 @@ impl TargetArgs {
             concurrency: self.connect_concurrency,
             settle_max: Duration::from_secs_f64(self.settle_max),
             source_addresses: self.source_addresses,
+            first_room: 0,
         }
     }
 
@@ -287,6 +288,19 @@ pub struct IdleArgs {
     /// Seconds to hold the connections open before reading memory.
     #[arg(long, default_value_t = 3.0)]
     pub hold: f64,
+    /// Then, with the idle sockets still open, connect this many more members into one room
+    /// of their own and time messages sent there as `fanout` does (0: no such room).
+    #[arg(long, default_value_t = 0)]
+    pub big_room: usize,
+    /// Members of the big room that send.
+    #[arg(long, default_value_t = 1)]
+    pub big_room_senders: usize,
+    /// Messages per second from each of them.
+    #[arg(long, default_value_t = 5.0)]
+    pub big_room_rate: f64,
+    /// Seconds of sending in the big room.
+    #[arg(long, default_value_t = 10.0)]
+    pub big_room_seconds: f64,
 }
 
 #[derive(Debug, Clone, Args)]

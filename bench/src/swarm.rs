@@ -32,6 +32,9 @@ pub struct ConnectOptions {
     /// Loopback source addresses to spread the sockets over (127.0.0.1 up to 127.0.0.N); 1
     /// lets the kernel choose, which caps one run at ~28,000 sockets (one address's ports).
     pub source_addresses: u8,
+    /// The target's room index of the layout's room 0: 0, but for a second crowd on the same
+    /// target in rooms added after the first crowd's (`idle --big-room`).
+    pub first_room: usize,
 }
 
 impl ConnectOptions {
@@ -144,7 +147,7 @@ impl Swarm {
     ) -> Vec<usize> {
         let layout = self.layout;
         let mut handshakes = futures_util::stream::iter(members.iter().map(|&member| {
-            let url = target.ws_url(layout.room_of(member), member);
+            let url = target.ws_url(options.first_room + layout.room_of(member), member);
             let cookie = target.cookie(layout.user_of(member));
             let source = options.source_of(member);
             async move {
@@ -319,6 +322,7 @@ mod tests {
             concurrency: 4,
             settle_max: Duration::from_secs(2),
             source_addresses: 3,
+            first_room: 0,
         };
         let mut swarm = Swarm::connect(&mut target, &layout, options).await.unwrap();
         assert_eq!(swarm.connected, 12);

@@ -125,6 +125,20 @@ impl Target {
         })
     }
 
+    /// Adds a room after the layout's, for a second crowd on this target (`idle --big-room`),
+    /// and returns its index: created through the API on the server, the next id on the
+    /// ceiling (whose rooms exist once someone opens them).
+    pub async fn add_room(&mut self, title: &str) -> anyhow::Result<usize> {
+        let id = match &mut self.access {
+            Access::Accounts(users) => users.create_room(title).await?,
+            Access::Open { .. } | Access::OpenProcess { .. } => {
+                self.room_ids.last().map_or(1, |id| id + 1)
+            }
+        };
+        self.room_ids.push(id);
+        Ok(self.room_ids.len() - 1)
+    }
+
     /// Where `member` opens its socket to room `room`: members alternate between instances.
     pub fn ws_url(&self, room: usize, member: usize) -> String {
         let base = &self.ws_bases[member % self.ws_bases.len()];

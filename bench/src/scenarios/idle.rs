@@ -1,5 +1,7 @@
 //! `idle`: opens C connections that send nothing and reports the server's memory per
-//! connection, (RSS after − RSS before) / C.
+//! connection, (RSS after − RSS before) / C. With `--big-room N`, N more members then join one
+//! room of their own among the idle sockets and messages sent there are timed as in `fanout`
+//! (issue 19: does a big room still deliver fast with 50,000 sockets open?).
 //!
 //! Memory is a whole process's, so here the ceiling runs in a child process of this binary
 //! (`ceiling-server`, the same code) instead of in this one next to the clients.
@@ -9,8 +11,9 @@ use std::time::Duration;
 use super::{
     compare, pause_between_runs, prepare, publish, report, targets, wait_for_quiet, Which,
 };
-use crate::report::{idle_table, RunReport};
-use crate::swarm::Swarm;
+use crate::layout::Layout;
+use crate::report::{idle_table, step_line, RunReport, StepReport};
+use crate::swarm::{ConnectOptions, Swarm};
 use crate::sys::{self, Memory};
 use crate::target::Target;
 use crate::IdleArgs;
@@ -61,6 +64,16 @@ pub async fn run(args: &IdleArgs) -> anyhow::Result<()> {
             run.bench_kib_per_connection
                 .map_or("-".into(), |k| format!("{k:.1}")),
         );
+        if args.big_room > 0 {
+            let (step, failed) = time_big_room(args, &mut target, &layout).await?;
+            eprintln!("  big room of {}: {}", args.big_room, step_line(&step));
+            if failed > 0 {
+                run.notes
+                    .push(format!("{failed} big-room connections failed"));
+            }
+            run.steps.push(step.clone());
+            run.best = Some(step);
+        }
         runs.push(run);
         swarm.close().await;
         drop(target);
@@ -69,6 +82,47 @@ pub async fn run(args: &IdleArgs) -> anyhow::Result<()> {
     compare(&mut runs);
     publish(&runs, idle_table(&runs), &args.target)
 }
+
+/// Connects `--big-room` members into a room added after the idle layout's (users shared with
+/// the idle members, who are signed in already), sends there for `--big-room-seconds` as a
+/// `fanout` step does, and closes them. Returns the step and the connections that failed.
+async fn time_big_room(
+    args: &IdleArgs,
+    target: &mut Target,
+    idle: &Layout,
+) -> anyhow::Result<(StepReport, usize)> {
+    let layout = Layout::new(
+        args.big_room,
+        1,
+        Some(args.big_room_senders),
+        Some(args.big_room.min(idle.users)),
+        idle.body_bytes,
+    )?;
+    let first_room = target
+        .add_room(&format!("bench big room {}", args.big_room))
+        .await?;
+    let options = ConnectOptions {
+        first_room,
+        ..args.target.connect_options()
+    };
+    eprintln!("  a room of {} among them", args.big_room);
+    let mut swarm = Swarm::connect(target, &layout, options).await?;
+    wait_for_quiet(&args.target).await;
+    let step = swarm
+        .run_step(
+            args.big_room_rate,
+            Duration::from_secs_f64(args.big_room_seconds),
+            BIG_ROOM_DRAIN,
+            &target.cpu_probe(),
+        )
+        .await;
+    let failed = swarm.failed;
+    swarm.close().await;
+    Ok((step, failed))
+}
+
+/// How long the big room's step waits for deliveries still owed after its last send.
+const BIG_ROOM_DRAIN: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

@@ -124,7 +124,7 @@ pub async fn serve(state: AppState, socket: WebSocket, user: Option<(User, Strin
                     let write = async {
                         for item in batch.drain(..) {
                             if let Outbound::Frame { text } = item {
-                                sink.feed(Message::Text(text)).await?;
+                                sink.feed(Message::Text((*text).clone())).await?;
                             }
                         }
                         sink.flush().await

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
 use chat_shared::limits::MAX_CLIENT_FRAME_BYTES;
+use tungstenite::protocol::WebSocketConfig;
 
 /// The longest one write may take before the client counts as gone: a batch of live frames,
 /// and equally the welcome, each page of a resume backlog and the lobby's first list, which a
@@ -29,12 +30,35 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Outbound frames a socket writes before one flush.
 const FRAMES_PER_FLUSH: usize = 64;
 
+/// What tungstenite reads at most per system call, and the read buffer a socket starts with
+/// and keeps: client frames are small (a `send` is at most ~2 KiB, typing and read marks tens
+/// of bytes), and every idle socket holds this much (`chat-bench idle`).
+const READ_BUFFER_SIZE: usize = 1024;
+/// Frames are gathered up to this many bytes before a write (the flush after a batch writes
+/// the rest). Not a cap: a bigger frame takes what it needs, and our patched tungstenite frees
+/// the buffer once it is written (vendor/README.md).
+const WRITE_BUFFER_SIZE: usize = 8 * 1024;
+/// Past this many unwritten bytes a send fails (the write deadline usually ends such a socket
+/// first).
+const MAX_WRITE_BUFFER_SIZE: usize = 16 * 1024 * 1024;
+
 /// Socket buffers sized on purpose: tungstenite's defaults (128 KiB each way) would cost far
 /// more per idle socket than the messages need.
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.read_buffer_size(2 * 1024)
-        .write_buffer_size(8 * 1024)
-        .max_write_buffer_size(16 * 1024 * 1024)
+    ws.read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_SIZE)
         .max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+}
+
+/// The same settings as [`configure`], for a socket built on tungstenite directly (tests of
+/// the write buffer).
+pub fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_SIZE)
+        .max_message_size(Some(MAX_CLIENT_FRAME_BYTES))
+        .max_frame_size(Some(MAX_CLIENT_FRAME_BYTES))
 }

@@ -13,6 +13,7 @@ use axum::extract::ws::{Message, WebSocket};
 use chat_shared::close::{LOGGED_OUT, NO_PONG, RESTARTING, SERVER_ERROR, TOO_SLOW};
 use chat_shared::frame::FrameError;
 use chat_shared::{ErrorCode, Room};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -64,18 +65,19 @@ impl RoomSocket {
         }
     }
 
-    pub(super) async fn run(self, mut socket: WebSocket, after: Option<i64>) {
+    pub(super) async fn run(mut self, mut socket: WebSocket, after: Option<i64>) {
         let _open = OpenSocket::new("room");
         let rooms = self.state.rooms.clone();
-        let seat = match rooms
-            .connect(
-                self.room.id,
-                &self.user.user,
-                &self.user.session_hash,
-                self.tx.clone(),
-                self.joins,
-            )
-            .await
+        // Boxed, as every one-off future of a socket's life: inline, the biggest of them sets
+        // the size of the socket's task for as long as it lives (`chat-bench idle`).
+        let seat = match Box::pin(rooms.connect(
+            self.room.id,
+            &self.user.user,
+            &self.user.session_hash,
+            self.tx.clone(),
+            self.joins,
+        ))
+        .await
         {
             Ok(seat) => seat,
             Err(e) => {
@@ -89,40 +91,24 @@ impl RoomSocket {
             }
         };
         // Boxed, like the cold paths inside it: inline, `serve`'s state made every socket's
-        // task bigger for its whole life (`chat-bench idle`, BENCHMARKS.md).
-        Box::pin(self.serve(socket, after)).await;
-        rooms.disconnect(seat).await;
+        // task bigger for its whole life (`chat-bench idle`, BENCHMARKS.md). It borrows this
+        // socket's state and takes the halves, so neither is held twice.
+        let (sink, stream) = socket.split();
+        Box::pin(self.serve(sink, stream, after)).await;
+        Box::pin(rooms.disconnect(seat)).await;
     }
 
-    async fn serve(mut self, socket: WebSocket, after: Option<i64>) {
-        let (mut sink, mut stream) = socket.split();
-        // Boxed: the one-off welcome and backlog futures would otherwise sit inline in this
-        // long-lived task for the socket's whole life (memory per idle connection).
-        let (welcome, seen_upto, changes) = match Box::pin(self.welcome(after)).await {
-            Ok(w) => w,
-            Err(e) => {
-                tracing::error!(error = ?e, "could not build the welcome frame");
-                let frame = close(SERVER_ERROR, "server error; try again");
-                let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(frame)).await;
-                return;
-            }
-        };
-        // Serialized and dropped before the first await, so its history and participant list
-        // are not kept for the life of the socket.
-        let text = to_text(&welcome);
-        drop(welcome);
-        if !matches!(
-            tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text(text))).await,
-            Ok(Ok(()))
-        ) {
+    async fn serve(
+        &mut self,
+        mut sink: SplitSink<WebSocket, Message>,
+        mut stream: SplitStream<WebSocket>,
+        after: Option<i64>,
+    ) {
+        // Boxed: the one-off welcome and backlog (their futures, and the frame and pages they
+        // hold) would otherwise take room in this long-lived task for the socket's whole life
+        // (memory per idle connection).
+        let Some(seen_upto) = Box::pin(self.greet(&mut sink, after)).await else {
             return;
-        }
-        let seen_upto = match after {
-            Some(_) => match Box::pin(self.send_backlog(&mut sink, seen_upto, changes)).await {
-                Some(upto) => upto,
-                None => return,
-            },
-            None => seen_upto,
         };
 
         let ping_every = Duration::from_secs(self.state.config.ping_seconds.max(1));
@@ -243,18 +229,49 @@ impl RoomSocket {
             }
         }
     }
+    /// Sends the welcome and, when resuming, the backlog; returns the last message id they
+    /// held, or `None` if the socket is done.
+    async fn greet(
+        &self,
+        sink: &mut SplitSink<WebSocket, Message>,
+        after: Option<i64>,
+    ) -> Option<i64> {
+        let (welcome, seen_upto, changes) = match self.welcome(after).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = ?e, "could not build the welcome frame");
+                let frame = close(SERVER_ERROR, "server error; try again");
+                let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(frame)).await;
+                return None;
+            }
+        };
+        // Serialized and dropped before the send, so a slow client does not make us hold the
+        // frame and its text at once.
+        let text = to_text(&welcome);
+        drop(welcome);
+        if !matches!(
+            tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text(text))).await,
+            Ok(Ok(()))
+        ) {
+            return None;
+        }
+        match after {
+            Some(_) => self.send_backlog(sink, seen_upto, changes).await,
+            None => Some(seen_upto),
+        }
+    }
 }
 
 /// Writes queued frames (skipping messages the welcome already held) and flushes once.
 /// `Ok(false)` when a close frame was sent and the socket is done.
 async fn write_batch(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    sink: &mut SplitSink<WebSocket, Message>,
     batch: &mut Vec<Outbound>,
     seen_upto: i64,
 ) -> Result<bool, axum::Error> {
     for item in batch.drain(..) {
         match item {
-            Outbound::Frame { text } => sink.feed(Message::Text(text)).await?,
+            Outbound::Frame { text } => sink.feed(Message::Text((*text).clone())).await?,
             Outbound::Frames(frames) => {
                 for text in frames.iter() {
                     sink.feed(Message::Text(text.clone())).await?;

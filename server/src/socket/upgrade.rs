@@ -8,6 +8,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use futures_util::future::BoxFuture;
 use tracing::Instrument;
 
 use super::configure;
@@ -46,14 +47,23 @@ pub async fn room(
     state.rooms.enter(record.room.id, &user.user).await?;
     // A child of the request's span, so the socket's lines carry the request id it began as.
     let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
-    Ok(configure(ws).on_upgrade(move |socket| {
-        let run = RoomSocket::new(state, record.room, user, joins).run(socket, after);
-        async move {
-            run.await;
-            drop(slot);
-        }
-        .instrument(span)
-    }))
+    // axum keeps the callback and its future in the socket's task for the socket's whole
+    // life: so the callback holds one box, and the future is boxed (memory per connection,
+    // `chat-bench idle`).
+    let start = Box::new((state, record.room, user, joins, after, slot, span));
+    Ok(
+        configure(ws).on_upgrade(move |socket| -> BoxFuture<'static, ()> {
+            let (state, room, user, joins, after, slot, span) = *start;
+            let run = RoomSocket::new(state, room, user, joins).run(socket, after);
+            Box::pin(
+                async move {
+                    run.await;
+                    drop(slot);
+                }
+                .instrument(span),
+            )
+        }),
+    )
 }
 
 /// Whether `?events=` (a comma-separated list) asks for join and leave lines. Names this
