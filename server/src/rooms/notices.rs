@@ -27,6 +27,10 @@ pub struct Notices {
     /// A `headcount` frame is due with the next group.
     headcount: bool,
     last_sent: Option<Instant>,
+    /// When the held group is to go. A group can also go early (with a message, which must
+    /// not overtake it), and the task that was to send it then wakes for nothing: it sends
+    /// only if its time is still this one.
+    scheduled: Option<Instant>,
 }
 
 /// What to do with a notice just taken.
@@ -59,9 +63,12 @@ impl Notices {
         self.held.is_empty() && !self.headcount
     }
 
-    fn when(&self, first_held: bool, interval: Duration) -> Hold {
+    fn when(&mut self, first_held: bool, interval: Duration) -> Hold {
         match self.last_sent.map(|sent| sent + interval) {
-            Some(due) if due > Instant::now() && first_held => Hold::SendAt(due),
+            Some(due) if due > Instant::now() && first_held => {
+                self.scheduled = Some(due);
+                Hold::SendAt(due)
+            }
             Some(due) if due > Instant::now() => Hold::Scheduled,
             _ => Hold::SendNow,
         }
@@ -74,11 +81,17 @@ impl Notices {
             return None;
         }
         self.last_sent = Some(Instant::now());
+        self.scheduled = None;
         let mut frames = std::mem::take(&mut self.held);
         if std::mem::take(&mut self.headcount) {
             frames.push(headcount());
         }
         Some(frames.into())
+    }
+
+    /// Whether the held group is still to go at `due` (not sent early, not rescheduled).
+    pub fn is_due_at(&self, due: Instant) -> bool {
+        self.scheduled == Some(due)
     }
 
     #[cfg(test)]

@@ -109,7 +109,10 @@ impl LiveRoom {
                 let room = self.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep_until(due).await;
-                    room.state().send_notices();
+                    let mut state = room.state();
+                    if state.notices.is_due_at(due) {
+                        state.send_notices();
+                    }
                 });
             }
             Hold::Scheduled => {}
@@ -462,6 +465,65 @@ mod tests {
             "a quiet interval later, at once"
         );
         assert_eq!(items(&mut rx), ["d"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_big_rooms_counts_go_out_at_most_once_a_second() {
+        use crate::rooms::notices::HEADCOUNT_INTERVAL;
+        let (mut room, mut rx, _) = room_with_one_socket(0);
+        assert_eq!(room.notices.hold_headcount(), Hold::SendNow);
+        room.send_notices();
+        assert_eq!(items(&mut rx).len(), 1);
+        let sent = room.notices.last_sent().unwrap();
+        for _ in 0..5 {
+            tokio::time::advance(Duration::from_millis(150)).await;
+            let hold = room.notices.hold_headcount();
+            assert!(
+                matches!(hold, Hold::SendAt(due) if due == sent + HEADCOUNT_INTERVAL)
+                    || hold == Hold::Scheduled,
+                "{hold:?}"
+            );
+        }
+        assert!(items(&mut rx).is_empty(), "held until the second is over");
+    }
+
+    /// A group sent early (with a message) leaves its scheduled send with nothing to do: the
+    /// next group keeps its own interval. Stale sends used to flush every later group at once,
+    /// and a 1000-member storm got a `headcount` frame every few milliseconds.
+    #[tokio::test(start_paused = true)]
+    async fn a_group_sent_early_does_not_let_its_old_schedule_send_the_next() {
+        let room = Arc::new(LiveRoom::new(7, 0));
+        let kill = CancellationToken::new();
+        let mut rx = add_socket(&mut room.state(), 1, Joins::Excluded, kill);
+        room.state().roster.start_fill();
+        room.state()
+            .roster
+            .filled(vec!["ana".into()], Default::default());
+        let joined = |n: &str| {
+            room.people_changed(
+                Change::Joined(n.into()),
+                &ServerFrame::Participant { nickname: n.into() },
+                100,
+            )
+        };
+        joined("bo");
+        assert_eq!(items(&mut rx).len(), 1, "a lone notice goes at once");
+        tokio::time::advance(Duration::from_millis(100)).await;
+        joined("cy"); // held; a send is scheduled at 200 ms
+                      // A message at 100 ms sends the held notice first; the send at 200 ms is now stale.
+        assert!(!room.state().accept([stored(1)]));
+        assert_eq!(items(&mut rx).len(), 2, "the notice, then the message");
+        tokio::time::advance(Duration::from_millis(50)).await;
+        joined("di"); // held until 100 + 200 = 300 ms
+        tokio::time::advance(Duration::from_millis(60)).await;
+        tokio::task::yield_now().await;
+        assert!(
+            items(&mut rx).is_empty(),
+            "at 210 ms the stale send woke and left di's notice for its own time"
+        );
+        tokio::time::advance(Duration::from_millis(100)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(items(&mut rx).len(), 1, "di's notice at its own time");
     }
 
     #[tokio::test(start_paused = true)]
