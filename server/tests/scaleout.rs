@@ -13,7 +13,7 @@ use chat_shared::{LobbyFrame, ServerFrame};
 use chat_test_support::env::{
     scaleout_postgres_url, scaleout_redis_url, scaleout_services_available,
 };
-use chat_test_support::{uuid_like, welcome_parts, ServerProcess, TestApp};
+use chat_test_support::{headcounts, uuid_like, welcome_parts, ServerProcess, TestApp};
 
 /// A fresh Postgres database shared by the instances of one test.
 async fn fresh_postgres() -> String {
@@ -749,16 +749,7 @@ async fn a_big_rooms_counts_and_list_follow_joins_on_the_other_instance() {
     let di = two.user("di").await;
     let (di_socket, _) = di.join(room.id).await;
     let frames = frames_until_quiet(&mut on_one).await;
-    let counts: Vec<(u32, u32)> = frames
-        .iter()
-        .filter_map(|f| match f {
-            ServerFrame::Headcount {
-                participants,
-                online,
-            } => Some((*participants, *online)),
-            _ => None,
-        })
-        .collect();
+    let counts = headcounts(&frames);
     assert_eq!(counts.last(), Some(&(4, 2)), "{frames:?}");
 
     on_one
@@ -782,14 +773,5 @@ async fn a_big_rooms_counts_and_list_follow_joins_on_the_other_instance() {
 
     drop(di_socket);
     let frames = frames_until_quiet(&mut on_one).await;
-    assert!(
-        frames.iter().any(|f| matches!(
-            f,
-            ServerFrame::Headcount {
-                participants: 4,
-                online: 1
-            }
-        )),
-        "{frames:?}"
-    );
+    assert!(headcounts(&frames).contains(&(4, 1)), "{frames:?}");
 }

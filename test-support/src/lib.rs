@@ -26,4 +26,4 @@ pub mod user;
 pub use app::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
 pub use database::{fresh_database_url, fresh_postgres_database, uuid_like};
 pub use process::ServerProcess;
-pub use user::{foreign_origin, welcome_parts, Socket, Visitor, PASSWORD};
+pub use user::{foreign_origin, headcounts, welcome_parts, Socket, Visitor, PASSWORD};

@@ -502,6 +502,20 @@ impl Socket {
     }
 }
 
+/// The counts of the `headcount` frames among `frames`, in order (big rooms, issue 19).
+pub fn headcounts(frames: &[ServerFrame]) -> Vec<(u32, u32)> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Headcount {
+                participants,
+                online,
+            } => Some((*participants, *online)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The welcome frame's fields.
 pub fn welcome_parts(
     frame: ServerFrame,

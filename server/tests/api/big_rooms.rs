@@ -9,7 +9,7 @@ use chat_shared::{ErrorCode, Participant, ServerFrame};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use chat_test_support::{spawn_app_with, Socket, TestApp, Visitor};
+use chat_test_support::{headcounts, spawn_app_with, Socket, TestApp, Visitor};
 
 const PAGE: u32 = 3;
 
@@ -199,13 +199,7 @@ async fn a_big_room_counts_joins_leaves_and_presence_instead_of_listing_them() {
         joined_lines.is_empty(),
         "no join line in a big room: {joined_lines:?}"
     );
-    let last_count = frames.iter().rev().find_map(|f| match f {
-        ServerFrame::Headcount {
-            participants,
-            online,
-        } => Some((*participants, *online)),
-        _ => None,
-    });
+    let last_count = headcounts(&frames).last().copied();
     assert_eq!(
         last_count,
         Some((4, 2)),
@@ -215,31 +209,13 @@ async fn a_big_room_counts_joins_leaves_and_presence_instead_of_listing_them() {
     // Gone offline, then gone.
     drop(di_socket);
     let frames = frames_until_quiet(&mut watching).await;
-    assert!(
-        frames.iter().any(|f| matches!(
-            f,
-            ServerFrame::Headcount {
-                participants: 4,
-                online: 1
-            }
-        )),
-        "{frames:?}"
-    );
+    assert!(headcounts(&frames).contains(&(4, 1)), "{frames:?}");
     let response = di
         .post_json(&format!("/chat/{}/leave/", room.id), &[])
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let frames = frames_until_quiet(&mut watching).await;
-    assert!(
-        frames.iter().any(|f| matches!(
-            f,
-            ServerFrame::Headcount {
-                participants: 3,
-                online: 1
-            }
-        )),
-        "{frames:?}"
-    );
+    assert!(headcounts(&frames).contains(&(3, 1)), "{frames:?}");
     assert!(
         !frames
             .iter()
@@ -252,13 +228,9 @@ async fn a_big_room_counts_joins_leaves_and_presence_instead_of_listing_them() {
     enter(&eve, room.id).await;
     let frames = frames_until_quiet(&mut watching).await;
     assert!(
-        frames.iter().any(|f| matches!(
-            f,
-            ServerFrame::Headcount {
-                participants: 4,
-                ..
-            }
-        )),
+        headcounts(&frames)
+            .iter()
+            .any(|&(participants, _)| participants == 4),
         "eve makes it big again: {frames:?}"
     );
 }
