@@ -15,9 +15,7 @@
 use std::time::Duration;
 
 use super::idle::kib_per;
-use super::{
-    compare, pause_between_runs, prepare, publish, report, targets, wait_for_quiet, Which,
-};
+use super::{compare, pause_between_runs, prepare_apart, publish, report, targets, wait_for_quiet};
 use crate::layout::Layout;
 use crate::report::{join_table, JoinFigures, Percentiles, RunReport};
 use crate::swarm::Swarm;
@@ -29,21 +27,7 @@ pub async fn run(args: &JoinArgs) -> anyhow::Result<()> {
     layout.senders = 0;
     let mut runs: Vec<RunReport> = Vec::new();
     for which in targets(&args.target)? {
-        let mut target = match which {
-            Which::Ceiling => {
-                eprintln!(
-                    "ceiling: child process ({} members in {} rooms)",
-                    layout.members, layout.rooms
-                );
-                Target::ceiling_process(
-                    &layout,
-                    args.target.ceiling_threads(),
-                    args.target.ceiling_queue,
-                    !args.target.ceiling_nagle,
-                )?
-            }
-            Which::Server => prepare(which, &args.target, &layout).await?,
-        };
+        let mut target = prepare_apart(which, &args.target, &layout).await?;
         let rounds: &[&str] = if args.rejoin {
             &["join", "rejoin"]
         } else {

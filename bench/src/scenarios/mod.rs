@@ -42,6 +42,30 @@ pub fn targets(args: &TargetArgs) -> anyhow::Result<Vec<Which>> {
     Ok(which)
 }
 
+/// As [`prepare`], but the ceiling runs in a child process, so that the memory it reports is
+/// its own (`idle`, `join`).
+pub async fn prepare_apart(
+    which: Which,
+    args: &TargetArgs,
+    layout: &Layout,
+) -> anyhow::Result<Target> {
+    match which {
+        Which::Ceiling => {
+            eprintln!(
+                "ceiling: child process ({} members in {} rooms)",
+                layout.members, layout.rooms
+            );
+            Target::ceiling_process(
+                layout,
+                args.ceiling_threads(),
+                args.ceiling_queue,
+                !args.ceiling_nagle,
+            )
+        }
+        Which::Server => prepare(which, args, layout).await,
+    }
+}
+
 /// Starts the ceiling, or signs in the server's users and creates the layout's rooms.
 pub async fn prepare(which: Which, args: &TargetArgs, layout: &Layout) -> anyhow::Result<Target> {
     match which {
