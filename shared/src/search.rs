@@ -125,14 +125,49 @@ fn bigrams(run: &[char]) -> Vec<String> {
 
 /// The tokens of `text`, in order: what the index holds for a line.
 pub fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    indexed(text, 0).tokens
+}
+
+/// What an index keeps of a line: its tokens, and the beginnings of its words.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Indexed {
+    /// The tokens, in order (as [`tokens`]).
+    pub tokens: Vec<String>,
+    /// Each word's first 1, 2, … up to the asked-for number of characters, when shorter than
+    /// the word, sorted and without repeats; never a CJK bigram's.
+    pub beginnings: Vec<String>,
+}
+
+/// The tokens of `text` and the beginnings of its words of up to `beginning_max` characters:
+/// an index that keeps them answers a short prefix query (`and`, which begins hundreds of
+/// words) from one entry instead of merging every word it begins.
+pub fn indexed(text: &str, beginning_max: usize) -> Indexed {
+    let mut out = Indexed::default();
     for run in runs(text) {
         match run {
-            Run::Word(word) => out.push(cut(&word)),
-            Run::Cjk(chars) => out.extend(bigrams(&chars)),
+            Run::Word(word) => {
+                let word = cut(&word);
+                let length = word.chars().count();
+                for (taken, (at, _)) in word.char_indices().skip(1).enumerate() {
+                    if taken >= beginning_max || taken + 1 >= length {
+                        break;
+                    }
+                    out.beginnings.push(word[..at].to_owned());
+                }
+                out.tokens.push(word);
+            }
+            Run::Cjk(chars) => out.tokens.extend(bigrams(&chars)),
         }
     }
+    out.beginnings.sort_unstable();
+    out.beginnings.dedup();
     out
+}
+
+/// Whether `term`'s prefix is one an index of beginnings up to `beginning_max` characters
+/// holds as an entry of its own: a word (not CJK) no longer than that.
+pub fn is_indexed_beginning(prefix: &str, beginning_max: usize) -> bool {
+    prefix.chars().count() <= beginning_max && !prefix.chars().any(is_cjk)
 }
 
 /// The text the index stores for a line: its tokens joined by spaces (empty when it has none).
@@ -202,6 +237,19 @@ mod tests {
             q.terms,
             vec![Term::Prefix("deploy".into()), Term::Prefix("friday".into())]
         );
+    }
+
+    #[test]
+    fn word_beginnings_are_kept_up_to_the_asked_length_and_never_of_bigrams() {
+        let line = indexed("Andrew and 대화방 go", 4);
+        assert_eq!(line.tokens, ["andrew", "and", "대화", "화방", "go"]);
+        // `and` itself is a token; `andr` begins `andrew` only.
+        assert_eq!(line.beginnings, ["a", "an", "and", "andr", "g"]);
+        assert!(indexed("Andrew", 0).beginnings.is_empty());
+        assert_eq!(indexed("ÉtÉ", 2).beginnings, ["é", "ét"]);
+        assert!(is_indexed_beginning("andr", 4));
+        assert!(!is_indexed_beginning("andre", 4));
+        assert!(!is_indexed_beginning("대", 4), "CJK runs keep bigrams only");
     }
 
     #[test]

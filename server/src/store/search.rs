@@ -16,23 +16,35 @@ use super::{Backend, StoreResult, StoredMessage};
 /// Lines indexed per transaction by the start-up backfill.
 const BACKFILL_CHUNK: i64 = 2000;
 
+/// On Postgres, each word's first 1–4 letters are lexemes of their own (migration 0010), as
+/// SQLite's FTS5 table keeps prefix indexes of 2–4 (0008): a GIN index answers `'and':*` by
+/// merging every lexeme that begins with `and`, but `'and'` from one entry.
+const POSTGRES_BEGINNING_MAX: usize = 4;
+
 /// What the index holds for `body`: SQLite's space-separated tokens, or a Postgres tsvector
-/// literal with positions; `None` when the line has no word to find.
+/// literal with positions (and the words' beginnings, without: no phrase asks for them);
+/// `None` when the line has no word to find.
 pub fn index_value(backend: Backend, body: &str) -> Option<String> {
-    let tokens = search::tokens(body);
-    if tokens.is_empty() {
-        return None;
+    match backend {
+        Backend::Sqlite => {
+            let tokens = search::tokens(body);
+            (!tokens.is_empty()).then(|| tokens.join(" "))
+        }
+        Backend::Postgres => {
+            let line = search::indexed(body, POSTGRES_BEGINNING_MAX);
+            if line.tokens.is_empty() {
+                return None;
+            }
+            let positioned = line
+                .tokens
+                .iter()
+                .enumerate()
+                // Postgres keeps positions up to 16383; later ones are set to 16383.
+                .map(|(i, t)| format!("'{t}':{}", (i + 1).min(16383)));
+            let beginnings = line.beginnings.iter().map(|b| format!("'{b}'"));
+            Some(positioned.chain(beginnings).collect::<Vec<_>>().join(" "))
+        }
     }
-    Some(match backend {
-        Backend::Sqlite => tokens.join(" "),
-        Backend::Postgres => tokens
-            .iter()
-            .enumerate()
-            // Postgres keeps positions up to 16383; later ones are set to 16383.
-            .map(|(i, t)| format!("'{t}':{}", (i + 1).min(16383)))
-            .collect::<Vec<_>>()
-            .join(" "),
-    })
 }
 
 /// The query in the backend's syntax: an FTS5 MATCH string, or a tsquery literal.
@@ -40,6 +52,11 @@ pub fn query_value(backend: Backend, query: &SearchQuery) -> String {
     let terms = query.terms.iter().map(|term| match (backend, term) {
         (Backend::Sqlite, Term::Prefix(word)) => format!("\"{word}\"*"),
         (Backend::Sqlite, Term::Phrase(bigrams)) => format!("\"{}\"", bigrams.join(" ")),
+        (Backend::Postgres, Term::Prefix(word))
+            if search::is_indexed_beginning(word, POSTGRES_BEGINNING_MAX) =>
+        {
+            format!("'{word}'")
+        }
         (Backend::Postgres, Term::Prefix(word)) => format!("'{word}':*"),
         (Backend::Postgres, Term::Phrase(bigrams)) => format!(
             "({})",
@@ -354,12 +371,26 @@ mod tests {
     fn index_values_keep_positions_on_postgres() {
         assert_eq!(
             index_value(Backend::Postgres, "Hi 대화방").as_deref(),
-            Some("'hi':1 '대화':2 '화방':3")
+            Some("'hi':1 '대화':2 '화방':3 'h'")
         );
         assert_eq!(
             index_value(Backend::Sqlite, "Hi 대화방").as_deref(),
             Some("hi 대화 화방")
         );
         assert_eq!(index_value(Backend::Sqlite, "?!"), None);
+        assert_eq!(index_value(Backend::Postgres, "?!"), None);
+    }
+
+    #[test]
+    fn short_words_are_read_from_their_own_lexeme_on_postgres() {
+        let q = search::parse_query("and window 대 deplo").unwrap();
+        assert_eq!(
+            query_value(Backend::Postgres, &q),
+            "'and' & 'window':* & '대':* & 'deplo':*"
+        );
+        assert_eq!(
+            index_value(Backend::Postgres, "Andrew deploys").as_deref(),
+            Some("'andrew':1 'deploys':2 'a' 'an' 'and' 'andr' 'd' 'de' 'dep' 'depl'")
+        );
     }
 }

@@ -65,6 +65,17 @@ async fn korean_finds_words_inside_words_and_english_matches_by_prefix() {
         bodies(&alice, "ployment").await.is_empty(),
         "Latin words match by prefix only"
     );
+    // Beginnings of every length up to a whole word: on Postgres the short ones are lexemes
+    // of their own, the longer ones prefix queries; the answers must not differ.
+    for typed in ["d", "de", "dep", "depl", "deplo", "deployment", "f fin"] {
+        assert_eq!(
+            bodies(&alice, typed).await,
+            ["Deployment finished on Friday"],
+            "{typed:?}"
+        );
+    }
+    assert!(bodies(&alice, "deployments").await.is_empty());
+    assert!(bodies(&alice, "depx").await.is_empty());
 
     let hit = &found(&alice, &[("q", "friday")]).await.results[0];
     assert_eq!(hit.room.id, room.id);
