@@ -7,6 +7,7 @@ mod ceiling;
 mod client;
 mod corpus;
 mod cpu;
+mod join_plot;
 mod layout;
 mod plot;
 mod recorder;
@@ -320,7 +321,7 @@ pub struct JoinArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
-    /// Files of JSON lines written by `sweep` (stdout saved, or --json-out).
+    /// Files of JSON lines written by `sweep` (or `join`, with `--joins`): stdout saved, or --json-out.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The SVG to write.
@@ -329,6 +330,9 @@ pub struct PlotArgs {
     /// Only this layout, as MEMBERSxROOMS (e.g. `1000x1`).
     #[arg(long)]
     pub layout: Option<String>,
+    /// Draw `join` runs instead: connect time against room size, for one-room layouts.
+    #[arg(long, conflicts_with = "layout")]
+    pub joins: bool,
 }
 
 fn main() {
@@ -347,6 +351,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Idle(a) => a.target.client_threads,
         Command::SeedMessages(_) | Command::Search(_) => 1,
         Command::Join(a) => a.target.client_threads,
+        Command::Plot(a) if a.joins => return join_plot::draw(&a.files, &a.out),
         Command::Plot(a) => return plot::draw(&a.files, &a.out, a.layout.as_deref()),
         Command::CeilingServer(a) => {
             return ceiling::serve_until_stdin_closes(a.threads, a.queue, !a.nagle)

@@ -1,5 +1,6 @@
 //! `plot`: reads the JSON lines of several `sweep` runs and draws p99 latency against offered
-//! deliveries per second, one line per label (ceiling, embedded, redis, …), as an SVG.
+//! deliveries per second, one line per label (ceiling, embedded, redis, …), as an SVG; with
+//! `--joins`, the `join` runs' connect time against room size (`join_plot`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,26 +13,35 @@ use crate::report::{self, RunReport};
 /// The latency limit a sweep step must stay under, drawn as a dashed-looking red line.
 const LIMIT_MS: f64 = 100.0;
 
-/// The sweeps in `files` (JSON lines; other lines are skipped), of one layout if given. When a
-/// label was swept more than once, the last run counts.
+/// Every run in `files` (JSON lines as the bench writes them; other lines are skipped), in
+/// the order written.
+pub fn read_runs(files: &[PathBuf]) -> anyhow::Result<Vec<RunReport>> {
+    let mut runs = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        runs.extend(
+            text.lines()
+                .filter(|l| l.starts_with('{'))
+                .filter_map(|line| serde_json::from_str::<RunReport>(line).ok()),
+        );
+    }
+    Ok(runs)
+}
+
+/// The sweeps in `files`, of one layout if given. When a label was swept more than once, the
+/// last run counts.
 pub fn read_sweeps(
     files: &[PathBuf],
     layout: Option<&str>,
 ) -> anyhow::Result<BTreeMap<String, RunReport>> {
-    let mut runs = BTreeMap::new();
-    for file in files {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        for line in text.lines().filter(|l| l.starts_with('{')) {
-            let Ok(run) = serde_json::from_str::<RunReport>(line) else {
-                continue;
-            };
-            if run.scenario == "sweep" && layout.is_none_or(|name| run.layout.name() == name) {
-                runs.insert(run.label.clone(), run);
-            }
-        }
-    }
-    Ok(runs)
+    Ok(read_runs(files)?
+        .into_iter()
+        .filter(|run| {
+            run.scenario == "sweep" && layout.is_none_or(|name| run.layout.name() == name)
+        })
+        .map(|run| (run.label.clone(), run))
+        .collect())
 }
 
 /// (offered deliveries/s, p99 ms) for every step that delivered something, by load (a
@@ -47,7 +57,7 @@ fn points(run: &RunReport) -> Vec<(f64, f64)> {
 }
 
 /// The ceiling in black, the others in distinct colours.
-fn color(label: &str, index: usize) -> RGBAColor {
+fn color_of(label: &str, index: usize) -> RGBAColor {
     const COLORS: [RGBColor; 4] = [
         RGBColor(0x1f, 0x77, 0xb4),
         RGBColor(0xd6, 0x27, 0x28),
@@ -63,18 +73,59 @@ fn color(label: &str, index: usize) -> RGBAColor {
 
 pub fn draw(files: &[PathBuf], out: &Path, layout: Option<&str>) -> anyhow::Result<()> {
     let runs = read_sweeps(files, layout)?;
-    let series: Vec<(String, Vec<(f64, f64)>)> = runs
+    let series: Vec<Series> = runs
         .iter()
-        .map(|(label, run)| (format!("{label} ({})", run.layout.name()), points(run)))
-        .filter(|(_, p)| !p.is_empty())
+        .map(|(label, run)| Series {
+            label: format!("{label} ({})", run.layout.name()),
+            points: points(run),
+            faint: false,
+        })
+        .filter(|s| !s.points.is_empty())
         .collect();
     ensure!(
         !series.is_empty(),
         "no sweep results in those files{}",
         layout.map_or(String::new(), |l| format!(" for layout {l}"))
     );
-    let all = series.iter().flat_map(|(_, p)| p.iter());
-    let (mut x_min, mut x_max, mut y_min, mut y_max) = (f64::MAX, 0f64, f64::MAX, LIMIT_MS);
+    let caption = match layout {
+        Some(l) => format!("p99 latency vs offered load, {l} (members x rooms)"),
+        None => "p99 latency vs offered load".to_owned(),
+    };
+    let axes = Axes {
+        caption,
+        x_desc: "offered deliveries per second",
+        y_desc: "p99 end-to-end latency (ms)",
+        y_label: &|v| report::ms(*v),
+        limit: Some((LIMIT_MS, "100 ms limit")),
+    };
+    draw_log_log(out, &axes, &series)
+}
+
+/// One line of a plot.
+pub struct Series {
+    pub label: String,
+    /// (x, y), in x order.
+    pub points: Vec<(f64, f64)>,
+    /// Drawn thin and pale in the colour of the line before it, of which it is a variant (a
+    /// rejoin beside a first join).
+    pub faint: bool,
+}
+
+/// What a plot's axes say.
+pub struct Axes<'a> {
+    pub caption: String,
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
+    pub y_label: &'a dyn Fn(&f64) -> String,
+    /// A horizontal line at this y, with its legend (a target the lines must stay under).
+    pub limit: Option<(f64, &'a str)>,
+}
+
+/// Draws `series` on log–log axes into the SVG `out`, the ceiling in black.
+pub fn draw_log_log(out: &Path, axes: &Axes<'_>, series: &[Series]) -> anyhow::Result<()> {
+    let all = series.iter().flat_map(|s| s.points.iter());
+    let y_floor = axes.limit.map_or(0.0, |(y, _)| y);
+    let (mut x_min, mut x_max, mut y_min, mut y_max) = (f64::MAX, 0f64, f64::MAX, y_floor);
     for &(x, y) in all {
         x_min = x_min.min(x);
         x_max = x_max.max(x);
@@ -89,12 +140,8 @@ pub fn draw(files: &[PathBuf], out: &Path, layout: Option<&str>) -> anyhow::Resu
     }
     let root = SVGBackend::new(out, (960, 560)).into_drawing_area();
     root.fill(&WHITE)?;
-    let title = match layout {
-        Some(l) => format!("p99 latency vs offered load, {l} (members x rooms)"),
-        None => "p99 latency vs offered load".to_owned(),
-    };
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
+        .caption(&axes.caption, ("sans-serif", 20))
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
@@ -104,28 +151,42 @@ pub fn draw(files: &[PathBuf], out: &Path, layout: Option<&str>) -> anyhow::Resu
         .light_line_style(BLACK.mix(0.04))
         .x_labels(12)
         .y_labels(12)
-        .x_desc("offered deliveries per second")
-        .y_desc("p99 end-to-end latency (ms)")
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
         .x_label_formatter(&|v| report::count(*v))
-        .y_label_formatter(&|v| report::ms(*v))
+        .y_label_formatter(axes.y_label)
         .draw()?;
-    chart
-        .draw_series(LineSeries::new(
-            [(x_min, LIMIT_MS), (x_max, LIMIT_MS)],
-            RED.mix(0.5).stroke_width(1),
-        ))?
-        .label("100 ms limit")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.mix(0.5)));
-    for (i, (label, points)) in series.iter().enumerate() {
-        let color = color(label, i);
+    if let Some((y, legend)) = axes.limit {
         chart
             .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(2),
+                [(x_min, y), (x_max, y)],
+                RED.mix(0.5).stroke_width(1),
             ))?
-            .label(label.as_str())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+            .label(legend)
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.mix(0.5)));
+    }
+    let mut distinct = 0;
+    let mut color = BLACK.to_rgba();
+    for line in series {
+        // A faint line is the one before it in another storm: it keeps that line's colour.
+        if !line.faint {
+            color = color_of(&line.label, distinct);
+            distinct += 1;
+        }
+        let style = if line.faint {
+            color.mix(0.5).stroke_width(1)
+        } else {
+            color.stroke_width(2)
+        };
+        chart
+            .draw_series(LineSeries::new(line.points.iter().copied(), style))?
+            .label(line.label.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+        chart.draw_series(
+            line.points
+                .iter()
+                .map(|&p| Circle::new(p, 3, color.filled())),
+        )?;
     }
     chart
         .configure_series_labels()
