@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chat_shared::close::{BANNED, DONE, LEFT, LOGGED_OUT};
-use chat_shared::{LobbyFrame, ServerFrame};
+use chat_shared::ServerFrame;
 
 use super::lobby::Lobby;
 use super::room::{LiveRoom, Member, SocketId};
@@ -171,16 +171,15 @@ impl Registry {
                 &Outbound::frame(&ServerFrame::Typing { nickname }),
                 |m| m.user_id != user_id,
             ),
-            Event::RoomCreated { room } | Event::RoomCounted { room } => {
-                self.lobby.send(&LobbyFrame::Room { room })
-            }
+            Event::RoomCreated { room } => self.lobby.room(room),
+            Event::RoomCounted { room } => self.lobby.counted(room),
             Event::RoomChanged { room } => {
                 self.to_room(
                     room.id,
                     &Outbound::frame(&ServerFrame::Room { room: room.clone() }),
                     |_| true,
                 );
-                self.lobby.send(&LobbyFrame::Room { room });
+                self.lobby.room(room);
             }
             Event::RoomRemoved { room_id } => {
                 // The close is queued behind the frame, so the frame is written first.
@@ -192,7 +191,7 @@ impl Registry {
                     reason: "room removed",
                 };
                 self.to_room(room_id, &close, |_| true);
-                self.lobby.send(&LobbyFrame::RoomRemoved { id: room_id });
+                self.lobby.removed(room_id);
             }
             Event::Left {
                 room_id,

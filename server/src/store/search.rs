@@ -254,8 +254,7 @@ async fn sqlite_hits(pool: &AnyPool, hits: &Hits) -> Result<Vec<i64>, sqlx::Erro
 /// rows of the rooms, each tested against the query; words in more than one line in
 /// `WALK_ROWS / limit` (1 in 500 for a page of 20) fill the page there, and the walk stops as
 /// soon as they have. A page it does not fill is rarer words': the word index (GIN) gives their
-/// matches, sorted. Still slow (BENCHMARKS.md): a common and a mid-frequency word together,
-/// where the GIN index reads every lexeme the common prefix begins.
+/// matches, sorted (a short word is one lexeme there: [`POSTGRES_BEGINNING_MAX`]).
 async fn postgres_hits(pool: &AnyPool, hits: &Hits) -> Result<Vec<i64>, sqlx::Error> {
     let walk = format!(
         "SELECT w.message_id AS id FROM (SELECT message_id, terms FROM message_search \
