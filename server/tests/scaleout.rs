@@ -830,7 +830,10 @@ async fn joins_and_leaves_at_once_on_two_instances_are_each_counted() {
         })
         .collect();
     for task in leaving {
-        assert_eq!(task.await.expect("leaving"), reqwest::StatusCode::NO_CONTENT);
+        assert_eq!(
+            task.await.expect("leaving"),
+            reqwest::StatusCode::NO_CONTENT
+        );
     }
     assert_eq!(owner.listed_room(room.id).await.participant_count, 7);
     assert_eq!(guests[7].listed_room(room.id).await.participant_count, 7);

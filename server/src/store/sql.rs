@@ -410,9 +410,9 @@ impl Store for SqlStore {
             "{} WHERE r.id IN ({ids})",
             room_select(self.backend)
         ))
-            .persistent(false)
-            .fetch_all(&self.pool)
-            .await?;
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -449,6 +449,16 @@ impl Store for SqlStore {
     }
 
     async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+        if self.backend == Backend::Postgres {
+            match postgres::add_participant(&self.pool, room_id, user_id, now_ms()).await {
+                Ok(joined) => return Ok(joined),
+                // The marker's failure must not keep the user out: the careful path below
+                // keeps the participant without it.
+                Err(e) => {
+                    tracing::warn!(error = ?e, room = room_id, "entering in one statement failed; trying step by step")
+                }
+            }
+        }
         // One transaction: a join storm writes once per member, not twice.
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
