@@ -775,3 +775,73 @@ async fn a_big_rooms_counts_and_list_follow_joins_on_the_other_instance() {
     let frames = frames_until_quiet(&mut on_one).await;
     assert!(headcounts(&frames).contains(&(4, 1)), "{frames:?}");
 }
+
+/// Issue 19: many joins to one room at once, on both instances, and then leaves on the other
+/// instance, are each counted once: Postgres keeps the count in parts, added to by whichever
+/// connection wrote the participant (migrations/postgres/0011), and every instance reads their
+/// sum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joins_and_leaves_at_once_on_two_instances_are_each_counted() {
+    if !scaleout_services_available().await {
+        return;
+    }
+    let (one, two) = two_instances(&scaleout_redis_url()).await;
+    let owner = one.user("owner").await;
+    let room = owner.create_room("Counted").await;
+    let mut guests = Vec::new();
+    for i in 0..12 {
+        let app = if i % 2 == 0 { &one } else { &two };
+        guests.push(app.user("guest").await);
+    }
+
+    let entering: Vec<_> = guests
+        .into_iter()
+        .map(|guest| {
+            tokio::spawn(async move {
+                let entered = guest.get_json(&format!("/chat/{}/", room.id)).await;
+                (guest, entered.status())
+            })
+        })
+        .collect();
+    let mut guests = Vec::new();
+    for task in entering {
+        let (guest, status) = task.await.expect("entering");
+        assert_eq!(status, reqwest::StatusCode::OK, "{} enters", guest.nickname);
+        guests.push(guest);
+    }
+    assert_eq!(owner.listed_room(room.id).await.participant_count, 13);
+    assert_eq!(guests[1].listed_room(room.id).await.participant_count, 13);
+
+    // Each of the first six leaves through the instance they did not enter on.
+    let leaving: Vec<_> = guests
+        .iter()
+        .take(6)
+        .enumerate()
+        .map(|(i, guest)| {
+            let other = if i % 2 == 0 { &two } else { &one };
+            let (visitor, email) = (other.visitor(), format!("{}@example.com", guest.nickname));
+            tokio::spawn(async move {
+                visitor.api_login(&email).await;
+                let left = visitor
+                    .post_json(&format!("/chat/{}/leave", room.id), &[])
+                    .await;
+                left.status()
+            })
+        })
+        .collect();
+    for task in leaving {
+        assert_eq!(
+            task.await.expect("leaving"),
+            reqwest::StatusCode::NO_CONTENT
+        );
+    }
+    assert_eq!(owner.listed_room(room.id).await.participant_count, 7);
+    assert_eq!(guests[7].listed_room(room.id).await.participant_count, 7);
+    let detail = guests[6].room_detail(room.id).await;
+    assert_eq!(
+        (detail.room.participant_count, detail.participants.len()),
+        (7, 7),
+        "{:?}",
+        detail.participants
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Acquire, Any, Row, Transaction};
+use sqlx::{Acquire, Any, AnyPool, Row, Transaction};
 
 use super::one_by_one::insert_one_by_one;
 use super::rows::{distinct, newly_stored, placeholders};
@@ -24,7 +24,10 @@ pub async fn insert(
     // other, and seq and id both grow in commit order. Rooms are locked in id order so two
     // batches cannot deadlock.
     for room_id in distinct(batch.iter().map(|m| m.room_id)) {
-        sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
+        // NO KEY UPDATE: exclusive among writers of messages, but it lets a participant's
+        // insert check its foreign key to the room (KEY SHARE) meanwhile, so joins do not
+        // queue behind a room's messages.
+        sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR NO KEY UPDATE")
             .bind(room_id)
             .execute(&mut **tx)
             .await?;
@@ -42,6 +45,37 @@ pub async fn insert(
     }
     attempt.rollback().await?;
     insert_one_by_one(tx, Backend::Postgres, batch).await
+}
+
+/// Makes the user a participant and places their read marker at the room's latest entry, in
+/// one statement (one round trip, and a commit of its own) instead of a transaction with a
+/// savepoint (six): a join storm does this once per member. True if they were not one.
+pub async fn add_participant(
+    pool: &AnyPool,
+    room_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "WITH joined AS ( \
+             INSERT INTO participants (room_id, user_id, joined_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id, user_id \
+         ), marked AS ( \
+             INSERT INTO read_markers (user_id, room_id, up_to, updated_at) \
+             SELECT j.user_id, j.room_id, \
+                    (SELECT COALESCE(MAX(m.id), 0) FROM messages m WHERE m.room_id = j.room_id), $3 \
+             FROM joined j \
+             ON CONFLICT (user_id, room_id) DO UPDATE SET up_to = excluded.up_to, updated_at = excluded.updated_at \
+             WHERE read_markers.up_to < excluded.up_to \
+         ) \
+         SELECT COUNT(*) AS joined FROM joined",
+    )
+    .bind(room_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get::<i64, _>("joined")? > 0)
 }
 
 /// One multi-row insert; `None` if any message repeated a nonce (nothing is then kept).

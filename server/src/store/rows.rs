@@ -9,9 +9,23 @@ use super::{
     StoredMessage,
 };
 
-pub const ROOM_SELECT: &str =
-    "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
-     r.participant_count FROM rooms r JOIN users u ON u.id = r.creator_id";
+/// What reads a room (`r`) with its creator's nickname and its participant count. The count is
+/// where each backend keeps it: SQLite in the room's row, Postgres in parts, so that
+/// concurrent joins do not queue on the room's row (migrations/postgres/0011).
+pub fn room_select(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
+             r.participant_count FROM rooms r JOIN users u ON u.id = r.creator_id"
+        }
+        Backend::Postgres => {
+            "SELECT r.id, r.title, u.nickname AS creator, r.created_at, r.creator_id, r.active, \
+             (SELECT CAST(COALESCE(SUM(c.participants), 0) AS BIGINT) FROM room_participant_counts c \
+              WHERE c.room_id = r.id) AS participant_count \
+             FROM rooms r JOIN users u ON u.id = r.creator_id"
+        }
+    }
+}
 
 pub const MESSAGE_SELECT: &str =
     "SELECT m.id, m.room_id, m.seq, m.sender_id, u.nickname AS sender, m.body, m.sent_at, m.nonce, \

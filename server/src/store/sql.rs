@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::rows::{
     change_from_row, joins_filter, message_from_row, messages_from_rows, now_ms, room_from_row,
-    CHANGE_KINDS, MESSAGE_SELECT, ROOM_SELECT,
+    room_select, CHANGE_KINDS, MESSAGE_SELECT,
 };
 use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
@@ -361,7 +361,8 @@ impl Store for SqlStore {
     async fn active_rooms(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<Room>> {
         // Keyset, not OFFSET: every page costs one walk of `rooms_active (active, id)`.
         let rows = sqlx::query(&format!(
-            "{ROOM_SELECT} WHERE r.active = 1 AND r.id < $1 ORDER BY r.id DESC LIMIT $2"
+            "{} WHERE r.active = 1 AND r.id < $1 ORDER BY r.id DESC LIMIT $2",
+            room_select(self.backend)
         ))
         .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
@@ -388,7 +389,7 @@ impl Store for SqlStore {
     }
 
     async fn room(&self, id: i64) -> StoreResult<Option<RoomRecord>> {
-        let row = sqlx::query(&format!("{ROOM_SELECT} WHERE r.id = $1"))
+        let row = sqlx::query(&format!("{} WHERE r.id = $1", room_select(self.backend)))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -405,10 +406,13 @@ impl Store for SqlStore {
             .collect::<Vec<_>>()
             .join(", ");
         // The ids are numbers, written in: a statement per count of rooms is not worth keeping.
-        let rows = sqlx::query(&format!("{ROOM_SELECT} WHERE r.id IN ({ids})"))
-            .persistent(false)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{} WHERE r.id IN ({ids})",
+            room_select(self.backend)
+        ))
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -445,6 +449,16 @@ impl Store for SqlStore {
     }
 
     async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+        if self.backend == Backend::Postgres {
+            match postgres::add_participant(&self.pool, room_id, user_id, now_ms()).await {
+                Ok(joined) => return Ok(joined),
+                // The marker's failure must not keep the user out: the careful path below
+                // keeps the participant without it.
+                Err(e) => {
+                    tracing::warn!(error = ?e, room = room_id, "entering in one statement failed; trying step by step")
+                }
+            }
+        }
         // One transaction: a join storm writes once per member, not twice.
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
