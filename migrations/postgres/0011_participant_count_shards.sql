@@ -22,7 +22,9 @@ INSERT INTO room_participant_counts (room_id, part, participants)
 
 DROP TRIGGER participant_counted ON participants;
 DROP FUNCTION count_participant();
-ALTER TABLE rooms DROP COLUMN participant_count;
+-- `rooms.participant_count` stays, no longer kept: during an upgrade, instances of the
+-- previous release still read it until they restart (a stale count, not a failed read). A
+-- later migration drops it.
 
 -- 32 parts: more than the connections that usually write at once (DATABASE_MAX_CONNECTIONS is
 -- 8 per instance), and few enough that reading a count stays a short index range.
