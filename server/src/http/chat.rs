@@ -133,8 +133,9 @@ async fn enter(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let user = ctx.require_user()?;
-    let record = state.rooms.active(&id).await?;
-    state.rooms.enter(record.room.id, &user.user).await?;
+    let found = state.rooms.active_for(&id, &user.user).await?;
+    state.rooms.enter_found(&found, &user.user).await?;
+    let record = found.record;
     let room = state
         .store
         .room(record.room.id)

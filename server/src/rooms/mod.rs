@@ -9,6 +9,7 @@
 //! each socket's task writes it.
 
 mod disabled;
+pub mod join_queue;
 pub mod lobby;
 pub mod notices;
 pub mod presence;
@@ -34,8 +35,10 @@ use crate::fanout::redis::RedisFanout;
 use crate::fanout::Fanout;
 use crate::socket::outbox::Outbox;
 use crate::store::{
-    redacted, Joins, NewEntry, NewMessage, RoomRecord, Store, StoreResult, StoredMessage, User,
+    redacted, Joins, NewEntry, NewMessage, RoomForUser, RoomRecord, Store, StoreResult,
+    StoredMessage, User,
 };
+use join_queue::{Entry, JoinQueue};
 use registry::Registry;
 use room::{LiveRoom, Member, SocketId};
 use roster::{Page, Roster};
@@ -43,12 +46,15 @@ use send_queue::SendQueue;
 
 /// Events waiting for the send queue's task, across all sockets.
 const SEND_QUEUE: usize = 4096;
+/// Joins waiting for the join queue's task.
+const JOIN_QUEUE: usize = 4096;
 
 pub struct Rooms {
     registry: Arc<Registry>,
     fanout: Arc<dyn Fanout>,
     store: Arc<dyn Store>,
     sends: SendQueue,
+    joins: JoinQueue,
     /// Rooms with more participants than this are big (`docs/protocol.md` "Big rooms").
     participant_page: u32,
 }
@@ -89,28 +95,50 @@ impl Rooms {
             Duration::from_millis(config.write_interval_ms),
         );
         disabled::spawn(store.clone(), registry.clone(), shutdown);
+        let joins = JoinQueue::start(store.clone(), JOIN_QUEUE);
         let rooms = Arc::new(Self {
             registry,
             fanout,
             store,
             sends,
+            joins,
             participant_page: config.participant_page,
         });
         Ok((rooms, task))
     }
 
-    /// The active room with this id. Only the canonical spelling is an id: `05` and `+5` are
-    /// not found, so a room has one address (caches, logs and links agree on it).
+    /// The active room with this id ([`parse_room_id`]).
     pub async fn active(&self, id: &str) -> Result<RoomRecord, AppError> {
-        let id: i64 = id
-            .parse()
-            .ok()
-            .filter(|n: &i64| n.to_string() == id)
-            .ok_or(AppError::NotFound)?;
-        match self.store.room(id).await? {
+        match self.store.room(parse_room_id(id)?).await? {
             Some(record) if record.active => Ok(record),
             _ => Err(AppError::NotFound),
         }
+    }
+
+    /// [`Rooms::active`] with what [`Rooms::enter_found`] needs to know of the user, in one
+    /// read.
+    pub async fn active_for(&self, id: &str, user: &User) -> Result<RoomForUser, AppError> {
+        match self
+            .store
+            .room_for_user(parse_room_id(id)?, user.id)
+            .await?
+        {
+            Some(found) if found.record.active => Ok(found),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// Enters a room found with [`Rooms::active_for`]: a user banned from it is refused; anyone
+    /// else is made a participant ([`Rooms::join`]). A participant coming back writes nothing (a restart with a busy room connected sets off
+    /// one such entry per member).
+    pub async fn enter_found(&self, found: &RoomForUser, user: &User) -> Result<(), AppError> {
+        if found.banned {
+            return Err(AppError::Forbidden(Refusal::Banned));
+        }
+        if found.participant {
+            return Ok(());
+        }
+        self.join(found.record.room.id, user).await
     }
 
     /// Up to `limit` of the room's participants from `offset` of its list (online first, then
@@ -222,20 +250,15 @@ impl Rooms {
     }
 
     /// Makes the user a participant (CONTRACT.md: entering a room does) and, if they were not
-    /// one, stores a join line and tells the room and the lobby. A user banned from the room is refused.
-    pub async fn enter(&self, room_id: i64, user: &User) -> Result<(), AppError> {
-        if self.store.is_banned(room_id, user.id).await? {
-            return Err(AppError::Forbidden(Refusal::Banned));
-        }
-        if self.store.add_participant(room_id, user.id).await? {
-            let record = self.store.room(room_id).await?;
+    /// one, stores a join line and tells the room and the lobby.
+    async fn join(&self, room_id: i64, user: &User) -> Result<(), AppError> {
+        if let Entry::Joined(record) = self.joins.add(room_id, user.id).await? {
             let count = record.as_ref().map_or(0, |r| r.room.participant_count);
             let mut events = Vec::new();
             if !self.is_big(count) {
-                let joined = self
-                    .membership_line(room_id, user, MessageKind::Join, "joined")
+                // Published by the send queue, ahead of the events below.
+                self.membership_line(room_id, user, MessageKind::Join, "joined")
                     .await;
-                events.extend(joined.map(Event::Message));
             }
             events.push(Event::Participant {
                 room_id,
@@ -279,10 +302,9 @@ impl Rooms {
             let record = self.store.room(room_id).await?;
             let mut events = Vec::new();
             if !self.was_big(record.as_ref()) {
-                let left = self
-                    .membership_line(room_id, user, MessageKind::Leave, "left")
+                // Published by the send queue, ahead of the events below.
+                self.membership_line(room_id, user, MessageKind::Leave, "left")
                     .await;
-                events.extend(left.map(Event::Message));
             }
             events.push(Event::Left {
                 room_id,
@@ -313,12 +335,12 @@ impl Rooms {
             )
             .await?;
         let record = self.store.room(room_id).await?;
-        let mut events = vec![Event::Message(notice)];
+        // The notice goes out before the leave line the send queue publishes.
+        self.publish(Event::Message(notice)).await;
+        let mut events = Vec::new();
         if !self.was_big(record.as_ref()) {
-            let left = self
-                .membership_line(room_id, target, MessageKind::Leave, "left")
+            self.membership_line(room_id, target, MessageKind::Leave, "left")
                 .await;
-            events.extend(left.map(Event::Message));
         }
         events.push(Event::Left {
             room_id,
@@ -371,23 +393,22 @@ impl Rooms {
             .await
     }
 
-    /// Stores the line that says `user` joined or left (`verb`). Best effort: the change of
-    /// membership is already stored and must still be told, so a line that cannot be stored
-    /// is logged and left out of the log.
-    async fn membership_line(
-        &self,
-        room_id: i64,
-        user: &User,
-        kind: MessageKind,
-        verb: &str,
-    ) -> Option<StoredMessage> {
-        let body = format!("{} {verb} the room", user.nickname);
-        match self.server_line(room_id, user, kind, body).await {
-            Ok(line) => Some(line),
-            Err(e) => {
-                tracing::error!(error = ?e, room = room_id, nickname = %user.nickname, "could not store a {verb} line");
-                None
-            }
+    /// Stores the line that says `user` joined or left (`verb`) with the send queue's next
+    /// write, which publishes it; returns once it has. Best effort: the change of membership
+    /// is already stored and must still be told, so a line that cannot be stored is logged
+    /// (by the queue) and left out of the log.
+    async fn membership_line(&self, room_id: i64, user: &User, kind: MessageKind, verb: &str) {
+        let line = NewMessage {
+            entry: NewEntry::Line(kind),
+            ..NewMessage::text(
+                room_id,
+                user.clone(),
+                format!("{} {verb} the room", user.nickname),
+                None,
+            )
+        };
+        if !self.sends.store_line(line).await {
+            tracing::error!(room = room_id, nickname = %user.nickname, "could not store a {verb} line");
         }
     }
 
@@ -425,9 +446,9 @@ impl Rooms {
     }
 
     /// Registers a room socket, so it gets every event from now on, and announces its user
-    /// online if this is their first socket anywhere. Fails (and registers nothing) if the
-    /// room's position could not be read: without it, delivery would start from seq 0 and
-    /// read the whole room to fill the "gap".
+    /// online if this is their first socket anywhere. The room's first socket here reads the
+    /// room's position, and fails (and registers nothing) if it cannot: without it, delivery
+    /// would start from seq 0 and read the whole room to fill the "gap".
     pub async fn connect(
         &self,
         room_id: i64,
@@ -436,7 +457,6 @@ impl Rooms {
         outbox: Outbox,
         joins: Joins,
     ) -> StoreResult<Seat> {
-        let last_seq = self.store.last_seq(room_id).await?;
         let socket = self.registry.next_socket_id();
         let member = Member {
             socket,
@@ -446,9 +466,15 @@ impl Rooms {
             outbox,
             joins,
         };
-        if self.registry.join(room_id, member, last_seq)
-            && self.fanout.arrived(room_id, &user.nickname).await
-        {
+        // A live room knows its position; only the first socket here reads it.
+        let first = match self.registry.join_live(room_id, member) {
+            Ok(first) => first,
+            Err(member) => {
+                let last_seq = self.store.last_seq(room_id).await?;
+                self.registry.join(room_id, member, last_seq)
+            }
+        };
+        if first && self.fanout.arrived(room_id, &user.nickname).await {
             self.publish(Event::Presence {
                 room_id,
                 nickname: user.nickname.clone(),
@@ -533,4 +559,13 @@ impl Rooms {
     async fn publish(&self, event: Event) {
         self.fanout.publish(vec![event]).await;
     }
+}
+
+/// A room id as written in a path. Only the canonical spelling is an id: `05` and `+5` are
+/// not found, so a room has one address (caches, logs and links agree on it).
+fn parse_room_id(id: &str) -> Result<i64, AppError> {
+    id.parse()
+        .ok()
+        .filter(|n: &i64| n.to_string() == id)
+        .ok_or(AppError::NotFound)
 }

@@ -63,6 +63,16 @@ impl Registry {
         first
     }
 
+    /// [`Registry::join`] for a room that has a socket here already, which needs no position
+    /// read from the database; gives the member back if the room has none.
+    pub fn join_live(&self, room_id: i64, member: Member) -> Result<bool, Member> {
+        let rooms = self.rooms();
+        match rooms.get(&room_id) {
+            Some(room) => Ok(room.state().add(member)),
+            None => Err(member),
+        }
+    }
+
     /// Removes a socket; the room goes when its last socket does. True if it was its user's
     /// last here.
     pub fn leave(&self, room_id: i64, socket: SocketId) -> bool {

@@ -33,7 +33,7 @@ pub async fn room(
     if foreign_origin(&headers, false) {
         return Err(AppError::Forbidden(Refusal::CrossOrigin));
     }
-    let record = state.rooms.active(&id).await?;
+    let found = state.rooms.active_for(&id, &user.user).await?;
     let after = match query.get("after") {
         Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest)?),
         None => None,
@@ -44,7 +44,8 @@ pub async fn room(
         .socket_slots
         .take(user.user.id)
         .ok_or(AppError::TooManySockets)?;
-    state.rooms.enter(record.room.id, &user.user).await?;
+    state.rooms.enter_found(&found, &user.user).await?;
+    let record = found.record;
     // A child of the request's span, so the socket's lines carry the request id it began as.
     let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
     // axum keeps the callback and its future in the socket's task for the socket's whole

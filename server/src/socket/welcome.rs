@@ -64,12 +64,17 @@ impl RoomSocket {
         seen_upto: i64,
         changes: Vec<StoredMessage>,
     ) -> Result<(ServerFrame, i64, Vec<StoredMessage>), AppError> {
-        let store = &self.state.store;
-        let room = store
-            .room(self.room.id)
-            .await?
-            .map(|r| r.room)
-            .unwrap_or_else(|| self.room.clone());
+        // The room as it is now (renamed since the socket was let in?) and the read marker,
+        // in one read.
+        let found = self
+            .state
+            .store
+            .room_for_user(self.room.id, self.user.user.id)
+            .await?;
+        let (room, read_up_to) = match found {
+            Some(found) => (found.record.room, found.read_up_to),
+            None => (self.room.clone(), None),
+        };
         let page = self
             .state
             .rooms
@@ -84,7 +89,7 @@ impl RoomSocket {
             participants: page.participants,
             history: history.into_iter().map(|m| m.message).collect(),
             has_more,
-            read_up_to: store.read_marker(self.room.id, self.user.user.id).await?,
+            read_up_to,
             online_count: Some(page.online),
             participants_more: page.more,
         };

@@ -134,6 +134,17 @@ pub struct RoomRecord {
     pub active: bool,
 }
 
+/// A room as one user finds it: what entering it and welcoming a socket to it need, read in
+/// one query (a join storm pays one round trip to the database for all of it).
+#[derive(Debug, Clone)]
+pub struct RoomForUser {
+    pub record: RoomRecord,
+    pub banned: bool,
+    pub participant: bool,
+    /// The user's read marker in the room, if they have one.
+    pub read_up_to: Option<i64>,
+}
+
 /// An entry for a room's stream, already validated and permitted: a line, or a change to one.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -162,6 +173,13 @@ impl NewMessage {
             entry: NewEntry::Line(MessageKind::Text),
             mentions: Vec::new(),
         }
+    }
+
+    /// A join or leave line (never with mentions): SQLite's grouped insert takes these too, so
+    /// a join storm shares its writes (`rooms::send_queue`).
+    pub fn is_membership_line(&self) -> bool {
+        matches!(self.entry, NewEntry::Line(kind) if kind.is_membership())
+            && self.mentions.is_empty()
     }
 
     /// A plain message with no mentions: what the grouped inserts take. Anything else takes the
@@ -351,6 +369,9 @@ pub trait Store: Send + Sync + 'static {
     async fn active_room_ids_after(&self, after: i64, limit: u32) -> StoreResult<Vec<i64>>;
     /// Any room, active or removed.
     async fn room(&self, id: i64) -> StoreResult<Option<RoomRecord>>;
+    /// Any room, with whether the user is banned from it or takes part in it, and their read
+    /// marker there.
+    async fn room_for_user(&self, id: i64, user_id: i64) -> StoreResult<Option<RoomForUser>>;
     /// [`Store::room`] for several rooms in one query (in no order; ids not found are left out).
     async fn rooms(&self, ids: &[i64]) -> StoreResult<Vec<RoomRecord>>;
     async fn create_room(&self, title: &str, creator_id: i64) -> StoreResult<Room>;
@@ -359,7 +380,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Makes the user a participant; true if they were not one already. A new participant's
     /// read marker is put at the room's latest entry.
-    async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
+    async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+        let joined = self.add_participants(&[(room_id, user_id)]).await?;
+        Ok(joined.first().copied().unwrap_or(false))
+    }
+    /// [`Store::add_participant`] for several (room, user) pairs in one transaction, all or
+    /// none; for each pair in order, whether it joined (a pair given twice joins once).
+    async fn add_participants(&self, joins: &[(i64, i64)]) -> StoreResult<Vec<bool>>;
     /// True if they were a participant.
     async fn remove_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool>;
     /// Participants' nicknames in the order they joined.

@@ -1,7 +1,7 @@
 //! Postgres (scale-out): messages are numbered inside a transaction that holds each room's row
 //! lock, so several instances writing to one room commit one after the other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{Acquire, Any, AnyPool, Row, Transaction};
 
@@ -47,35 +47,40 @@ pub async fn insert(
     insert_one_by_one(tx, Backend::Postgres, batch).await
 }
 
-/// Makes the user a participant and places their read marker at the room's latest entry, in
-/// one statement (one round trip, and a commit of its own) instead of a transaction with a
-/// savepoint (six): a join storm does this once per member. True if they were not one.
-pub async fn add_participant(
+/// Makes each (room, user) pair a participant and places the new ones' read markers at their
+/// room's latest entry, in one statement (one round trip and a commit of its own) instead of a
+/// transaction with a savepoint (six): a join storm does this once per group of joins. The
+/// pairs that were not participants yet.
+pub async fn add_participants(
     pool: &AnyPool,
-    room_id: i64,
-    user_id: i64,
+    joins: &[(i64, i64)],
     now: i64,
-) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<HashSet<(i64, i64)>, sqlx::Error> {
+    let sql = format!(
         "WITH joined AS ( \
-             INSERT INTO participants (room_id, user_id, joined_at) VALUES ($1, $2, $3) \
+             INSERT INTO participants (room_id, user_id, joined_at) VALUES {} \
              ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id, user_id \
          ), marked AS ( \
              INSERT INTO read_markers (user_id, room_id, up_to, updated_at) \
              SELECT j.user_id, j.room_id, \
-                    (SELECT COALESCE(MAX(m.id), 0) FROM messages m WHERE m.room_id = j.room_id), $3 \
+                    (SELECT COALESCE(MAX(m.id), 0) FROM messages m WHERE m.room_id = j.room_id), ${} \
              FROM joined j \
              ON CONFLICT (user_id, room_id) DO UPDATE SET up_to = excluded.up_to, updated_at = excluded.updated_at \
              WHERE read_markers.up_to < excluded.up_to \
          ) \
-         SELECT COUNT(*) AS joined FROM joined",
-    )
-    .bind(room_id)
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(pool)
-    .await?;
-    Ok(row.try_get::<i64, _>("joined")? > 0)
+         SELECT room_id, user_id FROM joined",
+        placeholders(Backend::Postgres, joins.len(), 3),
+        joins.len() * 3 + 1
+    );
+    // Statements of every group size are not worth keeping prepared.
+    let mut query = sqlx::query(&sql).persistent(false);
+    for (room_id, user_id) in joins {
+        query = query.bind(*room_id).bind(*user_id).bind(now);
+    }
+    let rows = query.bind(now).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("room_id")?, row.try_get("user_id")?)))
+        .collect()
 }
 
 /// One multi-row insert; `None` if any message repeated a nonce (nothing is then kept).

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chat_shared::limits::UNREAD_CAP;
 use sqlx::Row;
 
-use super::rows::now_ms;
-use super::{MarkRead, SqlStore, StoreResult, Unread, User};
+use super::rows::{now_ms, placeholders};
+use super::{Backend, MarkRead, SqlStore, StoreResult, Unread, User};
 
 /// Moves a marker forward only: a lower or equal `up_to` leaves the row as it is.
 const UPSERT_FORWARD: &str = "INSERT INTO read_markers (user_id, room_id, up_to, updated_at) \
@@ -60,24 +60,32 @@ impl SqlStore {
         })
     }
 
-    /// Puts a new participant's marker at the room's latest entry: what was said before they
-    /// joined is not unread for them.
+    /// Puts new participants' markers (`joined`: room, user) at their rooms' latest entries:
+    /// what was said before they joined is not unread for them. One statement for them all.
     pub(super) async fn mark_all_read(
         conn: &mut sqlx::AnyConnection,
-        room_id: i64,
-        user_id: i64,
+        backend: Backend,
+        joined: &[(i64, i64)],
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
+        if joined.is_empty() {
+            return Ok(());
+        }
+        // `WHERE true`: SQLite reads an upsert's ON after a bare FROM as a join's.
+        let sql = format!(
             "INSERT INTO read_markers (user_id, room_id, up_to, updated_at) \
-             SELECT $1, $2, COALESCE(MAX(id), 0), $3 FROM messages WHERE room_id = $2 \
+             SELECT v.column2, v.column1, \
+                    COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.room_id = v.column1), 0), v.column3 \
+             FROM (VALUES {}) AS v WHERE true \
              ON CONFLICT (user_id, room_id) DO UPDATE SET up_to = excluded.up_to, updated_at = excluded.updated_at \
              WHERE read_markers.up_to < excluded.up_to",
-        )
-        .bind(user_id)
-        .bind(room_id)
-        .bind(now_ms())
-        .execute(conn)
-        .await?;
+            placeholders(backend, joined.len(), 3)
+        );
+        let now = now_ms();
+        let mut query = sqlx::query(&sql).persistent(false);
+        for (room_id, user_id) in joined {
+            query = query.bind(*room_id).bind(*user_id).bind(now);
+        }
+        query.execute(conn).await?;
         Ok(())
     }
 

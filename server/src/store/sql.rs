@@ -23,8 +23,8 @@ use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
 use super::{
     postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, Joins, MarkRead,
-    NewMessage, NewUser, RoomRecord, SearchRequest, Store, StoreError, StoreResult, StoredMessage,
-    Unread, User,
+    NewMessage, NewUser, RoomForUser, RoomRecord, SearchRequest, Store, StoreError, StoreResult,
+    StoredMessage, Unread, User,
 };
 
 /// SQL storage. Cheap to clone (the pools are shared).
@@ -396,6 +396,31 @@ impl Store for SqlStore {
         Ok(row.as_ref().map(room_from_row).transpose()?)
     }
 
+    async fn room_for_user(&self, id: i64, user_id: i64) -> StoreResult<Option<RoomForUser>> {
+        // Each subquery is one probe of a primary key.
+        let row = sqlx::query(&format!(
+            "SELECT x.*, \
+             (SELECT COUNT(*) FROM room_bans b WHERE b.room_id = x.id AND b.user_id = $2) AS banned, \
+             (SELECT COUNT(*) FROM participants p WHERE p.room_id = x.id AND p.user_id = $2) AS participant, \
+             (SELECT k.up_to FROM read_markers k WHERE k.user_id = $2 AND k.room_id = x.id) AS read_up_to \
+             FROM ({} WHERE r.id = $1) x",
+            room_select(self.backend)
+        ))
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(RoomForUser {
+            record: room_from_row(&row)?,
+            banned: row.try_get::<i64, _>("banned")? > 0,
+            participant: row.try_get::<i64, _>("participant")? > 0,
+            read_up_to: row.try_get("read_up_to")?,
+        }))
+    }
+
     async fn rooms(&self, ids: &[i64]) -> StoreResult<Vec<RoomRecord>> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -448,44 +473,60 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn add_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {
+    async fn add_participants(&self, joins: &[(i64, i64)]) -> StoreResult<Vec<bool>> {
+        if joins.is_empty() {
+            return Ok(Vec::new());
+        }
         if self.backend == Backend::Postgres {
-            match postgres::add_participant(&self.pool, room_id, user_id, now_ms()).await {
-                Ok(joined) => return Ok(joined),
-                // The marker's failure must not keep the user out: the careful path below
-                // keeps the participant without it.
+            match postgres::add_participants(&self.pool, joins, now_ms()).await {
+                Ok(mut joined) => {
+                    return Ok(joins.iter().map(|pair| joined.remove(pair)).collect());
+                }
+                // The markers' failure must not keep the users out: the careful path below
+                // keeps the participants without them.
                 Err(e) => {
-                    tracing::warn!(error = ?e, room = room_id, "entering in one statement failed; trying step by step")
+                    tracing::warn!(error = ?e, count = joins.len(), "entering in one statement failed; trying step by step")
                 }
             }
         }
-        // One transaction: a join storm writes once per member, not twice.
+        // One transaction and two statements for the whole group: a join storm writes once per
+        // group, not once (or twice) per member.
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "INSERT INTO participants (room_id, user_id, joined_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (room_id, user_id) DO NOTHING",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-        let joined = done.rows_affected() > 0;
-        if joined {
-            // Entering must not fail for the marker's sake (without one the room shows no
-            // count until the user's first read, which places it): a savepoint keeps the
-            // participant if the marker cannot be written.
+        let now = now_ms();
+        let sql = format!(
+            "INSERT INTO participants (room_id, user_id, joined_at) VALUES {} \
+             ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id, user_id",
+            placeholders(self.backend, joins.len(), 3)
+        );
+        // Statements of every group size are not worth keeping prepared.
+        let mut query = sqlx::query(&sql).persistent(false);
+        for (room_id, user_id) in joins {
+            query = query.bind(*room_id).bind(*user_id).bind(now);
+        }
+        let mut joined = std::collections::HashSet::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            joined.insert((
+                row.try_get::<i64, _>("room_id")?,
+                row.try_get::<i64, _>("user_id")?,
+            ));
+        }
+        let new: Vec<(i64, i64)> = joined.iter().copied().collect();
+        // Entering must not fail for the marker's sake (without one the room shows no count
+        // until the user's first read, which places it): a savepoint keeps the participants
+        // if the markers cannot be written.
+        if !new.is_empty() {
             let mut marker = sqlx::Acquire::begin(&mut *tx).await?;
-            match Self::mark_all_read(&mut marker, room_id, user_id).await {
+            match Self::mark_all_read(&mut marker, self.backend, &new).await {
                 Ok(()) => marker.commit().await?,
                 Err(e) => {
-                    tracing::warn!(error = ?e, room = room_id, "could not place a new participant's read marker");
+                    tracing::warn!(error = ?e, count = new.len(), "could not place new participants' read markers");
                     marker.rollback().await?;
                 }
             }
         }
         tx.commit().await?;
-        Ok(joined)
+        // A pair asked for twice in the group joined once: the first asking is told so.
+        Ok(joins.iter().map(|pair| joined.remove(pair)).collect())
     }
 
     async fn remove_participant(&self, room_id: i64, user_id: i64) -> StoreResult<bool> {

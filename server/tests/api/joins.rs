@@ -104,6 +104,43 @@ async fn an_opted_in_socket_sees_joins_and_leaves_in_order_live_after_a_reload_a
     assert_eq!(base_log, [expected[3].clone()], "a base resume skips them");
 }
 
+/// Joins at once share the send queue's writes, and each waits for its own: every joiner's
+/// welcome (opted in) already holds their join line, and the log holds each line once.
+#[tokio::test]
+async fn joins_at_once_each_find_their_own_line_in_their_welcome() {
+    let app = spawn_app_with(|_| {}).await;
+    let ana = app.user("ana").await;
+    let room = ana.create_room("Crowd").await;
+    let mut visitors = Vec::new();
+    for i in 0..12 {
+        visitors.push(app.user(&format!("crowd{i}")).await);
+    }
+
+    let joined = futures_util::future::join_all(
+        visitors
+            .iter()
+            .map(|visitor| join_as(visitor, room.id, "?events=joins")),
+    )
+    .await;
+
+    let mut nicknames = Vec::new();
+    for (_socket, me, history) in &joined {
+        assert!(
+            history
+                .iter()
+                .any(|m| m.kind == MessageKind::Join && &m.sender == me),
+            "{me}'s welcome holds their join line: {:?}",
+            log(history)
+        );
+        nicknames.push(format!("join:{me}"));
+    }
+    let (_, history) = join_with(&ana, room.id, "?events=joins").await;
+    let mut stored = log(&history);
+    stored.sort();
+    nicknames.sort();
+    assert_eq!(stored, nicknames, "each join stored once");
+}
+
 #[tokio::test]
 async fn a_ban_is_a_leave_line_after_its_notice() {
     let app = spawn_app_with(|_| {}).await;

@@ -4,7 +4,12 @@
 
 use std::collections::HashMap;
 
-use chat_server::store::{NewMessage, NewUser, SqlStore, Store, StoreError, User, MAX_BATCH};
+use chat_server::store::{
+    Joins, NewEntry, NewMessage, NewUser, RoomForUser, SearchRequest, SqlStore, Store, StoreError,
+    StoredMessage, User, MAX_BATCH,
+};
+use chat_shared::search::parse_query;
+use chat_shared::MessageKind;
 
 use chat_test_support::fresh_database_url;
 
@@ -279,4 +284,197 @@ async fn older_accounts_get_their_nickname_skeletons_at_start() {
         ),
         "a new look-alike (Cyrillic і) is refused by the unique skeleton: {created:?}"
     );
+}
+
+/// Join and leave lines share a batch with messages (the send queue groups a join storm's
+/// lines as it groups messages): each keeps its kind and its place, and only the messages
+/// are found by their words.
+#[tokio::test]
+async fn a_batch_mixing_messages_and_join_lines_keeps_each_kind_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let ann = user(&store, "ann").await;
+    let bo = user(&store, "bo").await;
+    let room = store.create_room("mixed", ann.id).await.expect("room").id;
+    assert!(store.add_participant(room, ann.id).await.expect("joined"));
+    let line = |who: &User, kind: MessageKind, verb: &str| NewMessage {
+        entry: NewEntry::Line(kind),
+        ..NewMessage::text(
+            room,
+            who.clone(),
+            format!("{} {verb} the room", who.nickname),
+            None,
+        )
+    };
+    let batch = vec![
+        message(room, &ann, 1),
+        line(&bo, MessageKind::Join, "joined"),
+        message(room, &bo, 2),
+        line(&bo, MessageKind::Leave, "left"),
+        line(&ann, MessageKind::Join, "joined"),
+    ];
+
+    let results = store.insert_messages(&batch).await.expect("batch stored");
+
+    let kinds = |lines: &[StoredMessage]| -> Vec<(i64, MessageKind, String)> {
+        lines
+            .iter()
+            .map(|s| (s.seq, s.message.kind, s.message.sender.clone()))
+            .collect()
+    };
+    let expected = vec![
+        (1, MessageKind::Text, "ann".to_owned()),
+        (2, MessageKind::Join, "bo".to_owned()),
+        (3, MessageKind::Text, "bo".to_owned()),
+        (4, MessageKind::Leave, "bo".to_owned()),
+        (5, MessageKind::Join, "ann".to_owned()),
+    ];
+    let reported: Vec<StoredMessage> = results.into_iter().map(|i| i.stored).collect();
+    assert_eq!(kinds(&reported), expected, "as the store reported them");
+    let read = store
+        .latest_messages(room, 50, Joins::Included)
+        .await
+        .expect("log");
+    assert_eq!(kinds(&read), expected, "as the database holds them");
+    let base = store
+        .latest_messages(room, 50, Joins::Excluded)
+        .await
+        .expect("log");
+    assert_eq!(base.len(), 2, "a base reader gets the messages only");
+
+    let search = |words: &str| SearchRequest {
+        user_id: ann.id,
+        room: Some(room),
+        query: parse_query(words).expect("a query"),
+        before: None,
+        limit: 10,
+    };
+    assert_eq!(
+        store.search(&search("line")).await.expect("search").len(),
+        2
+    );
+    assert!(store
+        .search(&search("joined"))
+        .await
+        .expect("search")
+        .is_empty());
+}
+
+/// What entering and welcoming read in one query: the room, the user's ban and participation,
+/// and their read marker, each as it changes.
+#[tokio::test]
+async fn a_room_for_a_user_tells_their_ban_participation_and_read_marker() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let ann = user(&store, "ann").await;
+    let bo = user(&store, "bo").await;
+    let room = store
+        .create_room("standing", ann.id)
+        .await
+        .expect("room")
+        .id;
+    let said = store
+        .insert_messages(&[message(room, &ann, 1)])
+        .await
+        .expect("stored")[0]
+        .stored
+        .message
+        .id;
+    let standing = |found: Option<RoomForUser>| {
+        let found = found.expect("the room");
+        assert_eq!(found.record.room.id, room);
+        (found.banned, found.participant, found.read_up_to)
+    };
+
+    let found = store.room_for_user(room, bo.id).await.expect("read");
+    assert_eq!(standing(found), (false, false, None), "a stranger");
+    assert!(store.add_participant(room, bo.id).await.expect("joined"));
+    let found = store.room_for_user(room, bo.id).await.expect("read");
+    assert_eq!(
+        standing(found.clone()),
+        (false, true, Some(said)),
+        "a participant, read up to what was said before they came"
+    );
+    assert_eq!(
+        found.expect("room").record.room.participant_count,
+        1,
+        "counted (the store's room has no creator participant)"
+    );
+    assert!(store.ban(room, bo.id, ann.id).await.expect("banned"));
+    let found = store.room_for_user(room, bo.id).await.expect("read");
+    assert_eq!(
+        standing(found),
+        (true, false, Some(said)),
+        "banned, no longer a participant (the marker stays)"
+    );
+    assert!(store
+        .room_for_user(room + 1000, bo.id)
+        .await
+        .expect("read")
+        .is_none());
+}
+
+/// A join storm's group of participants is written at once: each pair says whether it joined,
+/// a pair asked for twice joins once, and each new participant's marker is at the room's latest
+/// line (one marker per room, as each room has its own).
+#[tokio::test]
+async fn a_group_of_joins_tells_each_pair_whether_it_joined() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let ann = user(&store, "ann").await;
+    let bo = user(&store, "bo").await;
+    let cy = user(&store, "cy").await;
+    let quiet = store.create_room("quiet", ann.id).await.expect("room").id;
+    let busy = store.create_room("busy", ann.id).await.expect("room").id;
+    let said = store
+        .insert_messages(&[message(busy, &ann, 1)])
+        .await
+        .expect("stored")[0]
+        .stored
+        .message
+        .id;
+    assert!(store.add_participant(busy, bo.id).await.expect("joined"));
+
+    let joined = store
+        .add_participants(&[(quiet, bo.id), (busy, bo.id), (busy, cy.id), (quiet, bo.id)])
+        .await
+        .expect("written");
+
+    assert_eq!(joined, [true, false, true, false]);
+    assert_eq!(
+        store.participants(quiet).await.expect("list"),
+        ["bo"],
+        "once"
+    );
+    assert_eq!(store.participants(busy).await.expect("list"), ["bo", "cy"]);
+    assert_eq!(
+        store.read_marker(busy, cy.id).await.expect("marker"),
+        Some(said)
+    );
+    assert_eq!(
+        store.read_marker(quiet, bo.id).await.expect("marker"),
+        Some(0)
+    );
+    let counted = |room| {
+        let store = &store;
+        async move {
+            store
+                .room(room)
+                .await
+                .expect("read")
+                .expect("room")
+                .room
+                .participant_count
+        }
+    };
+    assert_eq!(counted(quiet).await, 1);
+    assert_eq!(counted(busy).await, 2);
+    assert!(store
+        .add_participants(&[])
+        .await
+        .expect("nothing")
+        .is_empty());
 }

@@ -1,5 +1,8 @@
 //! SQLite's message inserts: one connection of its own, numbering messages itself.
 //!
+//! Plain messages and join and leave lines take the grouped insert; anything else the exact
+//! path (`one_by_one`).
+//!
 //! It is the only writer of messages to the file, so it numbers them itself: each message's id
 //! and seq come from the last ones it stored, and the insert is a plain one, with no lookup of a
 //! room's last seq per row, no sort and no `RETURNING` rows to read back (BENCHMARKS.md). The
@@ -106,7 +109,7 @@ impl SqliteInserter {
         batch: &[NewMessage],
     ) -> Result<Vec<Inserted>, sqlx::Error> {
         let mut numbering = self.numbering.lock().await;
-        if !batch.iter().all(NewMessage::is_plain) {
+        if !batch.iter().all(|m| m.is_plain() || m.is_membership_line()) {
             numbering.forget();
             let mut tx = pool.begin().await?;
             let stored = insert_one_by_one(&mut tx, Backend::Sqlite, batch).await?;
@@ -221,6 +224,7 @@ async fn insert_numbered(
             chunk.len()
         )));
     }
+    mark_membership_lines(connection, first_id, chunk).await?;
     index_numbered(connection, first_id, chunk).await?;
     numbering.next_id = Some(first_id + chunk.len() as i64);
     numbering.last_seq.extend(last_seq);
@@ -231,8 +235,34 @@ async fn insert_numbered(
         .collect())
 }
 
-/// The search index entries of a chunk just stored with ids from `first_id`, in one statement
-/// padded as the insert's is, so its few sizes stay prepared.
+/// Gives the join and leave lines of a chunk just stored with ids from `first_id` their kind
+/// (the insert writes every row as text, which keeps its statement within SQLite's limit on
+/// parameters): one statement per kind present, none for a chunk of messages only.
+async fn mark_membership_lines(
+    connection: &mut SqliteConnection,
+    first_id: i64,
+    chunk: &[NewMessage],
+) -> Result<(), sqlx::Error> {
+    let mut by_kind: HashMap<&'static str, Vec<i64>> = HashMap::new();
+    for (id, m) in (first_id..).zip(chunk) {
+        if m.is_membership_line() {
+            by_kind.entry(m.kind_column()).or_default().push(id);
+        }
+    }
+    for (kind, ids) in by_kind {
+        let ids = serde_json::to_string(&ids).expect("a list of integers is JSON");
+        sqlx::query("UPDATE messages SET kind = ? WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(kind)
+            .bind(ids)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The search index entries of a chunk just stored with ids from `first_id` (its messages:
+/// join and leave lines are not searched), in one statement padded as the insert's is, so its
+/// few sizes stay prepared.
 async fn index_numbered(
     connection: &mut SqliteConnection,
     first_id: i64,
@@ -240,6 +270,7 @@ async fn index_numbered(
 ) -> Result<(), sqlx::Error> {
     let entries: Vec<(i64, String)> = (first_id..)
         .zip(chunk)
+        .filter(|(_, m)| m.is_plain())
         .filter_map(|(id, m)| index_value(Backend::Sqlite, &m.body).map(|terms| (id, terms)))
         .collect();
     if entries.is_empty() {
