@@ -136,6 +136,8 @@ pub async fn serve(state: AppState, socket: WebSocket, user: Option<(User, Strin
                         _ = kill.cancelled() => {}
                         written = write => if written.is_err() { break; },
                     }
+                    // Freed, not kept: an idle socket holds no queue memory.
+                    batch = Vec::new();
                 }
                 incoming = stream.next() => match incoming {
                     Some(Ok(Message::Text(_) | Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}

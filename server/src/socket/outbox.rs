@@ -13,15 +13,16 @@
 //! `limit - 1` frames plus one item.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
 use axum::extract::ws::Utf8Bytes;
+use futures_util::task::AtomicWaker;
 use serde::Serialize;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// What a socket's task is asked to write. Kept at 24 bytes (a test says so): the queue
-/// allocates its first block of 32 slots for every socket, idle or not.
+/// What a socket's task is asked to write. Kept at 24 bytes (a test says so): every waiting
+/// item takes one slot.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     /// A frame's bytes, shared by every receiver (behind an `Arc`: `Utf8Bytes` inline would
@@ -67,40 +68,68 @@ pub enum Refused {
     Closed,
 }
 
+/// What the senders and the socket's task share: one small allocation per socket. The items
+/// live in a `Vec` that the task takes whole, so a socket holds no queue memory while nothing
+/// waits (a channel such as tokio's bounded mpsc keeps a block of 32 slots and ~500 bytes of
+/// channel state for every socket, idle or not: `chat-bench idle`).
+#[derive(Debug)]
+struct Shared {
+    queue: Mutex<Queue>,
+    /// The socket task's waker, while it waits for items.
+    waker: AtomicWaker,
+    /// Live [`Outbox`] handles; the task sees the end of the queue when none is left.
+    senders: AtomicUsize,
+    /// Set with `kill`, read on every broadcast: an atomic, where the token takes a lock.
+    closing: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    /// Oldest first; unallocated while empty.
+    items: Vec<Outbound>,
+    /// Frames inside `items`.
+    frames: usize,
+    /// The socket's task has ended: nothing is taken any more.
+    receiver_gone: bool,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().expect("outbox lock")
+    }
+}
+
 /// The sending side; cheap to clone (the rooms, the send queue and the socket itself hold one).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Outbox {
-    tx: mpsc::Sender<Outbound>,
-    queued: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     limit: usize,
     /// Cancelled to make the socket's task close the socket.
     kill: CancellationToken,
-    /// Set with `kill`, read on every broadcast: an atomic, where the token takes a lock.
-    closing: Arc<AtomicBool>,
 }
 
 /// The socket task's side.
+#[derive(Debug)]
 pub struct OutboxReceiver {
-    rx: mpsc::Receiver<Outbound>,
-    queued: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
 }
 
 /// A queue that takes items while fewer than `limit` frames wait; `kill` is the socket's signal
 /// to close, given when it falls too far behind.
 pub fn outbox(limit: usize, kill: CancellationToken) -> (Outbox, OutboxReceiver) {
-    // Every item holds at least one frame and is admitted only while fewer than `limit` frames
-    // wait, so `limit` items is never the tighter bound.
-    let (tx, rx) = mpsc::channel(limit.max(1));
-    let queued = Arc::new(AtomicUsize::new(0));
+    let shared = Arc::new(Shared {
+        queue: Mutex::default(),
+        waker: AtomicWaker::new(),
+        senders: AtomicUsize::new(1),
+        closing: AtomicBool::new(false),
+    });
     (
         Outbox {
-            tx,
-            queued: queued.clone(),
+            shared: shared.clone(),
             limit,
             kill,
-            closing: Arc::default(),
         },
-        OutboxReceiver { rx, queued },
+        OutboxReceiver { shared },
     )
 }
 
@@ -109,6 +138,25 @@ fn frames(item: &Outbound) -> usize {
         Outbound::Messages(messages) => messages.len(),
         Outbound::Frames(frames) => frames.len(),
         Outbound::Frame { .. } | Outbound::Close { .. } => 1,
+    }
+}
+
+impl Clone for Outbox {
+    fn clone(&self) -> Self {
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: self.shared.clone(),
+            limit: self.limit,
+            kill: self.kill.clone(),
+        }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.waker.wake();
+        }
     }
 }
 
@@ -133,7 +181,7 @@ impl Outbox {
     /// True once the socket was told to close (not counting a server shutdown, which every
     /// socket hears by itself).
     pub fn is_closing(&self) -> bool {
-        self.closing.load(Ordering::Acquire)
+        self.shared.closing.load(Ordering::Acquire)
     }
 
     /// Queues the close frame (if there is room) and tells the socket to close.
@@ -143,42 +191,94 @@ impl Outbox {
     }
 
     fn tell_to_close(&self) {
-        self.closing.store(true, Ordering::Release);
+        self.shared.closing.store(true, Ordering::Release);
         self.kill.cancel();
     }
 
     /// Queues without waiting; refused once `limit` frames are waiting.
     pub fn try_send(&self, item: Outbound) -> Result<(), Refused> {
-        let n = frames(&item);
-        if self.queued.fetch_add(n, Ordering::AcqRel) >= self.limit {
-            self.queued.fetch_sub(n, Ordering::AcqRel);
-            return Err(Refused::Full);
-        }
-        self.tx.try_send(item).map_err(|e| {
-            self.queued.fetch_sub(n, Ordering::AcqRel);
-            match e {
-                mpsc::error::TrySendError::Full(_) => Refused::Full,
-                mpsc::error::TrySendError::Closed(_) => Refused::Closed,
+        {
+            let mut queue = self.shared.queue();
+            if queue.receiver_gone {
+                return Err(Refused::Closed);
             }
-        })
+            if queue.frames >= self.limit {
+                return Err(Refused::Full);
+            }
+            queue.frames += frames(&item);
+            queue.items.push(item);
+        }
+        self.shared.waker.wake();
+        Ok(())
     }
 }
 
 impl OutboxReceiver {
-    /// Appends up to `limit` items to `buffer`; 0 once every sender is gone.
+    /// Takes up to `limit` items into `buffer` (which, when empty, takes over the queue's
+    /// allocation: the caller frees it once written), waiting for one; 0 once every sender is
+    /// gone.
     pub async fn recv_many(&mut self, buffer: &mut Vec<Outbound>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    fn poll_recv_many(
+        &self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<Outbound>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if let Some(n) = self.take(buffer, limit) {
+            return Poll::Ready(n);
+        }
+        // Registered before looking again, so an item queued in between wakes us.
+        self.shared.waker.register(cx.waker());
+        match self.take(buffer, limit) {
+            Some(n) => Poll::Ready(n),
+            None => Poll::Pending,
+        }
+    }
+
+    /// `Some(n)` with the items taken, `Some(0)` once every sender is gone, `None` to wait.
+    fn take(&self, buffer: &mut Vec<Outbound>, limit: usize) -> Option<usize> {
+        let mut queue = self.shared.queue();
+        if queue.items.is_empty() {
+            return (self.shared.senders.load(Ordering::Acquire) == 0).then_some(0);
+        }
         let start = buffer.len();
-        let n = self.rx.recv_many(buffer, limit).await;
+        if start == 0 && queue.items.len() <= limit {
+            *buffer = std::mem::take(&mut queue.items);
+        } else {
+            let n = queue.items.len().min(limit);
+            buffer.extend(queue.items.drain(..n));
+        }
         let taken: usize = buffer[start..].iter().map(frames).sum();
-        self.queued.fetch_sub(taken, Ordering::AcqRel);
-        n
+        queue.frames -= taken;
+        Some(buffer.len() - start)
     }
 
     /// Takes one item if there is one.
     pub fn try_recv(&mut self) -> Option<Outbound> {
-        let item = self.rx.try_recv().ok()?;
-        self.queued.fetch_sub(frames(&item), Ordering::AcqRel);
+        let mut queue = self.shared.queue();
+        if queue.items.is_empty() {
+            return None;
+        }
+        let item = queue.items.remove(0);
+        queue.frames -= frames(&item);
         Some(item)
+    }
+}
+
+impl Drop for OutboxReceiver {
+    fn drop(&mut self) {
+        // Taken out under the lock, dropped after it: the items may hold the last reference
+        // to a big batch.
+        let items = {
+            let mut queue = self.shared.queue();
+            queue.receiver_gone = true;
+            queue.frames = 0;
+            std::mem::take(&mut queue.items)
+        };
+        drop(items);
     }
 }
 
@@ -248,10 +348,65 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_queue_holds_no_slots_while_nothing_waits() {
+        let (tx, mut rx) = outbox(10, CancellationToken::new());
+        assert_eq!(tx.shared.queue().items.capacity(), 0, "a new queue");
+
+        tx.try_send(messages(3)).unwrap();
+        tx.try_send(messages(1)).unwrap();
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 64).await, 2);
+
+        assert_eq!(
+            tx.shared.queue().items.capacity(),
+            0,
+            "a queue whose items were taken"
+        );
+        assert_eq!(tx.shared.queue().frames, 0);
+    }
+
+    #[tokio::test]
+    async fn a_batch_over_the_limit_is_taken_in_order_in_parts() {
+        let (tx, mut rx) = outbox(100, CancellationToken::new());
+        for _ in 0..5 {
+            tx.try_send(messages(1)).unwrap();
+        }
+        tx.try_send(Outbound::Close {
+            code: 1000,
+            reason: "x",
+        })
+        .unwrap();
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 4).await, 4);
+        assert_eq!(rx.recv_many(&mut batch, 4).await, 2);
+        assert_eq!(batch.len(), 6);
+        assert!(matches!(batch[5], Outbound::Close { .. }), "{batch:?}");
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_wakes_for_an_item_and_ends_when_every_sender_is_gone() {
+        let (tx, mut rx) = outbox(10, CancellationToken::new());
+        let other = tx.clone();
+        let sender = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            other.try_send(messages(1)).unwrap();
+        });
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 64).await, 1);
+        sender.await.unwrap();
+
+        let waiting = tokio::spawn(async move { rx.recv_many(&mut Vec::new(), 64).await });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "a sender is left");
+        drop(tx);
+        assert_eq!(waiting.await.unwrap(), 0);
+    }
+
+    #[tokio::test]
     async fn a_closed_socket_refuses_without_counting() {
         let (tx, rx) = outbox(10, CancellationToken::new());
         drop(rx);
         assert_eq!(tx.try_send(messages(3)), Err(Refused::Closed));
-        assert_eq!(tx.queued.load(Ordering::Acquire), 0);
+        assert_eq!(tx.shared.queue().frames, 0);
     }
 }

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::close::{close, finish};
 use super::outbox::{outbox, to_text, Outbound, Outbox, OutboxReceiver};
+use super::slots::Slot;
 use super::{FRAMES_PER_FLUSH, WRITE_TIMEOUT};
 use crate::auth::session::CurrentUser;
 use crate::metrics::OpenSocket;
@@ -43,10 +44,18 @@ pub(super) struct RoomSocket {
     pub(super) joins: Joins,
     /// When this socket's last `read` was stored (`reads.rs`).
     pub(super) last_read_at: Option<Instant>,
+    /// The user's place under `--sockets-per-user`, given back when the socket ends.
+    _slot: Slot,
 }
 
 impl RoomSocket {
-    pub(super) fn new(state: AppState, room: Room, user: CurrentUser, joins: Joins) -> Self {
+    pub(super) fn new(
+        state: AppState,
+        room: Room,
+        user: CurrentUser,
+        joins: Joins,
+        slot: Slot,
+    ) -> Self {
         // Fires on shutdown too (see `serve`).
         let kill = state.shutdown.child_token();
         // A committed batch is one item however big (see `outbox`), so the limit is the
@@ -62,10 +71,16 @@ impl RoomSocket {
             unsent: VecDeque::new(),
             joins,
             last_read_at: None,
+            _slot: slot,
         }
     }
 
-    pub(super) async fn run(mut self, mut socket: WebSocket, after: Option<i64>) {
+    pub(super) async fn run(
+        mut self,
+        mut sink: SplitSink<WebSocket, Message>,
+        stream: SplitStream<WebSocket>,
+        after: Option<i64>,
+    ) {
         let _open = OpenSocket::new("room");
         let rooms = self.state.rooms.clone();
         // Boxed, as every one-off future of a socket's life: inline, the biggest of them sets
@@ -86,14 +101,17 @@ impl RoomSocket {
                     SERVER_ERROR,
                     "the server could not open this room; try again",
                 );
-                let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
+                let _ = Box::pin(tokio::time::timeout(
+                    Duration::from_secs(1),
+                    sink.send(frame),
+                ))
+                .await;
                 return;
             }
         };
         // Boxed, like the cold paths inside it: inline, `serve`'s state made every socket's
         // task bigger for its whole life (`chat-bench idle`, BENCHMARKS.md). It borrows this
         // socket's state and takes the halves, so neither is held twice.
-        let (sink, stream) = socket.split();
         Box::pin(self.serve(sink, stream, after)).await;
         Box::pin(rooms.disconnect(seat)).await;
     }
@@ -114,7 +132,8 @@ impl RoomSocket {
         let ping_every = Duration::from_secs(self.state.config.ping_seconds.max(1));
         let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         let mut last_heard = Instant::now();
-        // Grown by `recv_many` only for sockets that get traffic.
+        // Holds what `recv_many` took while it is written, and is freed after: an idle
+        // socket holds no queue memory (`chat-bench idle`).
         let mut batch = Vec::new();
         // One stop signal, created once and polled in place: `kill` is a child of the server's
         // shutdown token, so it fires for both, and no future is re-created on every wake-up
@@ -171,7 +190,7 @@ impl RoomSocket {
                             },
                         }
                     };
-                    batch.clear();
+                    batch = Vec::new();
                     if !keep_going {
                         return;
                     }

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
+use futures_util::StreamExt;
 use tracing::Instrument;
 
 use super::configure;
@@ -50,18 +51,19 @@ pub async fn room(
     let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
     // axum keeps the callback and its future in the socket's task for the socket's whole
     // life: so the callback holds one box, and the future is boxed (memory per connection,
-    // `chat-bench idle`).
+    // `chat-bench idle`). The socket is split before the future is made, and the future is
+    // `run`'s own, not wrapped in another `async` block: a future's arguments keep their
+    // place in it for its whole life, so a wrapper holding `run`, or `run` holding the
+    // unsplit socket, would hold each of them twice.
     let start = Box::new((state, record.room, user, joins, after, slot, span));
     Ok(
         configure(ws).on_upgrade(move |socket| -> BoxFuture<'static, ()> {
             let (state, room, user, joins, after, slot, span) = *start;
-            let run = RoomSocket::new(state, room, user, joins).run(socket, after);
+            let (sink, stream) = socket.split();
             Box::pin(
-                async move {
-                    run.await;
-                    drop(slot);
-                }
-                .instrument(span),
+                RoomSocket::new(state, room, user, joins, slot)
+                    .run(sink, stream, after)
+                    .instrument(span),
             )
         }),
     )

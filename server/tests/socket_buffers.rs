@@ -1,16 +1,16 @@
-//! A socket's write buffer gives back what a big frame took (issue 19, vendor/README.md): a
-//! resume page or a long history must not leave every socket that carried one holding its
-//! size for the rest of the connection.
+//! A socket's buffers give back what they took (issue 19, vendor/README.md): a resume page or
+//! a long history must not leave every socket that carried one holding its size for the rest
+//! of the connection, and an idle socket holds no read buffer.
 //!
 //! Its own test binary because it counts the heap bytes the process holds, through a global
-//! allocator that would see every other test's allocations too.
+//! allocator that would see every other test's allocations too; the tests take turns.
 
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::protocol::Role;
@@ -53,8 +53,13 @@ static ALLOCATOR: Counting = Counting;
 /// A welcome with a long history: 200 messages of 2000 characters.
 const BIG_FRAME: usize = 200 * 2000;
 
+/// Held by each test for its whole run, so that one test's allocations are not counted in
+/// another's (`cargo test` runs them on parallel threads).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_socket_gives_back_the_write_buffer_a_big_frame_took() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     // Arrange: a server-side socket with the server's settings over real TCP (the kernel's
     // buffers are not heap), and a client that reads and throws the bytes away.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -111,4 +116,65 @@ async fn a_socket_gives_back_the_write_buffer_a_big_frame_took() {
         read > BIG_FRAME + 64 * 300,
         "the client read {read} bytes, fewer than were sent"
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_idle_socket_holds_no_read_buffer_and_frames_still_arrive_whole() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // Arrange: the server's side with the server's settings over real TCP, which has read one
+    // frame and waited for more, so that its one-off allocations are in the baseline.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server_io, _) = listener.accept().await.unwrap();
+    let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+    let mut socket = WebSocketStream::from_raw_socket(
+        server_io,
+        Role::Server,
+        Some(chat_server::socket::websocket_config()),
+    )
+    .await;
+    client.send(Message::text("hello")).await.unwrap();
+    assert_eq!(next_text(&mut socket).await, "hello");
+    assert!(idle(&mut socket).await);
+    // The biggest last: a read buffer kept after it would hold its ~3 KiB.
+    let frames: Vec<String> = [10, 900, 70, 3000]
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| i.to_string().repeat(n))
+        .collect();
+    let before = LIVE.load(Ordering::Relaxed);
+
+    // Act: frames larger and smaller than the read buffer (1 KiB), read, then a wait for more.
+    for frame in &frames {
+        client.send(Message::text(frame.as_str())).await.unwrap();
+    }
+    let mut read = Vec::new();
+    for _ in &frames {
+        read.push(next_text(&mut socket).await);
+    }
+    let waited = idle(&mut socket).await;
+
+    // Assert: every frame arrived as sent, and the waiting socket holds nothing more than
+    // before them.
+    assert!(waited, "nothing more was sent");
+    assert_eq!(read, frames);
+    drop(read);
+    let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    assert!(held < 512, "an idle socket holds {held} more bytes of heap");
+}
+
+async fn next_text(socket: &mut WebSocketStream<TcpStream>) -> String {
+    match socket.next().await {
+        Some(Ok(Message::Text(text))) => text.to_string(),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+/// True if the socket waited for a frame that did not come.
+async fn idle(socket: &mut WebSocketStream<TcpStream>) -> bool {
+    tokio::time::timeout(std::time::Duration::from_millis(50), socket.next())
+        .await
+        .is_err()
 }
