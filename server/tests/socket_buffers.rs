@@ -57,22 +57,28 @@ const BIG_FRAME: usize = 200 * 2000;
 /// another's (`cargo test` runs them on parallel threads).
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_socket_gives_back_the_write_buffer_a_big_frame_took() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    // Arrange: a server-side socket with the server's settings over real TCP (the kernel's
-    // buffers are not heap), and a client that reads and throws the bytes away.
+/// A server-side socket with the server's settings over real TCP (the kernel's buffers are
+/// not heap), and the client's end of its connection.
+async fn server_socket() -> (WebSocketStream<TcpStream>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap())
         .await
         .unwrap();
     let (server_io, _) = listener.accept().await.unwrap();
-    let mut socket = WebSocketStream::from_raw_socket(
+    let socket = WebSocketStream::from_raw_socket(
         server_io,
         Role::Server,
         Some(chat_server::socket::websocket_config()),
     )
     .await;
+    (socket, client)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_socket_gives_back_the_write_buffer_a_big_frame_took() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // Arrange: a client that reads and throws the bytes away.
+    let (mut socket, client) = server_socket().await;
     let reader = tokio::spawn(async move {
         let mut client = client;
         let mut buf = [0u8; 8192];
@@ -123,18 +129,8 @@ async fn an_idle_socket_holds_no_read_buffer_and_frames_still_arrive_whole() {
     let _turn = ONE_AT_A_TIME.lock().await;
     // Arrange: the server's side with the server's settings over real TCP, which has read one
     // frame and waited for more, so that its one-off allocations are in the baseline.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server_io, _) = listener.accept().await.unwrap();
+    let (mut socket, client) = server_socket().await;
     let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
-    let mut socket = WebSocketStream::from_raw_socket(
-        server_io,
-        Role::Server,
-        Some(chat_server::socket::websocket_config()),
-    )
-    .await;
     client.send(Message::text("hello")).await.unwrap();
     assert_eq!(next_text(&mut socket).await, "hello");
     assert!(idle(&mut socket).await);
