@@ -39,6 +39,7 @@ use crate::store::{
     StoredMessage, User,
 };
 use join_queue::{Entry, JoinQueue};
+pub use registry::Mark;
 use registry::Registry;
 use room::{LiveRoom, Member, SocketId};
 use roster::{Page, Roster};
@@ -126,6 +127,24 @@ impl Rooms {
             Some(found) if found.record.active => Ok(found),
             _ => Err(AppError::NotFound),
         }
+    }
+
+    /// [`Rooms::active_for`] for a socket: also the live room's [`Mark`] from before the read,
+    /// with which the socket's welcome may go without reading the room again
+    /// ([`Rooms::unchanged_since`]).
+    pub async fn active_for_socket(
+        &self,
+        id: &str,
+        user: &User,
+    ) -> Result<(RoomForUser, Option<Mark>), AppError> {
+        let mark = self.registry.mark(parse_room_id(id)?);
+        Ok((self.active_for(id, user).await?, mark))
+    }
+
+    /// Whether nothing a read made after `mark` showed has changed unseen: true only once the
+    /// asking socket is in the room ([`Rooms::connect`]).
+    pub fn unchanged_since(&self, mark: &Mark) -> bool {
+        self.registry.unchanged_since(mark)
     }
 
     /// Enters a room found with [`Rooms::active_for`]: a user banned from it is refused; anyone

@@ -21,6 +21,16 @@ use crate::fanout::Sink;
 use crate::socket::outbox::Outbound;
 use crate::store::{Store, StoredMessage};
 
+/// A live room as it was before a read of the room from the database: if the same room
+/// (not one made again since) has delivered no change since, nothing the read showed (the
+/// room, the user's read marker) has moved without its socket being told, once that socket
+/// is in the room. A change stored before the read is in the read; one stored after it is
+/// delivered after, so either it moved the count or its frame reaches the socket.
+pub struct Mark {
+    room: Arc<LiveRoom>,
+    changes: u64,
+}
+
 pub struct Registry {
     rooms: Mutex<HashMap<i64, Arc<LiveRoom>>>,
     lobby: Lobby,
@@ -91,6 +101,22 @@ impl Registry {
         last
     }
 
+    /// The room's [`Mark`], if it has a socket here; take it before the read it vouches for.
+    pub fn mark(&self, room_id: i64) -> Option<Mark> {
+        self.room(room_id).map(|room| {
+            let changes = room.state().changes();
+            Mark { room, changes }
+        })
+    }
+
+    /// Whether the marked room is still this room's live room and has delivered no change
+    /// since the mark. Ask only once the socket that relies on it has joined the room.
+    pub fn unchanged_since(&self, mark: &Mark) -> bool {
+        self.room(mark.room.id)
+            .is_some_and(|room| Arc::ptr_eq(&room, &mark.room))
+            && mark.room.state().changes() == mark.changes
+    }
+
     /// Users with a socket to the room on this instance.
     pub fn present(&self, room_id: i64) -> HashSet<String> {
         self.room(room_id)
@@ -114,6 +140,13 @@ impl Registry {
     fn to_room(&self, room_id: i64, item: &Outbound, include: impl Fn(&Member) -> bool) {
         if let Some(room) = self.room(room_id) {
             room.state().broadcast(item, include);
+        }
+    }
+
+    /// [`Registry::to_room`] for a change a welcome shows ([`Mark`]).
+    fn change_room(&self, room_id: i64, item: &Outbound, include: impl Fn(&Member) -> bool) {
+        if let Some(room) = self.room(room_id) {
+            room.state().broadcast_change(item, include);
         }
     }
 
@@ -184,7 +217,7 @@ impl Registry {
             Event::RoomCreated { room } => self.lobby.room(room),
             Event::RoomCounted { room } => self.lobby.counted(room),
             Event::RoomChanged { room } => {
-                self.to_room(
+                self.change_room(
                     room.id,
                     &Outbound::frame(&ServerFrame::Room { room: room.clone() }),
                     |_| true,
@@ -193,7 +226,7 @@ impl Registry {
             }
             Event::RoomRemoved { room_id } => {
                 // The close is queued behind the frame, so the frame is written first.
-                self.to_room(room_id, &Outbound::frame(&ServerFrame::RoomRemoved), |_| {
+                self.change_room(room_id, &Outbound::frame(&ServerFrame::RoomRemoved), |_| {
                     true
                 });
                 let close = Outbound::Close {
@@ -229,7 +262,7 @@ impl Registry {
                 user_id,
                 up_to,
             } => {
-                self.to_room(
+                self.change_room(
                     room_id,
                     &Outbound::frame(&ServerFrame::Read { up_to }),
                     |m| m.user_id == user_id,
@@ -347,5 +380,75 @@ mod tests {
             registry.leave(7, 1);
         }
         assert_eq!(lost, 0, "joined sockets lost in {lost} of {ROUNDS} rounds");
+    }
+
+    fn room(id: i64, title: &str) -> chat_shared::Room {
+        chat_shared::Room {
+            id,
+            title: title.to_owned(),
+            creator: "ana".to_owned(),
+            participant_count: 2,
+            created_at: "2026-11-29T00:00:00Z".to_owned(),
+            unread: 0,
+            mentioned: false,
+        }
+    }
+
+    /// A welcome may reuse its upgrade's read only while the mark holds: deliveries that
+    /// change nothing the read showed keep it, a room change, a read marker moving, or the
+    /// live room being made again break it.
+    #[tokio::test]
+    async fn a_mark_holds_until_the_room_delivers_a_change_or_is_made_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("mark.db").display());
+        let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, 1).await.expect("store"));
+        let registry = Registry::new(store, 100);
+        assert!(registry.mark(7).is_none(), "no live room, no mark");
+        registry.join(7, member(1, "ana"), 0);
+
+        let mark = registry.mark(7).expect("the room is live");
+        registry.deliver(vec![
+            Event::Typing {
+                room_id: 7,
+                user_id: 2,
+                nickname: "bo".to_owned(),
+            },
+            Event::Participant {
+                room_id: 7,
+                nickname: "bo".to_owned(),
+            },
+            Event::Read {
+                room_id: 8,
+                user_id: 1,
+                up_to: 3,
+            },
+        ]);
+        registry.join(7, member(2, "bo"), 0);
+        assert!(
+            registry.unchanged_since(&mark),
+            "nothing the read showed moved"
+        );
+
+        registry.deliver(vec![Event::Read {
+            room_id: 7,
+            user_id: 2,
+            up_to: 3,
+        }]);
+        assert!(!registry.unchanged_since(&mark), "a read marker moved");
+
+        let mark = registry.mark(7).expect("the room is live");
+        registry.deliver(vec![Event::RoomChanged {
+            room: room(7, "renamed"),
+        }]);
+        assert!(!registry.unchanged_since(&mark), "the room was renamed");
+
+        let mark = registry.mark(7).expect("the room is live");
+        registry.leave(7, 1);
+        registry.leave(7, 2);
+        registry.join(7, member(3, "cy"), 0);
+        assert!(
+            !registry.unchanged_since(&mark),
+            "a room made again may have missed changes"
+        );
     }
 }

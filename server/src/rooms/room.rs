@@ -55,6 +55,10 @@ pub struct RoomState {
     filling: bool,
     notices: Notices,
     pub roster: Roster,
+    /// How many room changes and read-marker moves this room has delivered: a socket let in
+    /// from a read made when this was still the same, and not moved since it joined, may
+    /// welcome with that read instead of reading again ([`super::registry::Mark`]).
+    changes: u64,
 }
 
 impl LiveRoom {
@@ -206,6 +210,18 @@ impl RoomState {
 
     pub fn members(&self) -> impl Iterator<Item = &Member> {
         self.members.values()
+    }
+
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// [`RoomState::broadcast`] of a change the welcome shows (the room itself, a read
+    /// marker), counted in [`RoomState::changes`] under the same lock as the delivery: a
+    /// socket added before it gets the frame, one added after sees the count moved.
+    pub fn broadcast_change(&mut self, item: &Outbound, include: impl Fn(&Member) -> bool) {
+        self.changes += 1;
+        self.broadcast(item, include);
     }
 
     /// Sends to every socket that `include` accepts; one that cannot keep up is told to close

@@ -24,8 +24,9 @@ use super::slots::Slot;
 use super::{FRAMES_PER_FLUSH, WRITE_TIMEOUT};
 use crate::auth::session::CurrentUser;
 use crate::metrics::OpenSocket;
+use crate::rooms::Mark;
 use crate::state::AppState;
-use crate::store::{now_ms, Joins, NewMessage};
+use crate::store::{now_ms, Joins, NewMessage, RoomForUser};
 
 /// Messages a socket holds while the send queue is full (the database is behind) before it
 /// stops reading the client's frames.
@@ -46,6 +47,29 @@ pub(super) struct RoomSocket {
     pub(super) last_read_at: Option<Instant>,
     /// The user's place under `--sockets-per-user`, given back when the socket ends.
     _slot: Slot,
+    /// What the upgrade read, for the welcome; taken by it.
+    known: Option<Box<Known>>,
+}
+
+/// What the upgrade's read of the room told, and the live room's mark from before it: while
+/// the room shows no change since ([`crate::rooms::Rooms::unchanged_since`]), the welcome
+/// takes the room from that read, and a participant coming back their read marker too, so a
+/// rejoin reads the room once, not twice.
+pub(super) struct Known {
+    pub(super) mark: Mark,
+    /// Already a participant before this entry: the entry wrote no read marker.
+    pub(super) participant: bool,
+    pub(super) read_up_to: Option<i64>,
+}
+
+impl Known {
+    pub(super) fn new(mark: Mark, found: &RoomForUser) -> Box<Self> {
+        Box::new(Self {
+            mark,
+            participant: found.participant,
+            read_up_to: found.read_up_to,
+        })
+    }
 }
 
 impl RoomSocket {
@@ -55,6 +79,7 @@ impl RoomSocket {
         user: CurrentUser,
         joins: Joins,
         slot: Slot,
+        known: Option<Box<Known>>,
     ) -> Self {
         // Fires on shutdown too (see `serve`).
         let kill = state.shutdown.child_token();
@@ -72,6 +97,7 @@ impl RoomSocket {
             joins,
             last_read_at: None,
             _slot: slot,
+            known,
         }
     }
 
@@ -125,7 +151,8 @@ impl RoomSocket {
         // Boxed: the one-off welcome and backlog (their futures, and the frame and pages they
         // hold) would otherwise take room in this long-lived task for the socket's whole life
         // (memory per idle connection).
-        let Some(seen_upto) = Box::pin(self.greet(&mut sink, after)).await else {
+        let known = self.known.take();
+        let Some(seen_upto) = Box::pin(self.greet(&mut sink, after, known)).await else {
             return;
         };
 
@@ -254,8 +281,9 @@ impl RoomSocket {
         &self,
         sink: &mut SplitSink<WebSocket, Message>,
         after: Option<i64>,
+        known: Option<Box<Known>>,
     ) -> Option<i64> {
-        let (welcome, seen_upto, changes) = match self.welcome(after).await {
+        let (welcome, seen_upto, changes) = match self.welcome(after, known).await {
             Ok(w) => w,
             Err(e) => {
                 tracing::error!(error = ?e, "could not build the welcome frame");

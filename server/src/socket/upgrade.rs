@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use tracing::Instrument;
 
 use super::configure;
-use super::room::RoomSocket;
+use super::room::{Known, RoomSocket};
 use crate::auth::csrf::foreign_origin;
 use crate::auth::session::MaybeUser;
 use crate::error::{AppError, Refusal};
@@ -34,7 +34,7 @@ pub async fn room(
     if foreign_origin(&headers, false) {
         return Err(AppError::Forbidden(Refusal::CrossOrigin));
     }
-    let found = state.rooms.active_for(&id, &user.user).await?;
+    let (found, mark) = state.rooms.active_for_socket(&id, &user.user).await?;
     let after = match query.get("after") {
         Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest)?),
         None => None,
@@ -46,6 +46,7 @@ pub async fn room(
         .take(user.user.id)
         .ok_or(AppError::TooManySockets)?;
     state.rooms.enter_found(&found, &user.user).await?;
+    let known = mark.map(|mark| Known::new(mark, &found));
     let record = found.record;
     // A child of the request's span, so the socket's lines carry the request id it began as.
     let span = tracing::info_span!("socket", room = record.room.id, user = %user.user.nickname);
@@ -55,13 +56,13 @@ pub async fn room(
     // `run`'s own, not wrapped in another `async` block: a future's arguments keep their
     // place in it for its whole life, so a wrapper holding `run`, or `run` holding the
     // unsplit socket, would hold each of them twice.
-    let start = Box::new((state, record.room, user, joins, after, slot, span));
+    let start = Box::new((state, record.room, user, joins, after, slot, known, span));
     Ok(
         configure(ws).on_upgrade(move |socket| -> BoxFuture<'static, ()> {
-            let (state, room, user, joins, after, slot, span) = *start;
+            let (state, room, user, joins, after, slot, known, span) = *start;
             let (sink, stream) = socket.split();
             Box::pin(
-                RoomSocket::new(state, room, user, joins, slot)
+                RoomSocket::new(state, room, user, joins, slot, known)
                     .run(sink, stream, after)
                     .instrument(span),
             )

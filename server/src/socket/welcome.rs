@@ -9,7 +9,7 @@ use futures_util::SinkExt;
 
 use super::close::close;
 use super::outbox::to_text;
-use super::room::RoomSocket;
+use super::room::{Known, RoomSocket};
 use super::WRITE_TIMEOUT;
 use crate::error::AppError;
 use crate::store::StoredMessage;
@@ -25,6 +25,7 @@ impl RoomSocket {
     pub(super) async fn welcome(
         &self,
         after: Option<i64>,
+        known: Option<Box<Known>>,
     ) -> Result<(ServerFrame, i64, Vec<StoredMessage>), AppError> {
         let store = &self.state.store;
         let (history, has_more) = match after {
@@ -38,7 +39,7 @@ impl RoomSocket {
                 let (lines, changes): (Vec<_>, Vec<_>) =
                     page.into_iter().partition(|m| m.change.is_none());
                 return self
-                    .welcome_with(lines, false, seen.unwrap_or(after), changes)
+                    .welcome_with(lines, false, seen.unwrap_or(after), changes, known)
                     .await;
             }
             None => {
@@ -53,7 +54,7 @@ impl RoomSocket {
             }
         };
         let seen_upto = history.last().map_or(0, StoredMessage::stream_id);
-        self.welcome_with(history, has_more, seen_upto, Vec::new())
+        self.welcome_with(history, has_more, seen_upto, Vec::new(), known)
             .await
     }
 
@@ -63,17 +64,25 @@ impl RoomSocket {
         has_more: bool,
         seen_upto: i64,
         changes: Vec<StoredMessage>,
+        known: Option<Box<Known>>,
     ) -> Result<(ServerFrame, i64, Vec<StoredMessage>), AppError> {
-        // The room as it is now (renamed since the socket was let in?) and the read marker,
-        // in one read.
-        let found = self
-            .state
-            .store
-            .room_for_user(self.room.id, self.user.user.id)
-            .await?;
-        let (room, read_up_to) = match found {
-            Some(found) => (found.record.room, found.read_up_to),
-            None => (self.room.clone(), None),
+        let store = &self.state.store;
+        let unchanged = known.filter(|k| self.state.rooms.unchanged_since(&k.mark));
+        let (room, read_up_to) = match unchanged {
+            // Nothing moved since the upgrade's read: a returning participant's welcome
+            // needs no read of its own (the rejoins of a storm), a new one's only the read
+            // marker its entry wrote.
+            Some(known) if known.participant => (self.room.clone(), known.read_up_to),
+            Some(_) => (
+                self.room.clone(),
+                store.read_marker(self.room.id, self.user.user.id).await?,
+            ),
+            // The room as it is now (renamed since the socket was let in?) and the read
+            // marker, in one read.
+            None => match store.room_for_user(self.room.id, self.user.user.id).await? {
+                Some(found) => (found.record.room, found.read_up_to),
+                None => (self.room.clone(), None),
+            },
         };
         let page = self
             .state
