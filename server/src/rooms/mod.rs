@@ -148,8 +148,8 @@ impl Rooms {
     }
 
     /// Enters a room found with [`Rooms::active_for`]: a user banned from it is refused; anyone
-    /// else is made a participant ([`Rooms::join`]). A participant coming back writes nothing (a restart with a busy room connected sets off
-    /// one such entry per member).
+    /// else is made a participant ([`Rooms::join`]). A participant coming back writes nothing
+    /// (a restart with a busy room connected sets off one such entry per member).
     pub async fn enter_found(&self, found: &RoomForUser, user: &User) -> Result<(), AppError> {
         if found.banned {
             return Err(AppError::Forbidden(Refusal::Banned));

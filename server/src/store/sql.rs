@@ -210,6 +210,51 @@ impl SqlStore {
             ));
         }
     }
+
+    /// [`Store::add_participants`] as a transaction: the participants, then their read
+    /// markers in a savepoint. The pairs that were not participants yet.
+    async fn add_participants_step_by_step(
+        &self,
+        joins: &[(i64, i64)],
+    ) -> StoreResult<std::collections::HashSet<(i64, i64)>> {
+        // One transaction and two statements for the whole group: a join storm writes once per
+        // group, not once (or twice) per member.
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let sql = format!(
+            "INSERT INTO participants (room_id, user_id, joined_at) VALUES {} \
+             ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id, user_id",
+            placeholders(self.backend, joins.len(), 3)
+        );
+        // Statements of every group size are not worth keeping prepared.
+        let mut query = sqlx::query(&sql).persistent(false);
+        for (room_id, user_id) in joins {
+            query = query.bind(*room_id).bind(*user_id).bind(now);
+        }
+        let mut joined = std::collections::HashSet::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            joined.insert((
+                row.try_get::<i64, _>("room_id")?,
+                row.try_get::<i64, _>("user_id")?,
+            ));
+        }
+        let new: Vec<(i64, i64)> = joined.iter().copied().collect();
+        // Entering must not fail for the marker's sake (without one the room shows no count
+        // until the user's first read, which places it): a savepoint keeps the participants
+        // if the markers cannot be written.
+        if !new.is_empty() {
+            let mut marker = sqlx::Acquire::begin(&mut *tx).await?;
+            match Self::mark_all_read(&mut marker, self.backend, &new).await {
+                Ok(()) => marker.commit().await?,
+                Err(e) => {
+                    tracing::warn!(error = ?e, count = new.len(), "could not place new participants' read markers");
+                    marker.rollback().await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(joined)
+    }
 }
 
 /// The lowercase key to look a user up by, or `None` for a value with NUL in it: Postgres
@@ -477,54 +522,20 @@ impl Store for SqlStore {
         if joins.is_empty() {
             return Ok(Vec::new());
         }
-        if self.backend == Backend::Postgres {
-            match postgres::add_participants(&self.pool, joins, now_ms()).await {
-                Ok(mut joined) => {
-                    return Ok(joins.iter().map(|pair| joined.remove(pair)).collect());
-                }
-                // The markers' failure must not keep the users out: the careful path below
-                // keeps the participants without them.
-                Err(e) => {
-                    tracing::warn!(error = ?e, count = joins.len(), "entering in one statement failed; trying step by step")
-                }
-            }
-        }
-        // One transaction and two statements for the whole group: a join storm writes once per
-        // group, not once (or twice) per member.
-        let mut tx = self.pool.begin().await?;
-        let now = now_ms();
-        let sql = format!(
-            "INSERT INTO participants (room_id, user_id, joined_at) VALUES {} \
-             ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id, user_id",
-            placeholders(self.backend, joins.len(), 3)
-        );
-        // Statements of every group size are not worth keeping prepared.
-        let mut query = sqlx::query(&sql).persistent(false);
-        for (room_id, user_id) in joins {
-            query = query.bind(*room_id).bind(*user_id).bind(now);
-        }
-        let mut joined = std::collections::HashSet::new();
-        for row in query.fetch_all(&mut *tx).await? {
-            joined.insert((
-                row.try_get::<i64, _>("room_id")?,
-                row.try_get::<i64, _>("user_id")?,
-            ));
-        }
-        let new: Vec<(i64, i64)> = joined.iter().copied().collect();
-        // Entering must not fail for the marker's sake (without one the room shows no count
-        // until the user's first read, which places it): a savepoint keeps the participants
-        // if the markers cannot be written.
-        if !new.is_empty() {
-            let mut marker = sqlx::Acquire::begin(&mut *tx).await?;
-            match Self::mark_all_read(&mut marker, self.backend, &new).await {
-                Ok(()) => marker.commit().await?,
-                Err(e) => {
-                    tracing::warn!(error = ?e, count = new.len(), "could not place new participants' read markers");
-                    marker.rollback().await?;
+        let mut joined = match self.backend {
+            Backend::Postgres => {
+                match postgres::add_participants(&self.pool, joins, now_ms()).await {
+                    Ok(joined) => joined,
+                    // The markers' failure must not keep the users out: the careful path keeps
+                    // the participants without them.
+                    Err(e) => {
+                        tracing::warn!(error = ?e, count = joins.len(), "entering in one statement failed; trying step by step");
+                        self.add_participants_step_by_step(joins).await?
+                    }
                 }
             }
-        }
-        tx.commit().await?;
+            Backend::Sqlite => self.add_participants_step_by_step(joins).await?,
+        };
         // A pair asked for twice in the group joined once: the first asking is told so.
         Ok(joins.iter().map(|pair| joined.remove(pair)).collect())
     }
