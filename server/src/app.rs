@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use governor::{Quota, RateLimiter};
@@ -27,7 +28,10 @@ async fn build(
     shutdown: CancellationToken,
 ) -> anyhow::Result<(AppState, JoinHandle<()>)> {
     let sql = SqlStore::connect(&config.database_url, config.database_max_connections).await?;
-    sql.start_upkeep(shutdown.clone());
+    sql.start_upkeep(
+        shutdown.clone(),
+        Duration::from_millis(config.search_index_interval_ms),
+    );
     let store: Arc<dyn Store> = Arc::new(sql);
     let (rooms, send_task) = Rooms::start(&config, store.clone(), shutdown.clone()).await?;
     let csrf = load_csrf_key(store.as_ref()).await?;

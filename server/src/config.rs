@@ -88,6 +88,13 @@ pub struct Config {
     #[arg(long, env = "WRITE_INTERVAL_MS", default_value_t = 20)]
     pub write_interval_ms: u64,
 
+    /// On SQLite, how often in milliseconds new lines are indexed for search, behind the
+    /// writes that store them. A search always waits until every line stored before it is
+    /// indexed, so this is how much indexing is grouped, not how stale a search can be.
+    #[arg(long, env = "SEARCH_INDEX_INTERVAL_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub search_index_interval_ms: u64,
+
     /// The most messages stored, and then delivered, in one write (1 to 4096). Under load a
     /// full batch is written without waiting out the interval, so this caps the messages a
     /// second the server can store; smaller bounds what a stalled client holds (see

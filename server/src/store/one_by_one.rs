@@ -2,15 +2,16 @@
 //! before, and a repeated nonce answered with the original. Both backends take it when a grouped
 //! insert cannot be used: a batch that repeats a nonce, or one with anything but plain messages
 //! (actions, notices, mentions, edits and deletes, which also change the line they name).
-//! The search index follows in the same transaction: a text or action line is indexed, an
-//! edit replaces its line's entry, a delete removes it.
+//! The search index follows in the same transaction on Postgres: a text or action line is
+//! indexed, an edit replaces its line's entry, a delete removes it. On SQLite new lines are
+//! left to the search indexer, and an edit replaces the entry only of a line it has reached.
 
 use sqlx::{Any, Row, Transaction};
 
 use chat_shared::MessageKind;
 
 use super::rows::{message_from_row, newly_stored, MESSAGE_SELECT};
-use super::search::{index_lines, unindex};
+use super::search::{index_lines, indexed_when_stored, is_indexed, unindex};
 use super::{Backend, Inserted, NewEntry, NewMessage};
 
 /// The exact path: one statement per message, each numbered after the one before; a repeated
@@ -40,7 +41,7 @@ pub async fn insert_one_by_one(
         let inserted = match row {
             Some(row) => {
                 let id = row.try_get("id")?;
-                if is_searchable(&new.entry) {
+                if is_searchable(&new.entry) && indexed_when_stored(backend) {
                     index_lines(tx, backend, &[(id, new.room_id, new.body.as_str())]).await?;
                 }
                 apply_change(tx, backend, new).await?;
@@ -87,8 +88,12 @@ async fn apply_change(
             .bind(new.room_id)
             .execute(&mut **tx)
             .await?;
-            // The line is found by its new words only.
-            if edited.rows_affected() > 0 && is_searchable(&NewEntry::Line(target.kind)) {
+            // The line is found by its new words only. One the SQLite indexer has not reached
+            // yet is indexed with them when it does.
+            if edited.rows_affected() > 0
+                && is_searchable(&NewEntry::Line(target.kind))
+                && is_indexed(tx, backend, target.id).await?
+            {
                 unindex(tx, backend, target.id).await?;
                 index_lines(tx, backend, &[(target.id, new.room_id, new.body.as_str())]).await?;
             }

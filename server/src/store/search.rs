@@ -114,6 +114,32 @@ pub async fn index_lines(
     Ok(())
 }
 
+/// Whether lines are indexed in the transaction that stores them: on Postgres. SQLite's are
+/// indexed behind the inserter (`sqlite::search_indexer`, migration 0013).
+pub fn indexed_when_stored(backend: Backend) -> bool {
+    backend == Backend::Postgres
+}
+
+/// Whether the line `id` has been through the index (found by its words, if it has any): on
+/// SQLite, once the indexer has reached it. Read after the transaction's first write, when it
+/// holds the write lock, so the indexer cannot reach the line before the transaction ends.
+pub async fn is_indexed(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    if indexed_when_stored(backend) {
+        return Ok(true);
+    }
+    let indexed: i64 =
+        sqlx::query("SELECT CASE WHEN $1 <= upto THEN 1 ELSE 0 END AS indexed FROM search_indexed")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("indexed")?;
+    Ok(indexed != 0)
+}
+
 /// Takes a line out of the index (it was deleted, or is about to be indexed anew).
 pub async fn unindex(
     tx: &mut Transaction<'_, Any>,

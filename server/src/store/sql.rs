@@ -21,6 +21,7 @@ use super::rows::{
 };
 use super::rows::{distinct, placeholders};
 use super::sqlite::inserts::SqliteInserter;
+use super::sqlite::search_indexer::SearchIndexer;
 use super::{
     postgres, redacted, sqlite, Backend, CreateUserError, Credentials, Inserted, Joins, MarkRead,
     NewMessage, NewUser, RoomForUser, RoomRecord, SearchRequest, Store, StoreError, StoreResult,
@@ -35,6 +36,9 @@ pub struct SqlStore {
     /// warm (any other connection's write would invalidate it) and it rarely checkpoints.
     /// Postgres: `None`; messages go through `pool`.
     inserter: Option<Arc<SqliteInserter>>,
+    /// SQLite: indexes stored lines for search behind the inserter. Postgres: `None`; lines
+    /// are indexed in the transaction that stores them.
+    search_indexer: Option<Arc<SearchIndexer>>,
     backend: Backend,
 }
 
@@ -105,9 +109,18 @@ impl SqlStore {
             .run(&pool)
             .await
             .context("could not apply the database migrations")?;
+        let search_indexer = match &inserter {
+            Some(inserter) => Some(Arc::new(
+                SearchIndexer::open(inserter.connection())
+                    .await
+                    .context("could not read how far the search index is")?,
+            )),
+            None => None,
+        };
         let store = Self {
             pool,
             inserter,
+            search_indexer,
             backend,
         };
         store
@@ -201,13 +214,17 @@ impl SqlStore {
     }
 
     /// Starts what the backend needs in the background until `shutdown`: on SQLite, copying
-    /// the write-ahead log into the database file ([`sqlite::checkpoint`]).
-    pub fn start_upkeep(&self, shutdown: CancellationToken) {
+    /// the write-ahead log into the database file ([`sqlite::checkpoint`]) and indexing new
+    /// lines for search every `search_index_interval` ([`sqlite::search_indexer`]).
+    pub fn start_upkeep(&self, shutdown: CancellationToken, search_index_interval: Duration) {
         if self.backend == Backend::Sqlite {
             tokio::spawn(sqlite::checkpoint::checkpoint_until(
                 self.pool.clone(),
-                shutdown,
+                shutdown.clone(),
             ));
+        }
+        if let Some(indexer) = self.search_indexer.clone() {
+            tokio::spawn(async move { indexer.run(search_index_interval, shutdown).await });
         }
     }
 
@@ -560,7 +577,14 @@ impl Store for SqlStore {
 
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
         if let Some(inserter) = &self.inserter {
-            return Ok(inserter.insert(&self.pool, batch).await?);
+            let inserted = inserter.insert(&self.pool, batch).await?;
+            if let (Some(indexer), Some(newest)) = (
+                &self.search_indexer,
+                inserted.iter().map(|i| i.stored.message.id).max(),
+            ) {
+                indexer.stored(newest);
+            }
+            return Ok(inserted);
         }
         let mut tx = self.pool.begin().await?;
         let inserted = postgres::insert(&mut tx, batch).await?;
@@ -631,6 +655,9 @@ impl Store for SqlStore {
     }
 
     async fn search(&self, request: &SearchRequest) -> StoreResult<Vec<StoredMessage>> {
+        if let Some(indexer) = &self.search_indexer {
+            indexer.catch_up().await;
+        }
         super::search::search(&self.pool, self.backend, request).await
     }
 

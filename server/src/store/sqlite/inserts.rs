@@ -1,7 +1,7 @@
 //! SQLite's message inserts: one connection of its own, numbering messages itself.
 //!
 //! Plain messages and join and leave lines take the grouped insert; anything else the exact
-//! path (`one_by_one`).
+//! path (`one_by_one`). Neither writes the search index: `search_indexer` follows them.
 //!
 //! It is the only writer of messages to the file, so it numbers them itself: each message's id
 //! and seq come from the last ones it stored, and the insert is a plain one, with no lookup of a
@@ -15,7 +15,6 @@ use sqlx::{AnyPool, SqliteConnection, SqlitePool};
 
 use crate::store::one_by_one::insert_one_by_one;
 use crate::store::rows::{distinct, newly_stored, placeholders};
-use crate::store::search::index_value;
 use crate::store::{Backend, Inserted, NewMessage, MAX_BATCH};
 
 /// Rows per INSERT statement: a whole batch, so a batch is one statement.
@@ -100,6 +99,11 @@ impl SqliteInserter {
         }
     }
 
+    /// Its connection, for the search indexer to write on in turn (SQLite has one writer).
+    pub fn connection(&self) -> SqlitePool {
+        self.connection.clone()
+    }
+
     /// Stores `batch` in order, all of it or none of it. A batch that repeats a nonce (or
     /// clashes with a row written by someone else) stores nothing here and takes the exact path
     /// instead, in one transaction on `pool` (rare: a client resending after a reconnect).
@@ -117,8 +121,8 @@ impl SqliteInserter {
             return Ok(stored);
         }
         let mut connection = self.connection.acquire().await?;
-        // A transaction even for one statement: the lines and their search index entries
-        // are stored together or not at all.
+        // A transaction even for one statement: the lines and the kinds of the join and
+        // leave lines among them are stored together or not at all.
         let stored = insert_chunks_in_one_transaction(&mut connection, &mut numbering, batch).await;
         drop(connection);
         match stored {
@@ -140,8 +144,9 @@ impl SqliteInserter {
     }
 }
 
-/// A batch in one transaction, with its search index entries: if a later chunk fails, the
-/// earlier ones are rolled back too, so a caller that retries the batch stores nothing twice.
+/// A batch in one transaction: if a later chunk fails, the earlier ones are rolled back too,
+/// so a caller that retries the batch stores nothing twice. The search index follows in
+/// transactions of its own (`search_indexer`).
 async fn insert_chunks_in_one_transaction(
     connection: &mut SqliteConnection,
     numbering: &mut Numbering,
@@ -173,7 +178,7 @@ async fn insert_chunks_in_one_transaction(
 /// least 8), the rest filled with NULL rows that the statement skips. So ten statements serve
 /// every batch size, and each is prepared once and kept by the driver's statement cache;
 /// sized exactly, every batch would be a new statement to prepare and cache (BENCHMARKS.md).
-fn statement_rows(messages: usize) -> usize {
+pub(super) fn statement_rows(messages: usize) -> usize {
     messages.next_power_of_two().max(8)
 }
 
@@ -225,7 +230,6 @@ async fn insert_numbered(
         )));
     }
     mark_membership_lines(connection, first_id, chunk).await?;
-    index_numbered(connection, first_id, chunk).await?;
     numbering.next_id = Some(first_id + chunk.len() as i64);
     numbering.last_seq.extend(last_seq);
     Ok(chunk
@@ -257,39 +261,6 @@ async fn mark_membership_lines(
             .execute(&mut *connection)
             .await?;
     }
-    Ok(())
-}
-
-/// The search index entries of a chunk just stored with ids from `first_id` (its messages:
-/// join and leave lines are not searched), in one statement padded as the insert's is, so its
-/// few sizes stay prepared.
-async fn index_numbered(
-    connection: &mut SqliteConnection,
-    first_id: i64,
-    chunk: &[NewMessage],
-) -> Result<(), sqlx::Error> {
-    let entries: Vec<(i64, String)> = (first_id..)
-        .zip(chunk)
-        .filter(|(_, m)| m.is_plain())
-        .filter_map(|(id, m)| index_value(Backend::Sqlite, &m.body).map(|terms| (id, terms)))
-        .collect();
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let rows = statement_rows(entries.len());
-    let sql = format!(
-        "INSERT INTO message_search (rowid, terms) \
-         SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL",
-        placeholders(Backend::Sqlite, rows, 2)
-    );
-    let mut query = sqlx::query(&sql);
-    for (id, terms) in &entries {
-        query = query.bind(*id).bind(terms.as_str());
-    }
-    for _ in entries.len()..rows {
-        query = query.bind(None::<i64>).bind(None::<String>);
-    }
-    query.execute(&mut *connection).await?;
     Ok(())
 }
 

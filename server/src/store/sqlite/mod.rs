@@ -1,8 +1,10 @@
 //! SQLite, the embedded default: the pool every query but message inserts uses, the message
-//! inserter's own connection ([`inserts`]), and the checkpoint task ([`checkpoint`]).
+//! inserter's own connection ([`inserts`]), which the search indexer ([`search_indexer`])
+//! shares, and the checkpoint task ([`checkpoint`]).
 
 pub mod checkpoint;
 pub mod inserts;
+pub mod search_indexer;
 
 use std::str::FromStr;
 use std::time::Duration;
