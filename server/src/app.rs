@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use governor::{Quota, RateLimiter};
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -186,7 +185,7 @@ impl Server {
 
 /// Binds `config.bind`, opens storage and fan-out, and serves in the background.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
-    let listener = TcpListener::bind(&config.bind).await.with_context(|| {
+    let listener = crate::serve::listen(&config.bind).await.with_context(|| {
         format!(
             "could not listen on {} (is another server using that port? set --bind or BIND)",
             config.bind

@@ -13,7 +13,6 @@ use axum::routing::get;
 use axum::Router;
 use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// Open WebSockets; label `kind`: `room` or `lobby`.
@@ -109,7 +108,7 @@ fn describe() {
 /// Binds `bind` and serves `GET /metrics` there until `shutdown`; the bound address.
 pub async fn serve(bind: &str, shutdown: CancellationToken) -> anyhow::Result<SocketAddr> {
     let handle = handle()?;
-    let listener = TcpListener::bind(bind)
+    let listener = crate::serve::listen(bind)
         .await
         .with_context(|| format!("could not listen for metrics on {bind} (--metrics-bind)"))?;
     let addr = listener.local_addr()?;

@@ -2,7 +2,8 @@
 //! over TLS, with what `axum::serve` lacks against clients that open connections and then
 //! send nothing (issue 18): a deadline for a request's headers (and the TLS handshake), an
 //! idle timeout, a cap on connections in all and per client address (past it, 503 at once
-//! rather than failing to accept), and a graceful stop.
+//! rather than failing to accept), a listen queue deep enough for a burst, and a graceful
+//! stop.
 
 pub mod gate;
 pub mod idle;
@@ -18,7 +19,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -43,6 +44,41 @@ const BUSY_ADDRESS: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 5\r\n\
 content-type: text/plain; charset=utf-8\r\ncontent-length: 65\r\n\r\n\
 Too many connections from your address. Close some and try again.";
+
+/// Connections the kernel may hold completed for us before we accept them (it caps this at
+/// `net.core.somaxconn`). The standard library's 128 is less than a restart's reconnect storm
+/// or a flood brings at once: past it the kernel drops the handshake's last packet, and a
+/// client that then sends nothing is accepted only after a retransmission, seconds later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `bind` (an address, or a name and port) with [`LISTEN_BACKLOG`]: the first of
+/// its addresses that can be bound.
+pub async fn listen(bind: &str) -> io::Result<TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(bind).await? {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // As the standard library's listeners do: a restart may bind while the last run's
+        // connections are still closing.
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{bind} names no address"),
+        )
+    }))
+}
 
 /// What a connection may take.
 #[derive(Debug, Clone, Copy)]
