@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{RoomRecord, Store, StoreError, StoreResult};
+use crate::store::{distinct, RoomRecord, Store, StoreError, StoreResult};
 
 /// The most joins in one write: three parameters each stay far inside SQLite's limit.
 const MAX_GROUP: usize = 1024;
@@ -104,13 +104,12 @@ async fn rooms_joined<'a>(
     store: &Arc<dyn Store>,
     pairs: impl IntoIterator<Item = (&'a (i64, i64), &'a bool)>,
 ) -> HashMap<i64, RoomRecord> {
-    let mut ids: Vec<i64> = pairs
-        .into_iter()
-        .filter(|(_, joined)| **joined)
-        .map(|((room_id, _), _)| *room_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = distinct(
+        pairs
+            .into_iter()
+            .filter(|(_, joined)| **joined)
+            .map(|((room_id, _), _)| *room_id),
+    );
     if ids.is_empty() {
         return HashMap::new();
     }

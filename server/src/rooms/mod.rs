@@ -119,14 +119,7 @@ impl Rooms {
     /// [`Rooms::active`] with what [`Rooms::enter_found`] needs to know of the user, in one
     /// read.
     pub async fn active_for(&self, id: &str, user: &User) -> Result<RoomForUser, AppError> {
-        match self
-            .store
-            .room_for_user(parse_room_id(id)?, user.id)
-            .await?
-        {
-            Some(found) if found.record.active => Ok(found),
-            _ => Err(AppError::NotFound),
-        }
+        self.active_by_id_for(parse_room_id(id)?, user).await
     }
 
     /// [`Rooms::active_for`] for a socket: also the live room's [`Mark`] from before the read,
@@ -137,8 +130,16 @@ impl Rooms {
         id: &str,
         user: &User,
     ) -> Result<(RoomForUser, Option<Mark>), AppError> {
-        let mark = self.registry.mark(parse_room_id(id)?);
-        Ok((self.active_for(id, user).await?, mark))
+        let id = parse_room_id(id)?;
+        let mark = self.registry.mark(id);
+        Ok((self.active_by_id_for(id, user).await?, mark))
+    }
+
+    async fn active_by_id_for(&self, id: i64, user: &User) -> Result<RoomForUser, AppError> {
+        match self.store.room_for_user(id, user.id).await? {
+            Some(found) if found.record.active => Ok(found),
+            _ => Err(AppError::NotFound),
+        }
     }
 
     /// Whether nothing a read made after `mark` showed has changed unseen: true only once the

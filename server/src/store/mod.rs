@@ -16,7 +16,7 @@ use chat_shared::{Message, MessageKind, NotifyLevel, Room, ServerFrame};
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, AccountRow};
-pub use rows::{now_ms, rfc3339};
+pub use rows::{distinct, now_ms, rfc3339};
 pub use search::SearchRequest;
 pub use sql::SqlStore;
 

@@ -204,6 +204,7 @@ pub fn deleted(message: Message) -> Message {
     }
 }
 
+/// The values sorted, each once.
 pub fn distinct(values: impl Iterator<Item = i64>) -> Vec<i64> {
     let mut v: Vec<i64> = values.collect();
     v.sort_unstable();

@@ -74,6 +74,10 @@ pub fn query_value(backend: Backend, query: &SearchQuery) -> String {
     terms.collect::<Vec<_>>().join(joiner)
 }
 
+/// The lines the index holds, as a condition on `messages`: text and action lines that are
+/// not deleted (the start-up backfill and SQLite's indexer read them with it).
+pub const SEARCHABLE_LINE: &str = "kind IN ('text', 'action') AND deleted_at IS NULL";
+
 /// A line to index: its id, room and body.
 pub type Line<'a> = (i64, i64, &'a str);
 
@@ -131,13 +135,11 @@ pub async fn is_indexed(
     if indexed_when_stored(backend) {
         return Ok(true);
     }
-    let indexed: i64 =
-        sqlx::query("SELECT CASE WHEN $1 <= upto THEN 1 ELSE 0 END AS indexed FROM search_indexed")
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("indexed")?;
-    Ok(indexed != 0)
+    let upto: i64 = sqlx::query("SELECT upto FROM search_indexed")
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("upto")?;
+    Ok(id <= upto)
 }
 
 /// Takes a line out of the index (it was deleted, or is about to be indexed anew).
@@ -340,10 +342,9 @@ async fn backfill(pool: &AnyPool, backend: Backend) -> Result<u64, sqlx::Error> 
         }
         let lowest = (upto - BACKFILL_CHUNK).max(0);
         let mut tx = pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT id, room_id, body FROM messages WHERE id > $1 AND id <= $2 \
-             AND kind IN ('text', 'action') AND deleted_at IS NULL",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT id, room_id, body FROM messages WHERE id > $1 AND id <= $2 AND {SEARCHABLE_LINE}"
+        ))
         .bind(lowest)
         .bind(upto)
         .fetch_all(&mut *tx)

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::inserts::statement_rows;
 use crate::store::rows::placeholders;
-use crate::store::search::index_value;
+use crate::store::search::{index_value, SEARCHABLE_LINE};
 use crate::store::Backend;
 
 /// Lines looked at per transaction: what a message being stored may have to wait behind
@@ -142,10 +142,10 @@ async fn index_chunk_in(connection: &mut SqliteConnection) -> Result<Option<i64>
     let upto: i64 = sqlx::query_scalar("SELECT upto FROM search_indexed")
         .fetch_one(&mut *connection)
         .await?;
-    let rows = sqlx::query(
-        "SELECT id, kind IN ('text', 'action') AND deleted_at IS NULL AS searchable, body \
-         FROM messages WHERE id > ? ORDER BY id LIMIT ?",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT id, {SEARCHABLE_LINE} AS searchable, body FROM messages \
+         WHERE id > ? ORDER BY id LIMIT ?"
+    ))
     .bind(upto)
     .bind(CHUNK)
     .fetch_all(&mut *connection)
