@@ -7,6 +7,8 @@
 //! `섞인대화방에서`); any other run is one token as it stands. Only letters and digits survive,
 //! so nothing a user types can reach the database's query syntax.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 
 use crate::limits::SEARCH_QUERY_MAX_CHARS;
@@ -93,8 +95,7 @@ fn runs(text: &str) -> Vec<Run> {
             out.push(Run::Cjk(std::mem::take(cjk)));
         }
     };
-    let normalized: String = text.nfkc().flat_map(char::to_lowercase).collect();
-    for c in normalized.chars() {
+    for c in normalized(text).chars() {
         if is_cjk(c) {
             flush_word(&mut word, &mut out);
             cjk.push(c);
@@ -111,8 +112,24 @@ fn runs(text: &str) -> Vec<Run> {
     out
 }
 
-fn cut(word: &str) -> String {
-    word.chars().take(TOKEN_MAX_CHARS).collect()
+/// `text` NFKC-normalised and lowercased. ASCII text is its own NFKC form, so it is only
+/// lowercased: most lines are ASCII, and the search indexer cuts every line stored.
+fn normalized(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Owned(text.to_ascii_lowercase());
+        }
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.nfkc().flat_map(char::to_lowercase).collect())
+}
+
+/// `word` cut to [`TOKEN_MAX_CHARS`] characters.
+fn cut(mut word: String) -> String {
+    if let Some((end, _)) = word.char_indices().nth(TOKEN_MAX_CHARS) {
+        word.truncate(end);
+    }
+    word
 }
 
 /// A CJK run's bigrams; a run of one character is itself.
@@ -146,7 +163,7 @@ pub fn indexed(text: &str, beginning_max: usize) -> Indexed {
     for run in runs(text) {
         match run {
             Run::Word(word) => {
-                let word = cut(&word);
+                let word = cut(word);
                 let length = word.chars().count();
                 for (taken, (at, _)) in word.char_indices().skip(1).enumerate() {
                     if taken >= beginning_max || taken + 1 >= length {
@@ -184,7 +201,7 @@ pub fn parse_query(typed: &str) -> Result<SearchQuery, QueryError> {
     let mut terms: Vec<Term> = Vec::new();
     for run in runs(typed) {
         let term = match run {
-            Run::Word(word) => Term::Prefix(cut(&word)),
+            Run::Word(word) => Term::Prefix(cut(word)),
             Run::Cjk(chars) if chars.len() == 1 => Term::Prefix(chars[0].to_string()),
             Run::Cjk(chars) => Term::Phrase(bigrams(&chars)),
         };
@@ -259,6 +276,22 @@ mod tests {
             parse_query("rust러스트").unwrap().terms,
             vec![Term::Prefix("rust".into()), phrase(&["러스", "스트"])]
         );
+    }
+
+    #[test]
+    fn ascii_text_is_normalised_as_nfkc_would() {
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        let samples = [
+            every_ascii.as_str(),
+            "Deploy the NEW build, then ping @Alice (v2.0-rc1)!",
+            "already lower case",
+            "",
+        ];
+        for text in samples {
+            let nfkc: String = text.nfkc().flat_map(char::to_lowercase).collect();
+            assert_eq!(normalized(text), nfkc, "{text:?}");
+        }
+        assert!(matches!(normalized("lower"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -153,13 +153,14 @@ async fn index_chunk_in(connection: &mut SqliteConnection) -> Result<Option<i64>
     let Some(last) = rows.last() else {
         return Ok(None);
     };
-    let last: i64 = last.try_get("id")?;
+    // Columns by position, as selected above: a name is looked up for every row.
+    let last: i64 = last.try_get(0)?;
     let mut entries = Vec::with_capacity(rows.len());
     for row in &rows {
-        if row.try_get::<i64, _>("searchable")? != 0 {
-            let body: &str = row.try_get("body")?;
+        if row.try_get::<i64, _>(1)? != 0 {
+            let body: &str = row.try_get(2)?;
             if let Some(terms) = index_value(Backend::Sqlite, body) {
-                entries.push((row.try_get::<i64, _>("id")?, terms));
+                entries.push((row.try_get::<i64, _>(0)?, terms));
             }
         }
     }
