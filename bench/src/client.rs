@@ -175,6 +175,16 @@ impl Plan {
     pub fn next_send(&self, after: Instant) -> Option<Instant> {
         Some(after + self.period()?).filter(|at| *at < self.end)
     }
+
+    /// Every `send` the plan asks of its senders, from each one's first until the end.
+    pub fn planned_sends(&self) -> u64 {
+        (0..self.senders)
+            .map(|slot| {
+                std::iter::successors(self.first_send(slot), |at| self.next_send(*at)).count()
+                    as u64
+            })
+            .sum()
+    }
 }
 
 /// Who a connection is.
@@ -284,6 +294,11 @@ mod tests {
             next = plan.next_send(at);
         }
         assert_eq!(count, 20);
+        assert_eq!(
+            plan.planned_sends(),
+            4 * 20,
+            "what a step waits to see sent"
+        );
     }
 
     #[test]
@@ -292,5 +307,6 @@ mod tests {
         let offset = plan.first_send(2).unwrap() - plan.start;
         assert_eq!(offset, Duration::from_millis(50));
         assert_eq!(Plan::idle(100).first_send(0), None);
+        assert_eq!(Plan::idle(100).planned_sends(), 0);
     }
 }

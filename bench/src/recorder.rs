@@ -116,6 +116,11 @@ impl Recorder {
         self.with_step(step, |s| s.clone())
     }
 
+    /// `send` frames written in a step so far.
+    pub fn sent_count(&self, step: u32) -> u64 {
+        self.with_step(step, |s| s.sent)
+    }
+
     /// Deliveries still owed for a step.
     pub fn outstanding(&self, step: u32) -> u64 {
         self.with_step(step, |s| s.expected.saturating_sub(s.received))

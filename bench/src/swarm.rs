@@ -258,7 +258,7 @@ impl Swarm {
         let cpu_before = probe.sample();
         let start = Instant::now() + Duration::from_millis(20);
         let end = start + duration;
-        self.plans.send_replace(Plan {
+        let plan = Plan {
             step,
             rate,
             start,
@@ -266,10 +266,16 @@ impl Swarm {
             room_sizes: self.room_sizes.clone(),
             senders: self.layout.senders,
             body_bytes: self.layout.body_bytes,
-        });
+        };
+        let planned = plan.planned_sends();
+        self.plans.send_replace(plan);
         tokio::time::sleep_until(end).await;
         let deadline = end + drain;
-        while self.recorder.outstanding(step) > 0 && Instant::now() < deadline {
+        // Senders that fell behind (a busy machine) still owe sends at `end`; what they have
+        // not recorded yet is owed too, or the step would end without it.
+        while (self.recorder.sent_count(step) < planned || self.recorder.outstanding(step) > 0)
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let elapsed = start.elapsed().as_secs_f64();
