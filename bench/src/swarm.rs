@@ -54,8 +54,8 @@ pub struct Swarm {
     tasks: JoinSet<()>,
     /// Connected members per room.
     room_sizes: Arc<Vec<u64>>,
-    /// Rooms of the senders that connected.
-    sender_rooms: Vec<usize>,
+    /// The senders that connected.
+    senders: Vec<Role>,
     pub connected: usize,
     pub connect_time: Duration,
     /// Each member's join, from its handshake's start to its welcome, in microseconds.
@@ -85,7 +85,7 @@ impl Swarm {
             plans,
             tasks: JoinSet::new(),
             room_sizes: Arc::default(),
-            sender_rooms: Vec::new(),
+            senders: Vec::new(),
             connected: 0,
             connect_time: Duration::ZERO,
             join_micros: Histogram::new_with_bounds(1, JOIN_MICROS_MAX, 3)
@@ -175,7 +175,7 @@ impl Swarm {
                     };
                     room_sizes[room] += 1;
                     if role.sender_slot.is_some() {
-                        self.sender_rooms.push(room);
+                        self.senders.push(role);
                     }
                     self.tasks.spawn(client::run(
                         ws,
@@ -237,9 +237,9 @@ impl Swarm {
     /// Deliveries per second offered when each connected sender sends `rate` a second.
     pub fn offered(&self, rate: f64) -> f64 {
         rate * self
-            .sender_rooms
+            .senders
             .iter()
-            .map(|&room| self.room_sizes[room])
+            .map(|sender| self.room_sizes[sender.room])
             .sum::<u64>() as f64
     }
 
@@ -267,7 +267,12 @@ impl Swarm {
             senders: self.layout.senders,
             body_bytes: self.layout.body_bytes,
         };
-        let planned = plan.planned_sends();
+        let planned: u64 = self
+            .senders
+            .iter()
+            .filter_map(|sender| sender.sender_slot)
+            .map(|slot| plan.sends_of(slot))
+            .sum();
         self.plans.send_replace(plan);
         tokio::time::sleep_until(end).await;
         let deadline = end + drain;
