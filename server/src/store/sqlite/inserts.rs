@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyPool, SqliteConnection, SqlitePool};
 
+use super::{begin_immediate, commit_or_roll_back};
 use crate::store::one_by_one::insert_one_by_one;
 use crate::store::rows::{distinct, newly_stored, placeholders};
 use crate::store::{Backend, Inserted, NewMessage, MAX_BATCH};
@@ -152,24 +153,19 @@ async fn insert_chunks_in_one_transaction(
     numbering: &mut Numbering,
     batch: &[NewMessage],
 ) -> Result<Vec<Inserted>, sqlx::Error> {
-    // IMMEDIATE: take the write lock now. A deferred transaction that reads first could not
-    // upgrade to a writer if another connection wrote in between.
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut *connection)
-        .await?;
+    begin_immediate(connection).await?;
+    let stored = insert_chunks(connection, numbering, batch).await;
+    commit_or_roll_back(connection, stored).await
+}
+
+async fn insert_chunks(
+    connection: &mut SqliteConnection,
+    numbering: &mut Numbering,
+    batch: &[NewMessage],
+) -> Result<Vec<Inserted>, sqlx::Error> {
     let mut stored = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-        match insert_numbered(connection, numbering, chunk).await {
-            Ok(chunk) => stored.extend(chunk),
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-                return Err(e);
-            }
-        }
-    }
-    if let Err(e) = sqlx::query("COMMIT").execute(&mut *connection).await {
-        let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-        return Err(e);
+        stored.extend(insert_numbered(connection, numbering, chunk).await?);
     }
     Ok(stored)
 }

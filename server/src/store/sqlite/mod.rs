@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 use sqlx::{AnyPool, Executor};
 
 use inserts::SqliteInserter;
@@ -20,6 +20,32 @@ use inserts::SqliteInserter;
 /// what `kill -9` tests; after a checkpoint, a log that grew under a burst shrinks back.
 const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;";
+
+/// Begins a transaction that takes the write lock at once: a deferred one that reads first
+/// could not become the writer if another connection wrote in between. Plain SQL rather than
+/// sqlx's `Transaction`: after some errors SQLite rolls back by itself, the `ROLLBACK` that
+/// follows then fails, and sqlx would count the connection as still in a transaction and
+/// refuse every `BEGIN IMMEDIATE` after.
+pub async fn begin_immediate(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    connection.execute("BEGIN IMMEDIATE").await?;
+    Ok(())
+}
+
+/// Ends a transaction begun with [`begin_immediate`]: commits what `body` did if it succeeded,
+/// and rolls back if it failed, or if the commit does.
+pub async fn commit_or_roll_back<T>(
+    connection: &mut SqliteConnection,
+    body: Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error> {
+    let ended = match body {
+        Ok(value) => connection.execute("COMMIT").await.map(|_| value),
+        Err(e) => Err(e),
+    };
+    if ended.is_err() {
+        let _ = connection.execute("ROLLBACK").await;
+    }
+    ended
+}
 
 /// `url` with `mode=rwc`, so a missing file is created.
 pub fn creating(url: &str) -> String {

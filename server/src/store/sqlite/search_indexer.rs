@@ -2,10 +2,10 @@
 //! own (migration 0013), instead of in the transaction that stores them.
 //!
 //! A line is delivered once it is stored, and storing is the one thing every message waits
-//! for; cutting lines into tokens and writing FTS5's entries took about 40% of each write's
-//! time (BENCHMARKS.md, issue 19). So the inserter only stores, and this task indexes what was stored since, a few times a second; a search
-//! first indexes whatever is left ([`SearchIndexer::catch_up`]), so it never misses a line
-//! stored before it.
+//! for; cutting lines into tokens and writing FTS5's entries was a large part of each write
+//! (BENCHMARKS.md, issue 19). So the inserter only stores, and this task indexes what was
+//! stored since, a few times a second; a search first indexes whatever is left
+//! ([`SearchIndexer::catch_up`]), so it never misses a line stored before it.
 //!
 //! It writes on the inserter's connection (SQLite has one writer at a time, and that
 //! connection's queue is fair), a chunk per transaction, so a message waits behind at most one
@@ -19,6 +19,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio_util::sync::CancellationToken;
 
 use super::inserts::statement_rows;
+use super::{begin_immediate, commit_or_roll_back};
 use crate::store::rows::placeholders;
 use crate::store::search::{index_value, SEARCHABLE_LINE};
 use crate::store::Backend;
@@ -116,24 +117,11 @@ impl SearchIndexer {
     /// returns the new `upto`; `None` if there was no line after it.
     async fn index_chunk(&self) -> Result<Option<i64>, sqlx::Error> {
         let mut connection = self.connection.acquire().await?;
-        // IMMEDIATE: the write lock from the start, so no edit commits between reading a line
-        // and indexing it (an edit re-indexes only lines at or below `upto`).
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *connection)
-            .await?;
-        match index_chunk_in(&mut connection).await {
-            Ok(upto) => match sqlx::query("COMMIT").execute(&mut *connection).await {
-                Ok(_) => Ok(upto),
-                Err(e) => {
-                    let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-                    Err(e)
-                }
-            },
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-                Err(e)
-            }
-        }
+        // The write lock from the start, so no edit commits between reading a line and
+        // indexing it (an edit re-indexes only lines at or below `upto`).
+        begin_immediate(&mut connection).await?;
+        let upto = index_chunk_in(&mut connection).await;
+        commit_or_roll_back(&mut connection, upto).await
     }
 }
 
