@@ -70,11 +70,18 @@ impl SqlStore {
         if joined.is_empty() {
             return Ok(());
         }
+        // The room's newest line by the index each backend has on it: on SQLite seq rises
+        // with id (`sqlite::positions`), and no index orders a room's lines by id.
+        let newest = match backend {
+            Backend::Postgres => "SELECT MAX(m.id) FROM messages m WHERE m.room_id = v.column1",
+            Backend::Sqlite => {
+                "SELECT m.id FROM messages m WHERE m.room_id = v.column1 ORDER BY m.seq DESC LIMIT 1"
+            }
+        };
         // `WHERE true`: SQLite reads an upsert's ON after a bare FROM as a join's.
         let sql = format!(
             "INSERT INTO read_markers (user_id, room_id, up_to, updated_at) \
-             SELECT v.column2, v.column1, \
-                    COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.room_id = v.column1), 0), v.column3 \
+             SELECT v.column2, v.column1, COALESCE(({newest}), 0), v.column3 \
              FROM (VALUES {}) AS v WHERE true \
              ON CONFLICT (user_id, room_id) DO UPDATE SET up_to = excluded.up_to, updated_at = excluded.updated_at \
              WHERE read_markers.up_to < excluded.up_to",

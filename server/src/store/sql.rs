@@ -28,6 +28,25 @@ use super::{
     StoredMessage, Unread, User,
 };
 
+/// Which of a room's lines a read by position takes: those whose `column` compares by `op` with
+/// `bound`, in `column`'s order.
+struct Span {
+    column: &'static str,
+    op: &'static str,
+    bound: i64,
+}
+
+impl Span {
+    fn new(column: &'static str, op: &'static str, bound: i64) -> Self {
+        Self { column, op, bound }
+    }
+
+    /// `column op`, for the bound's placeholder to follow.
+    fn condition(&self) -> String {
+        format!("{} {}", self.column, self.op)
+    }
+}
+
 /// SQL storage. Cheap to clone (the pools are shared).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -207,6 +226,33 @@ impl SqlStore {
             .iter()
             .map(|r| r.try_get("nickname"))
             .collect::<Result<_, _>>()?)
+    }
+
+    /// A room's lines before message id `before` (`i64::MAX`: all of them), as a condition that
+    /// an index of the room serves: by id on Postgres (0012's `(room_id, id)`), by seq on
+    /// SQLite, where seq rises with id ([`sqlite::positions`]).
+    async fn lines_before_span(&self, room_id: i64, before: i64) -> StoreResult<Span> {
+        Ok(match self.backend {
+            Backend::Postgres => Span::new("m.id", "<", before),
+            Backend::Sqlite if before == i64::MAX => Span::new("m.seq", "<", i64::MAX),
+            Backend::Sqlite => Span::new(
+                "m.seq",
+                "<=",
+                sqlite::positions::seq_below(&self.pool, room_id, before).await?,
+            ),
+        })
+    }
+
+    /// A room's lines after message id `after`, as [`SqlStore::lines_before_span`] does.
+    async fn lines_after_span(&self, room_id: i64, after: i64) -> StoreResult<Span> {
+        Ok(match self.backend {
+            Backend::Postgres => Span::new("m.id", ">", after),
+            Backend::Sqlite => Span::new(
+                "m.seq",
+                ">",
+                sqlite::positions::seq_upto(&self.pool, room_id, after).await?,
+            ),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -619,13 +665,16 @@ impl Store for SqlStore {
         limit: u32,
         joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>> {
+        let span = self.lines_before_span(room_id, before).await?;
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id < $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
-             ORDER BY m.id DESC LIMIT $3",
-            joins_filter(joins)
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
+             ORDER BY {} DESC LIMIT $3",
+            span.condition(),
+            joins_filter(joins),
+            span.column
         ))
         .bind(room_id)
-        .bind(before)
+        .bind(span.bound)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -641,13 +690,16 @@ impl Store for SqlStore {
         limit: u32,
         joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>> {
+        let span = self.lines_after_span(room_id, after).await?;
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id > $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
-             ORDER BY m.id LIMIT $3",
-            joins_filter(joins)
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
+             ORDER BY {} LIMIT $3",
+            span.condition(),
+            joins_filter(joins),
+            span.column
         ))
         .bind(room_id)
-        .bind(after)
+        .bind(span.bound)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -668,12 +720,15 @@ impl Store for SqlStore {
         limit: u32,
         joins: Joins,
     ) -> StoreResult<Vec<StoredMessage>> {
+        let span = self.lines_after_span(room_id, after).await?;
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND m.id > $2{} ORDER BY m.id LIMIT $3",
-            joins_filter(joins)
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} $2{} ORDER BY {} LIMIT $3",
+            span.condition(),
+            joins_filter(joins),
+            span.column
         ))
         .bind(room_id)
-        .bind(after)
+        .bind(span.bound)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;

@@ -478,3 +478,67 @@ async fn a_group_of_joins_tells_each_pair_whether_it_joined() {
         .expect("nothing")
         .is_empty());
 }
+
+/// Reads by position from any id take exactly the room's lines on that side of it, as a
+/// filter by id would: from a line of the room, a line of another room, 0, past the newest and
+/// `i64::MAX`. (On SQLite they page the room by seq, and an id that is no line of the room is
+/// found by bisecting its seqs: `server/src/store/sqlite/positions.rs`.)
+#[tokio::test]
+async fn reads_from_any_id_take_exactly_the_rooms_lines_on_its_side() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let ann = user(&store, "ann").await;
+    let ours = store.create_room("ours", ann.id).await.expect("room").id;
+    let theirs = store.create_room("theirs", ann.id).await.expect("room").id;
+    // Runs of either room's lines, of uneven lengths, in batches of uneven sizes.
+    let mut n = 0;
+    for size in [1, 5, 2, 9, 3] {
+        let batch: Vec<NewMessage> = (n..n + size)
+            .map(|i| {
+                let room = if i % 7 < 3 { ours } else { theirs };
+                message(room, &ann, i)
+            })
+            .collect();
+        n += size;
+        store.insert_messages(&batch).await.expect("stored");
+    }
+    let ids = |lines: Vec<StoredMessage>| lines.iter().map(|m| m.message.id).collect::<Vec<_>>();
+    let all = ids(store
+        .messages_after(ours, 0, 1000, Joins::Included)
+        .await
+        .expect("read"));
+    let newest = *all.last().expect("lines in the room");
+    assert!(
+        all.len() > 5 && all.len() < n,
+        "both rooms have lines: {all:?}"
+    );
+
+    for from in (0..=newest + 2).chain([i64::MAX]) {
+        let below: Vec<i64> = all.iter().copied().filter(|id| *id < from).collect();
+        let above: Vec<i64> = all.iter().copied().filter(|id| *id > from).collect();
+        let before = store
+            .messages_before(ours, from, 3, Joins::Included)
+            .await
+            .expect("read");
+        assert_eq!(
+            ids(before),
+            below[below.len().saturating_sub(3)..],
+            "before {from}"
+        );
+        let after = store
+            .lines_after(ours, from, 3, Joins::Included)
+            .await
+            .expect("read");
+        assert_eq!(
+            ids(after),
+            above[..above.len().min(3)],
+            "lines after {from}"
+        );
+        let entries = store
+            .messages_after(ours, from, 1000, Joins::Included)
+            .await
+            .expect("read");
+        assert_eq!(ids(entries), above, "entries after {from}");
+    }
+}

@@ -1,9 +1,11 @@
 //! SQLite, the embedded default: the pool every query but message inserts uses, the message
 //! inserter's own connection ([`inserts`]), which the search indexer ([`search_indexer`])
-//! shares, and the checkpoint task ([`checkpoint`]).
+//! shares, the checkpoint task ([`checkpoint`]), and where an id falls among a room's lines
+//! ([`positions`]).
 
 pub mod checkpoint;
 pub mod inserts;
+pub mod positions;
 pub mod search_indexer;
 
 use std::str::FromStr;
