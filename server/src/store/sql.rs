@@ -40,11 +40,6 @@ impl Span {
     fn new(column: &'static str, op: &'static str, bound: i64) -> Self {
         Self { column, op, bound }
     }
-
-    /// `column op`, for the bound's placeholder to follow.
-    fn condition(&self) -> String {
-        format!("{} {}", self.column, self.op)
-    }
 }
 
 /// SQL storage. Cheap to clone (the pools are shared).
@@ -667,9 +662,10 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<StoredMessage>> {
         let span = self.lines_before_span(room_id, before).await?;
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} {} $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
              ORDER BY {} DESC LIMIT $3",
-            span.condition(),
+            span.column,
+            span.op,
             joins_filter(joins),
             span.column
         ))
@@ -692,9 +688,10 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<StoredMessage>> {
         let span = self.lines_after_span(room_id, after).await?;
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} {} $2 AND m.kind NOT IN {CHANGE_KINDS}{} \
              ORDER BY {} LIMIT $3",
-            span.condition(),
+            span.column,
+            span.op,
             joins_filter(joins),
             span.column
         ))
@@ -722,8 +719,9 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<StoredMessage>> {
         let span = self.lines_after_span(room_id, after).await?;
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} $2{} ORDER BY {} LIMIT $3",
-            span.condition(),
+            "{MESSAGE_SELECT} WHERE m.room_id = $1 AND {} {} $2{} ORDER BY {} LIMIT $3",
+            span.column,
+            span.op,
             joins_filter(joins),
             span.column
         ))
