@@ -13,6 +13,15 @@ use chat_shared::MessageKind;
 
 use chat_test_support::fresh_database_url;
 
+/// A store on a fresh database of the suite's backend, and the directory to keep while it is
+/// used (a SQLite file lives in it).
+async fn fresh_store() -> (tempfile::TempDir, SqlStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    let store = SqlStore::connect(&url, 4).await.expect("store");
+    (dir, store)
+}
+
 async fn user(store: &SqlStore, name: &str) -> User {
     store
         .create_user(NewUser {
@@ -38,9 +47,7 @@ fn message(room_id: i64, sender: &User, n: usize) -> NewMessage {
 
 #[tokio::test]
 async fn batches_of_every_size_store_each_message_once_numbered_without_gaps() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let (_dir, store) = fresh_store().await;
     let ann = user(&store, "ann").await;
     let bo = user(&store, "bo").await;
     let mut rooms = Vec::new();
@@ -198,9 +205,7 @@ async fn a_batch_after_another_writer_on_the_same_database_is_numbered_after_its
 /// from the first try would be stored twice (these messages have no nonce to catch a repeat).
 #[tokio::test]
 async fn a_batch_refused_in_a_later_statement_stores_nothing() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let (_dir, store) = fresh_store().await;
     let ann = user(&store, "ann").await;
     let room = store.create_room("whole", ann.id).await.expect("room").id;
     let without_nonce = |room_id: i64, n: usize| NewMessage {
@@ -291,9 +296,7 @@ async fn older_accounts_get_their_nickname_skeletons_at_start() {
 /// are found by their words.
 #[tokio::test]
 async fn a_batch_mixing_messages_and_join_lines_keeps_each_kind_in_order() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let (_dir, store) = fresh_store().await;
     let ann = user(&store, "ann").await;
     let bo = user(&store, "bo").await;
     let room = store.create_room("mixed", ann.id).await.expect("room").id;
@@ -365,9 +368,7 @@ async fn a_batch_mixing_messages_and_join_lines_keeps_each_kind_in_order() {
 /// and their read marker, each as it changes.
 #[tokio::test]
 async fn a_room_for_a_user_tells_their_ban_participation_and_read_marker() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let (_dir, store) = fresh_store().await;
     let ann = user(&store, "ann").await;
     let bo = user(&store, "bo").await;
     let room = store
@@ -421,9 +422,7 @@ async fn a_room_for_a_user_tells_their_ban_participation_and_read_marker() {
 /// line (one marker per room, as each room has its own).
 #[tokio::test]
 async fn a_group_of_joins_tells_each_pair_whether_it_joined() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let (_dir, store) = fresh_store().await;
     let ann = user(&store, "ann").await;
     let bo = user(&store, "bo").await;
     let cy = user(&store, "cy").await;
@@ -485,9 +484,7 @@ async fn a_group_of_joins_tells_each_pair_whether_it_joined() {
 /// found by bisecting its seqs: `server/src/store/sqlite/positions.rs`.)
 #[tokio::test]
 async fn reads_from_any_id_take_exactly_the_rooms_lines_on_its_side() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    let store = SqlStore::connect(&url, 4).await.expect("store");
+    let (_dir, store) = fresh_store().await;
     let ann = user(&store, "ann").await;
     let ours = store.create_room("ours", ann.id).await.expect("room").id;
     let theirs = store.create_room("theirs", ann.id).await.expect("room").id;
